@@ -1,0 +1,75 @@
+# Palett AI: `make run` sets up and starts the app; `make test` sets up and runs every test.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/@oven/bun-linux-x64/bin/bun
+# Keep Reflex from calling out to anything but the package registries.
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
+export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+PORT ?= 3000
+
+.PHONY: run dev test setup setup-dev migrate lint types unit integration browser screenshots clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.dev-installed: requirements-dev.txt $(BIN)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+$(BUN):
+	mkdir -p .tools
+	npm install --silent --no-audit --no-fund --prefix .tools @oven/bun-linux-x64@$(BUN_VERSION)
+
+setup: $(BIN)/.installed $(BUN)
+
+setup-dev: setup $(BIN)/.dev-installed
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@bash scripts/services.sh
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+## Start the app on http://localhost:$(PORT) (embedded defaults: SQLite, dev outbox, no keys).
+run: migrate
+	@echo ""
+	@echo "  Palett AI is starting on http://localhost:$(PORT)"
+	@echo "  Sign up, then open http://localhost:$(PORT)/dev/outbox to click your verification link."
+	@echo ""
+	PALETT_PORT=$(PORT) PALETT_BACKEND_PORT=$(PORT) $(BIN)/reflex run --env prod --single-port
+
+## Development mode with hot reload (frontend :3000, backend :8000).
+dev: migrate
+	$(BIN)/reflex run
+
+lint: setup-dev
+	$(BIN)/ruff check palett tests alembic scripts bench
+
+types: setup-dev
+	$(BIN)/mypy palett/services palett/models
+
+unit: setup-dev
+	$(BIN)/pytest tests/unit -q
+
+integration: setup-dev
+	$(BIN)/pytest tests/integration -q
+
+browser: setup-dev
+	$(BIN)/pytest tests/browser -q
+
+test: setup-dev lint types
+	$(BIN)/pytest tests -q -p no:cacheprovider
+
+screenshots: setup-dev
+	PALETT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -q -k screenshots
+
+clean:
+	rm -rf .web .states data

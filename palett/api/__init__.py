@@ -1,0 +1,30 @@
+"""HTTP routes beside the Reflex app: auth forms, OAuth callbacks, health."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
+
+from palett.api import account_routes, auth_routes, health_routes, oauth_routes
+from palett.api.cookies import HashSessionCookie
+from palett.settings import get_settings
+
+
+def mount_api(reflex_app: ASGIApp) -> ASGIApp:
+    """Build a fresh FastAPI around the Reflex ASGI app (a shared instance breaks a second start)."""
+    settings = get_settings()
+    api = FastAPI(title="Palett AI", docs_url=None, redoc_url=None, openapi_url=None)
+    # Holds only the OAuth state/PKCE verifier between the redirect and the callback.
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="palett_oauth",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    for module in (auth_routes, account_routes, oauth_routes, health_routes):
+        api.include_router(module.router)
+    api.mount("", HashSessionCookie(reflex_app))
+    return api

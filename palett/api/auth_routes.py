@@ -1,0 +1,99 @@
+"""Sign-up, sign-in, sign-out, e-mail verification and password reset.
+
+Plain HTML form posts answered with 303: passwords never travel over the websocket,
+and the redirect opens a fresh websocket that carries the new cookie.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from palett.api.cookies import clear_session_cookie, set_session_cookie
+from palett.api.web import check_origin, client_ip, current, error_redirect, redirect
+from palett.services import accounts, sessions
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+
+router = APIRouter(prefix="/api/auth", dependencies=[Depends(check_origin)])
+
+
+def sign_in_response(user_id: int, request: Request, path: str = "/app") -> RedirectResponse:
+    with session_scope() as db:
+        token = sessions.create(db, user_id, user_agent=request.headers.get("user-agent", ""),
+                                ip=client_ip(request))
+    response = redirect(path)
+    set_session_cookie(response, token)
+    return response
+
+
+@router.post("/signup")
+def signup(email: str = Form(""), password: str = Form(""), name: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            accounts.sign_up(db, email=email, password=password, name=name)
+    except UserError as err:
+        return error_redirect("/signup", err, email=email[:254], name=name[:80])
+    return redirect("/signin", notice="check_email", email=email[:254])
+
+
+@router.post("/login")
+def login(request: Request, email: str = Form(""), password: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            user = accounts.authenticate(db, email=email, password=password, ip=client_ip(request))
+            user_id = user.id
+    except UserError as err:
+        if err.code == "unverified":
+            with session_scope() as db:
+                accounts.resend_verification(db, email)
+        return error_redirect("/signin", err, email=email[:254])
+    assert user_id is not None
+    return sign_in_response(user_id, request)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    with session_scope() as db:
+        found = current(db, request)
+        if found:
+            sess, user = found
+            sessions.revoke(db, user_id=user.id or 0, session_id=sess.id or 0)
+    response = redirect("/", notice="signed_out")
+    clear_session_cookie(response)
+    return response
+
+
+@router.post("/verify")
+def verify(token: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            user = accounts.verify_email(db, token)
+            email = user.email
+    except UserError as err:
+        return error_redirect("/verify", err)
+    return redirect("/signin", notice="verified", email=email)
+
+
+@router.post("/resend")
+def resend(email: str = Form("")) -> RedirectResponse:
+    with session_scope() as db:
+        accounts.resend_verification(db, email)
+    return redirect("/signin", notice="verify_sent", email=email[:254])
+
+
+@router.post("/forgot")
+def forgot(email: str = Form("")) -> RedirectResponse:
+    with session_scope() as db:
+        accounts.request_reset(db, email)
+    return redirect("/forgot", notice="reset_sent")
+
+
+@router.post("/reset")
+def reset(token: str = Form(""), password: str = Form(""), confirm: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            accounts.reset_password(db, token=token, password=password, confirm=confirm)
+    except UserError as err:
+        return error_redirect("/reset", err, token=token if err.code in ("weak_password", "password_mismatch") else None)
+    return redirect("/signin", notice="password_reset")

@@ -1,0 +1,1 @@
+"""Reusable pieces of UI. No I/O here."""

@@ -1,0 +1,73 @@
+"""Form building blocks. Auth forms are real HTML posts to the API (see api/auth_routes.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import Var
+from reflex_components_core.el.elements.base import BaseHTML
+
+
+class PostForm(BaseHTML):
+    """A plain <form method="post">: rx.form always prevents the browser's own submit."""
+
+    tag = "form"
+    action: Var[str]
+    method: Var[str]
+
+
+def post_form(action: str | Var[str], *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    return PostForm.create(*children, action=action, method="post", **props)
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type: str = "text",
+    placeholder: str = "",
+    autocomplete: str = "",
+    default_value: str | Var[str] = "",
+    hint: str = "",
+    required: bool = True,
+    **props,  # type: ignore[no-untyped-def]
+) -> rx.Component:
+    """A labelled input; the label is tied to the input so screen readers announce it."""
+    field_id = f"field-{name}"
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, class_name="field-label"),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=type,
+            placeholder=placeholder,
+            auto_complete=autocomplete or None,
+            default_value=default_value,
+            required=required,
+            size="3",
+            width="100%",
+            **props,
+        ),
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def submit(label: str, icon: str | None = None, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    children = [rx.icon(icon, size=18)] if icon else []
+    return rx.button(*children, label, type="submit", size="3", width="100%", **props)
+
+
+def flash(error: Var[str], notice: Var[str]) -> rx.Component:
+    """The message a form post came back with."""
+    return rx.fragment(
+        rx.cond(
+            error != "",
+            rx.callout(error, icon="circle_alert", color_scheme="red", role="alert", width="100%"),
+        ),
+        rx.cond(
+            notice != "",
+            rx.callout(notice, icon="circle_check", color_scheme="green", role="status", width="100%"),
+        ),
+    )

@@ -1,0 +1,189 @@
+"""The app shell: top bar (logo, nav, credits, user menu, theme toggle), page frame, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from palett.components.forms import PostForm
+from palett.state.session import SessionState
+
+
+def logo() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(
+                rx.icon("palette", size=18, color="white"),
+                class_name="logo-mark",
+            ),
+            rx.text("Palett", weight="bold", size="5", class_name="logo-word"),
+            rx.badge("AI", variant="soft", radius="full", size="1"),
+            spacing="2",
+            align="center",
+        ),
+        href="/",
+        underline="none",
+        color="inherit",
+        aria_label="Palett AI home",
+    )
+
+
+def theme_toggle() -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(
+            rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
+            on_click=rx.toggle_color_mode,
+            variant="ghost",
+            size="2",
+            aria_label="Switch between light and dark theme",
+            id="theme-toggle",
+        ),
+        content="Light / dark theme",
+    )
+
+
+def credits_badge() -> rx.Component:
+    return rx.link(
+        rx.badge(
+            rx.icon("coins", size=14),
+            rx.text(SessionState.credits, id="credits-balance"),
+            rx.text("credits", class_name="hide-sm"),
+            size="2",
+            variant="surface",
+            radius="full",
+            aria_label=SessionState.credits.to_string() + " credits",
+        ),
+        href="/app",
+        underline="none",
+    )
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label), spacing="2", align="center"),
+        href=href,
+        color_scheme="gray",
+        high_contrast=True,
+        underline="none",
+        size="2",
+        weight="medium",
+    )
+
+
+def sign_out_form(label: str = "Sign out") -> rx.Component:
+    return PostForm.create(
+        rx.button(rx.icon("log_out", size=16), label, type="submit", variant="ghost", color_scheme="gray",
+                  size="2", id="sign-out"),
+        action="/api/auth/logout",
+        method="post",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.avatar(src=SessionState.user_image, fallback=SessionState.initials, size="2", radius="full"),
+                variant="ghost",
+                radius="full",
+                aria_label="Account menu",
+                id="user-menu",
+                padding="0",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(SessionState.user_name, weight="bold", size="2"),
+                rx.text(SessionState.user_email, size="1", color_scheme="gray"),
+                rx.separator(size="4"),
+                nav_link("Home", "/app", "layout_dashboard"),
+                nav_link("Settings", "/settings", "settings"),
+                sign_out_form(),
+                spacing="3",
+                align="start",
+            ),
+            align="end",
+            min_width="220px",
+        ),
+    )
+
+
+def topbar() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            logo(),
+            rx.hstack(
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.hstack(
+                        rx.box(nav_link("Home", "/app", "layout_dashboard"), class_name="hide-sm"),
+                        credits_badge(),
+                        theme_toggle(),
+                        user_menu(),
+                        spacing="4",
+                        align="center",
+                    ),
+                    rx.hstack(
+                        rx.box(nav_link("Features", "/#features", "sparkles"), class_name="hide-sm"),
+                        rx.box(nav_link("Pricing", "/#pricing", "tag"), class_name="hide-sm"),
+                        theme_toggle(),
+                        rx.link(rx.button("Sign in", variant="soft", size="2"), href="/signin"),
+                        rx.link(rx.button("Get started", size="2"), href="/signup", class_name="hide-sm"),
+                        spacing="4",
+                        align="center",
+                    ),
+                ),
+                align="center",
+            ),
+            justify="between",
+            align="center",
+            class_name="topbar-inner",
+        ),
+        class_name="topbar",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.hstack(
+            rx.text("© 2026 Palett AI", size="1", color_scheme="gray"),
+            rx.text("Made with care by a small team.", size="1", color_scheme="gray"),
+            justify="between",
+            width="100%",
+            wrap="wrap",
+        ),
+        class_name="footer",
+    )
+
+
+def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
+    """Every page: skip link, top bar, main content, footer."""
+    return rx.box(
+        rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+        topbar(),
+        rx.el.main(rx.box(*children, max_width=width, margin_x="auto", width="100%"), id="main",
+                   class_name="main"),
+        footer(),
+        class_name="shell",
+    )
+
+
+def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+    """The centred card used by sign-in, sign-up and the token pages."""
+    return page(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.heading(title, size="7", as_="h1"),
+                    rx.text(subtitle, color_scheme="gray", size="2"),
+                    *children,
+                    spacing="4",
+                    width="100%",
+                ),
+                size="4",
+                width="100%",
+                max_width="440px",
+            ),
+            padding_y="6vh",
+        ),
+        width="1120px",
+    )

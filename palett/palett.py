@@ -1,0 +1,39 @@
+"""The Reflex app: pages, theme, API routes."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from palett.api import mount_api
+from palett.pages import auth, home, landing, outbox, settings
+from palett.settings import get_settings
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+_settings = get_settings()
+if _settings.sentry_dsn:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=_settings.sentry_dsn, send_default_pii=False)
+
+TITLE = "Palett AI"
+DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background removal, 4K upscaling and more."
+
+app = rx.App(
+    stylesheets=["/styles.css"],
+    api_transformer=mount_api,
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+)
+
+app.add_page(landing.index, route="/", title=TITLE, description=DESCRIPTION, on_load=landing.ON_LOAD)
+app.add_page(auth.signin, route="/signin", title=f"Sign in · {TITLE}", on_load=auth.SIGNED_OUT_ONLY)
+app.add_page(auth.signup, route="/signup", title=f"Sign up · {TITLE}", on_load=auth.SIGNED_OUT_ONLY)
+app.add_page(auth.forgot, route="/forgot", title=f"Forgot password · {TITLE}", on_load=auth.ON_LOAD)
+app.add_page(auth.reset, route="/reset", title=f"New password · {TITLE}", on_load=auth.ON_LOAD)
+app.add_page(auth.verify, route="/verify", title=f"Verify email · {TITLE}", on_load=auth.ON_LOAD)
+app.add_page(home.home, route="/app", title=f"Home · {TITLE}", on_load=home.ON_LOAD)
+app.add_page(settings.settings_page, route="/settings", title=f"Settings · {TITLE}", on_load=settings.ON_LOAD)
+if not _settings.production:
+    app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)

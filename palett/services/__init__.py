@@ -1,0 +1,1 @@
+"""The product, in plain Python: no Reflex imports here."""

@@ -1,0 +1,67 @@
+"""Errors a person can act on. Each has a stable code (used in redirects) and a short message."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "invalid_email": "That doesn't look like an email address.",
+    "email_taken": "An account with this email already exists. Sign in instead, or reset your password.",
+    "weak_password": "Choose a password of at least 10 characters that isn't a common one.",
+    "password_mismatch": "The two passwords don't match.",
+    "bad_credentials": "Wrong email or password.",
+    "unverified": "Please verify your email first. We've sent you a new link.",
+    "disabled": "This account is disabled. Contact support if you think this is a mistake.",
+    "throttled": "Too many attempts. Try again in {minutes} minutes.",
+    "token_invalid": "This link is invalid or was already used. Ask for a new one.",
+    "token_expired": "This link has expired. Ask for a new one.",
+    "wrong_password": "Your current password is wrong.",
+    "signed_out": "Please sign in to continue.",
+    "forbidden": "That request came from another site and was refused.",
+    "oauth_failed": "Signing in with {provider} didn't work. Please try again.",
+    "oauth_state": "That sign-in link was stale or forged. Please start again.",
+    "oauth_unavailable": "{provider} isn't reachable right now. Try again in a moment, or use your password.",
+    "oauth_no_email": "{provider} didn't share a verified email address with us.",
+    "oauth_unverified_email": (
+        "An account with this email exists, but {provider} hasn't verified the address. "
+        "Sign in with your password, then connect {provider} from Settings."
+    ),
+    "oauth_taken": "That {provider} account is already connected to another Palett account.",
+    "name_invalid": "Use a display name of 1 to 80 characters.",
+    "confirm_delete": "Type DELETE to confirm.",
+    "last_login_method": "Set a password or keep another connected account before removing this one.",
+}
+
+NOTICES: dict[str, str] = {
+    "verified": "Your email is verified. Welcome to Palett!",
+    "check_email": "Check your inbox: we sent you a link to verify your email.",
+    "reset_sent": "If an account exists for that email, a reset link is on its way.",
+    "password_reset": "Your password was changed. Sign in with the new one.",
+    "password_changed": "Password changed. Other devices were signed out.",
+    "signed_out_all": "You were signed out of every other device.",
+    "deleted": "Your account and everything in it were deleted.",
+    "signed_out": "You're signed out. See you soon.",
+    "linked": "Account connected.",
+    "unlinked": "Account disconnected.",
+    "profile_saved": "Saved.",
+    "verify_sent": "We sent a new verification link.",
+}
+
+
+class UserError(Exception):
+    """A failure the user caused or can fix; `code` maps to a message in MESSAGES."""
+
+    def __init__(self, code: str, **params: str | int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return message_for(self.code, self.params)
+
+
+def message_for(code: str, params: dict[str, str | int] | None = None) -> str:
+    template = MESSAGES.get(code) or NOTICES.get(code) or ""
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError):
+        return template.split("{")[0].strip()

@@ -1,0 +1,74 @@
+"""Outgoing mail: SMTP when configured, otherwise a dev outbox of JSON files under data/outbox/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import smtplib
+import ssl
+import uuid
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from palett.models import utcnow
+from palett.settings import get_settings
+
+log = logging.getLogger(__name__)
+_LINK = re.compile(r"https?://\S+")
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    text: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sent_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
+
+    @property
+    def links(self) -> list[str]:
+        return _LINK.findall(self.text)
+
+
+def send(to: str, subject: str, text: str) -> Mail:
+    settings = get_settings()
+    mail = Mail(to=to, subject=subject, text=text)
+    if settings.smtp_host:
+        _send_smtp(mail)
+    else:
+        _write_outbox(mail, settings.outbox_dir)
+    return mail
+
+
+def _send_smtp(mail: Mail) -> None:
+    settings = get_settings()
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = mail.to
+    msg["Subject"] = mail.subject
+    msg.set_content(mail.text)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(msg)
+    log.info("mail sent to %s: %s", mail.to, mail.subject)
+
+
+def _write_outbox(mail: Mail, outbox: Path) -> None:
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{mail.sent_at.replace(':', '')}-{mail.id}.json"
+    path.write_text(json.dumps(asdict(mail), indent=2))
+    log.info("mail written to outbox %s: %s", path, mail.subject)
+
+
+def outbox(limit: int = 50) -> list[Mail]:
+    """Newest first. Only used by the dev outbox page."""
+    folder = get_settings().outbox_dir
+    if not folder.exists():
+        return []
+    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    return [Mail(**json.loads(p.read_text())) for p in files]

@@ -1,0 +1,120 @@
+"""Every setting Palett reads, in one place (environment variables and `.env`).
+
+The embedded default (no variables at all) runs on SQLite, a local media folder
+and a dev mail outbox. Production mode (`PALETT_ENV=production`) refuses to start
+with a missing or default secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRETS = {"", "changeme", "change-me", "secret", "dev", "palett"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    palett_env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    # Where people reach the app; used in e-mailed links and OAuth redirects.
+    public_url: str = "http://localhost:3000"
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    sentry_dsn: str = ""
+
+    # Accounts
+    signup_credits: int = 10
+    session_days: int = 30
+    verify_token_hours: int = 24
+    reset_token_minutes: int = 60
+    login_attempts: str = "5/15 minutes"
+    admin_emails: str = ""
+
+    # Mail: SMTP when SMTP_HOST is set, else the dev outbox under data/outbox.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Palett AI <hello@palett.local>"
+
+    # OAuth: a provider's button appears only when its id and secret are set.
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_metadata_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    github_client_id: str = ""
+    github_client_secret: str = ""
+    github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    github_token_url: str = "https://github.com/login/oauth/access_token"
+    github_api_url: str = "https://api.github.com"
+
+    # Providers and services switched on by keys (used by later features).
+    fal_key: str = ""
+    openai_api_key: str = ""
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+
+    @property
+    def production(self) -> bool:
+        return self.palett_env == "production"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'palett.db').as_posix()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://") or self.production
+
+    @property
+    def google_enabled(self) -> bool:
+        return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def github_enabled(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret)
+
+    @property
+    def admin_email_set(self) -> set[str]:
+        return {e.strip().lower() for e in self.admin_emails.split(",") if e.strip()}
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if self.secret_key.strip().lower() in DEFAULT_SECRETS:
+            if self.production:
+                raise ValueError(
+                    "SECRET_KEY is missing or a default value; production mode needs a long random secret"
+                )
+            self.secret_key = _embedded_secret(self.data_dir)
+        if self.production and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production mode")
+        return self
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """Create a random secret once and keep it under data/ (embedded default only)."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

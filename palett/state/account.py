@@ -1,0 +1,140 @@
+"""The settings page and the home dashboard: small views of the signed-in user's own rows."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypedDict
+
+import reflex as rx
+
+from palett.api.oauth_routes import enabled_providers
+from palett.models import User
+from palett.services import accounts, credits, sessions
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.services.oauth_links import PROVIDER_NAMES
+from palett.settings import get_settings
+from palett.state.session import SessionState
+
+
+class SessionRow(TypedDict):
+    id: int
+    device: str
+    ip: str
+    last_seen: str
+    current: bool
+
+
+class ProviderRow(TypedDict):
+    key: str
+    name: str
+    linked: bool
+    email: str
+
+
+class LedgerRow(TypedDict):
+    label: str
+    delta: str
+    balance: int
+    when: str
+
+
+def describe_agent(user_agent: str) -> str:
+    ua = user_agent.lower()
+    browser = next((b for k, b in (("edg/", "Edge"), ("firefox", "Firefox"), ("chrome", "Chrome"),
+                                   ("safari", "Safari")) if k in ua), "Browser")
+    system = next((s for k, s in (("android", "Android"), ("iphone", "iPhone"), ("ipad", "iPad"),
+                                  ("mac os", "macOS"), ("windows", "Windows"), ("linux", "Linux")) if k in ua), "")
+    return f"{browser} on {system}" if system else browser
+
+
+def _stamp(value) -> str:  # type: ignore[no-untyped-def]
+    return value.strftime("%d %b %Y, %H:%M UTC")
+
+
+class AccountState(SessionState):
+    name_draft: str = ""
+    email_verified: bool = False
+    has_password: bool = False
+    session_rows: list[SessionRow] = []
+    providers: list[ProviderRow] = []
+    ledger: list[LedgerRow] = []
+    saved: str = ""
+    problem: str = ""
+
+    def _fill(self, user: User, session_id: int) -> None:
+        assert user.id is not None
+        with session_scope() as db:
+            rows = sessions.active(db, user.id)
+            links = {a.provider: a for a in accounts.linked_accounts(db, user.id)}
+            entries = credits.history(db, user.id, limit=10)
+        self.name_draft = user.name
+        self.email_verified = user.email_verified
+        self.has_password = bool(user.password_hash)
+        self.session_rows = [
+            SessionRow(id=s.id or 0, device=describe_agent(s.user_agent), ip=s.ip or "unknown",
+                       last_seen=_stamp(s.last_seen_at), current=s.id == session_id)
+            for s in rows
+        ]
+        shown = set(enabled_providers(get_settings())) | set(links)
+        self.providers = [
+            ProviderRow(key=key, name=PROVIDER_NAMES[key], linked=key in links,
+                        email=(links[key].email or "") if key in links else "")
+            for key in ("google", "github") if key in shown
+        ]
+        self.ledger = [
+            LedgerRow(label=e.reference or e.kind.replace("_", " ").capitalize(),
+                      delta=f"{e.delta:+d}", balance=e.balance_after, when=_stamp(e.created_at))
+            for e in entries
+        ]
+
+    @rx.event
+    async def load_account(self):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        self.saved = self.problem = ""
+        await asyncio.to_thread(self._fill, found[1], found[0])
+        return None
+
+    @rx.event
+    def set_name_draft(self, value: str) -> None:
+        self.name_draft = value[:100]
+
+    @rx.event
+    async def save_name(self):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+
+        def _save() -> None:
+            with session_scope() as db:
+                user = db.get(User, found[1].id)
+                assert user is not None
+                accounts.update_profile(db, user, name=self.name_draft)
+
+        try:
+            await asyncio.to_thread(_save)
+        except UserError as err:
+            self.problem, self.saved = err.message, ""
+            return None
+        self.problem, self.saved = "", "Saved."
+        await self.current_user()
+        return None
+
+    @rx.event
+    async def revoke(self, session_id: int):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        current_id, user = found
+
+        def _revoke() -> None:
+            with session_scope() as db:
+                sessions.revoke(db, user_id=user.id or 0, session_id=int(session_id))
+
+        await asyncio.to_thread(_revoke)
+        if int(session_id) == current_id:
+            return rx.call_script("window.location.assign('/signin?notice=signed_out')")
+        await asyncio.to_thread(self._fill, user, current_id)
+        return None
