@@ -51,7 +51,7 @@ dev: migrate
 	$(BIN)/reflex run
 
 lint: setup-dev
-	$(BIN)/ruff check palett tests alembic scripts bench
+	$(BIN)/ruff check palett tests alembic
 
 types: setup-dev
 	$(BIN)/mypy palett/services palett/models

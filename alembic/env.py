@@ -2,10 +2,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import palett.models  # noqa: F401  (registers every table)
+from alembic import context
 from palett.services.db import engine_for
 from palett.settings import get_settings
 

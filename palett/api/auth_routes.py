@@ -59,7 +59,7 @@ def logout(request: Request) -> RedirectResponse:
         if found:
             sess, user = found
             sessions.revoke(db, user_id=user.id or 0, session_id=sess.id or 0)
-    response = redirect("/", notice="signed_out")
+    response = redirect("/", notice="bye")
     clear_session_cookie(response)
     return response
 
@@ -95,5 +95,6 @@ def reset(token: str = Form(""), password: str = Form(""), confirm: str = Form("
         with session_scope() as db:
             accounts.reset_password(db, token=token, password=password, confirm=confirm)
     except UserError as err:
-        return error_redirect("/reset", err, token=token if err.code in ("weak_password", "password_mismatch") else None)
+        keep_token = err.code in ("weak_password", "password_mismatch")  # the link is still good
+        return error_redirect("/reset", err, token=token if keep_token else None)
     return redirect("/signin", notice="password_reset")

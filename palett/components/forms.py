@@ -42,6 +42,8 @@ def field(
             placeholder=placeholder,
             auto_complete=autocomplete or None,
             default_value=default_value,
+            # Remount when a prefill arrives from state after hydration (defaultValue applies once).
+            key=default_value if isinstance(default_value, Var) else None,
             required=required,
             size="3",
             width="100%",
@@ -71,3 +73,14 @@ def flash(error: Var[str], notice: Var[str]) -> rx.Component:
             rx.callout(notice, icon="circle_check", color_scheme="green", role="status", width="100%"),
         ),
     )
+
+
+def brand_mark(provider: str | Var[str]) -> rx.Component:
+    """Google/GitHub logos (lucide has no brand icons)."""
+    return rx.image(src="/brands/" + provider + ".svg", alt="", class_name="brand-mark " + provider, width="18px",
+                    height="18px")
+
+
+def link_button(*children: rx.Component | str, href: str | Var[str], **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """A link styled as a button (one <a>, not a button nested in a link)."""
+    return rx.button(rx.el.a(*children, href=href), as_child=True, **props)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from palett.components.forms import PostForm
+from palett.components.forms import PostForm, link_button
 from palett.state.session import SessionState
 
 
@@ -126,8 +126,8 @@ def topbar() -> rx.Component:
                         rx.box(nav_link("Features", "/#features", "sparkles"), class_name="hide-sm"),
                         rx.box(nav_link("Pricing", "/#pricing", "tag"), class_name="hide-sm"),
                         theme_toggle(),
-                        rx.link(rx.button("Sign in", variant="soft", size="2"), href="/signin"),
-                        rx.link(rx.button("Get started", size="2"), href="/signup", class_name="hide-sm"),
+                        link_button("Sign in", href="/signin", variant="soft", size="2"),
+                        rx.box(link_button("Get started", href="/signup", size="2"), class_name="hide-sm"),
                         spacing="4",
                         align="center",
                     ),

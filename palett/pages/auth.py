@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import Var
 
-from palett.components.forms import field, flash, post_form, submit
+from palett.components.forms import brand_mark, field, flash, link_button, post_form, submit
 from palett.components.layout import auth_card
-from palett.state.session import FlashState, SessionState
 from palett.state.providers import ProviderState
+from palett.state.session import FlashState, SessionState
+
+
+def provider_button(key: str, name: str, enabled: Var[bool]) -> rx.Component:
+    return rx.cond(
+        enabled,
+        link_button(brand_mark(key), f"Continue with {name}", href=f"/api/oauth/{key}/start", variant="outline",
+                    color_scheme="gray", size="3", width="100%", id=f"oauth-{key}"),
+    )
 
 
 def oauth_buttons() -> rx.Component:
     return rx.cond(
         ProviderState.google | ProviderState.github,
         rx.vstack(
-            rx.cond(
-                ProviderState.google,
-                rx.link(
-                    rx.button(rx.icon("chrome", size=18), "Continue with Google", variant="outline",
-                              color_scheme="gray", size="3", width="100%"),
-                    href="/api/oauth/google/start", width="100%", id="oauth-google",
-                ),
-            ),
-            rx.cond(
-                ProviderState.github,
-                rx.link(
-                    rx.button(rx.icon("github", size=18), "Continue with GitHub", variant="outline",
-                              color_scheme="gray", size="3", width="100%"),
-                    href="/api/oauth/github/start", width="100%", id="oauth-github",
-                ),
-            ),
+            provider_button("google", "Google", ProviderState.google),
+            provider_button("github", "GitHub", ProviderState.github),
             rx.hstack(rx.separator(size="4"), rx.text("or", size="1", color_scheme="gray"),
                       rx.separator(size="4"), align="center", width="100%"),
             spacing="3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.state.account import AccountState, LedgerRow
 from palett.state.session import SessionState
@@ -70,7 +71,7 @@ def home() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.link(rx.button(rx.icon("settings", size=16), "Account settings", variant="soft"), href="/settings"),
+            link_button(rx.icon("settings", size=16), "Account settings", href="/settings", variant="soft"),
             spacing="5",
             padding_y="40px",
             width="100%",

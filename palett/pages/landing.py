@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.state.session import FlashState, SessionState
 
@@ -19,7 +20,7 @@ MODELS = [
 TOOLS = [
     ("type", "Text to image", "Describe it; pick FLUX, Imagen or Ideogram; get up to four takes at once."),
     ("images", "Image to image", "Start from your picture and steer it with a prompt and a strength."),
-    ("scissors", "Background removal", "Clean transparent cut-outs, or a new background from a colour, photo or prompt."),
+    ("scissors", "Background removal", "Clean cut-outs, or a new background from a colour, photo or prompt."),
     ("maximize", "Upscale to 4K", "2×, 4× or straight to 4K without running out of memory."),
     ("brush", "Inpaint & outpaint", "A real mask editor with brush, eraser, undo and zoom; seams feathered."),
     ("wand_sparkles", "Style transfer", "Named styles or your own reference image."),
@@ -49,7 +50,7 @@ def hero() -> rx.Component:
             rx.heading(
                 "Make and edit images with AI, ",
                 rx.el.span("beautifully.", class_name="gradient-text"),
-                size="9",
+                size=rx.breakpoints(initial="8", md="9"),
                 as_="h1",
                 class_name="hero-title",
             ),
@@ -62,9 +63,8 @@ def hero() -> rx.Component:
                 max_width="560px",
             ),
             rx.hstack(
-                rx.link(rx.button(rx.icon("sparkles", size=18), "Start free — 10 credits", size="4"),
-                        href="/signup"),
-                rx.link(rx.button("Sign in", size="4", variant="soft", color_scheme="gray"), href="/signin"),
+                link_button(rx.icon("sparkles", size=18), "Start free — 10 credits", href="/signup", size="4"),
+                link_button("Sign in", href="/signin", size="4", variant="soft", color_scheme="gray"),
                 spacing="3",
                 wrap="wrap",
             ),
@@ -207,7 +207,7 @@ def closing_cta() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.heading("Your next image is a sentence away.", size="7", as_="h2", align="center"),
-            rx.link(rx.button("Create your free account", size="4"), href="/signup"),
+            link_button("Create your free account", href="/signup", size="4"),
             align="center",
             spacing="4",
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.state.outbox import MailRow, OutboxState
 from palett.state.session import SessionState
@@ -15,9 +16,9 @@ def mail_card(mail: MailRow) -> rx.Component:
             rx.hstack(rx.icon("mail", size=18), rx.text(mail["subject"], weight="bold"), align="center"),
             rx.text("To ", mail["to"], " · ", mail["sent_at"], " UTC", size="1", color_scheme="gray"),
             rx.el.pre(mail["text"], class_name="mail-body"),
-            rx.foreach(mail["links"], lambda link: rx.link(rx.button(rx.icon("external_link", size=14),
-                                                                     "Open link", size="2", variant="soft"),
-                                                           href=link, class_name="outbox-link")),
+            rx.foreach(mail["links"], lambda link: link_button(rx.icon("external_link", size=14), "Open link",
+                                                             href=link, size="2", variant="soft",
+                                                             class_name="outbox-link")),
             spacing="2",
             align="start",
         ),

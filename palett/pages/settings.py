@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from palett.components.forms import field, flash, post_form
+from palett.components.forms import brand_mark, field, flash, link_button, post_form
 from palett.components.layout import page
 from palett.state.account import AccountState, ProviderRow, SessionRow
 from palett.state.session import FlashState, SessionState
@@ -79,7 +79,7 @@ def password() -> rx.Component:
 
 def provider_row(row: ProviderRow) -> rx.Component:
     return rx.hstack(
-        rx.icon(rx.match(row["key"], ("github", "github"), "chrome"), size=20),
+        brand_mark(row["key"]),
         rx.vstack(rx.text(row["name"], weight="medium"),
                   rx.text(rx.cond(row["linked"], row["email"], "Not connected"), size="1", color_scheme="gray"),
                   spacing="0"),
@@ -91,8 +91,8 @@ def provider_row(row: ProviderRow) -> rx.Component:
                 rx.button("Disconnect", type="submit", variant="soft", color_scheme="gray",
                           aria_label="Disconnect " + row["name"]),
             ),
-            rx.link(rx.button("Connect", variant="soft", aria_label="Connect " + row["name"]),
-                    href="/api/oauth/" + row["key"] + "/start"),
+            link_button("Connect", href="/api/oauth/" + row["key"] + "/start", variant="soft",
+                        aria_label="Connect " + row["name"]),
         ),
         width="100%",
         align="center",

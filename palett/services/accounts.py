@@ -8,7 +8,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete
 from sqlmodel import Session as DB
-from sqlmodel import select
+from sqlmodel import col, select
 
 from palett.models import (
     Account,
@@ -219,6 +219,6 @@ def delete_account(db: DB, user: User, *, confirmation: str) -> None:
         raise UserError("confirm_delete")
     uid = user.id
     for table in (Session, VerificationToken, Account, GeneratedImage, CreditTransaction, Purchase, UsageLog):
-        db.execute(delete(table).where(table.user_id == uid))  # type: ignore[attr-defined]
-    db.execute(delete(User).where(User.id == uid))  # type: ignore[arg-type]
+        db.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
+    db.execute(delete(User).where(col(User.id) == uid))
     log.info("deleted account %s", uid)

@@ -53,7 +53,7 @@ def apply(
         if delta < 0:
             stmt = stmt.where(col(User.credits) >= -delta)
         balance = session.execute(
-            stmt.values(credits=User.credits + delta).returning(User.credits)
+            stmt.values(credits=col(User.credits) + delta).returning(col(User.credits))
         ).scalar_one_or_none()
         if balance is None:
             nested.rollback()

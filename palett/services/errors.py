@@ -38,7 +38,7 @@ NOTICES: dict[str, str] = {
     "password_changed": "Password changed. Other devices were signed out.",
     "signed_out_all": "You were signed out of every other device.",
     "deleted": "Your account and everything in it were deleted.",
-    "signed_out": "You're signed out. See you soon.",
+    "bye": "You're signed out. See you soon.",
     "linked": "Account connected.",
     "unlinked": "Account disconnected.",
     "profile_saved": "Saved.",

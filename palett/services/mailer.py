@@ -7,6 +7,7 @@ import logging
 import re
 import smtplib
 import ssl
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
@@ -60,7 +61,7 @@ def _send_smtp(mail: Mail) -> None:
 
 def _write_outbox(mail: Mail, outbox: Path) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{mail.sent_at.replace(':', '')}-{mail.id}.json"
+    path = outbox / f"{time.time_ns()}-{mail.id}.json"  # sorts by send time
     path.write_text(json.dumps(asdict(mail), indent=2))
     log.info("mail written to outbox %s: %s", path, mail.subject)
 

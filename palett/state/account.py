@@ -135,6 +135,6 @@ class AccountState(SessionState):
 
         await asyncio.to_thread(_revoke)
         if int(session_id) == current_id:
-            return rx.call_script("window.location.assign('/signin?notice=signed_out')")
+            return rx.call_script("window.location.assign('/signin?notice=bye')")
         await asyncio.to_thread(self._fill, user, current_id)
         return None

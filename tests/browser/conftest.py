@@ -1,0 +1,108 @@
+"""Start the real app (Reflex prod build, single port) and drive it with Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GOOGLE_", "GITHUB_", "SMTP_", "DATABASE_URL", "REDIS_URL", "PALETT_ENV"))}
+    env.update(
+        DATA_DIR=str(data_dir),
+        PUBLIC_URL=f"http://localhost:{port}",
+        PALETT_PORT=str(port),
+        PALETT_BACKEND_PORT=str(port),
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="0",
+        REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
+        REFLEX_BUN_PATH=str(ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"),
+        **(extra or {}),
+    )
+    return env
+
+
+class RunningApp:
+    def __init__(self, url: str, data_dir: Path, proc: subprocess.Popen, log: Path) -> None:
+        self.url, self.data_dir, self.proc, self.log = url, data_dir, proc, log
+
+
+@pytest.fixture(scope="session")
+def app_extra_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory, app_extra_env) -> Iterator[RunningApp]:
+    data_dir = tmp_path_factory.mktemp("app-data")
+    port = free_port()
+    env = app_env(data_dir, port, app_extra_env)
+    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log = data_dir / "reflex.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
+                                 "--loglevel", "info"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    deadline = time.time() + 300
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
+                    httpx.get(f"{url}/", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline:
+            proc.send_signal(signal.SIGINT)
+            raise RuntimeError(f"the app did not start:\n{log.read_text()[-4000:]}")
+        time.sleep(1)
+    yield RunningApp(url, data_dir, proc, log)
+    proc.send_signal(signal.SIGINT)  # signal the main reflex PID only (see notes)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: apt-get install -y chromium (make test does it)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots() -> Path | None:
+    """Where to keep screenshots: docs/screenshots under `make screenshots`, else test-artifacts/."""
+    folder = Path(os.environ.get("PALETT_SCREENSHOTS") or ROOT / "test-artifacts")
+    folder = folder if folder.is_absolute() else ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

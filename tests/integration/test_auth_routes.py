@@ -1,0 +1,150 @@
+"""The auth form posts, end to end over HTTP (TestClient), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from palett.api import mount_api
+from palett.services import mailer, sessions
+from palett.services.db import session_scope
+from palett.services.security import token_hash
+
+PW = "violet-otter-lamp-42"
+ORIGIN = {"origin": "http://testserver"}
+
+
+async def not_found(scope, receive, send):
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@pytest.fixture
+def client(db_url, monkeypatch):
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("PUBLIC_URL", "http://testserver")
+    reset_caches()
+    with TestClient(mount_api(not_found), follow_redirects=False) as c:
+        yield c
+
+
+def where(response) -> tuple[str, dict[str, str]]:
+    assert response.status_code == 303, response.text
+    url = urlsplit(response.headers["location"])
+    return url.path, {k: v[0] for k, v in parse_qs(url.query).items()}
+
+
+def link_from_outbox(kind: str) -> str:
+    return re.search(rf"/{kind}\?token=(\S+)", mailer.outbox()[0].text).group(1)
+
+
+def signed_up(client, email="ada@example.com") -> None:
+    client.post("/api/auth/signup", data={"email": email, "password": PW, "name": "Ada"}, headers=ORIGIN)
+    client.post("/api/auth/verify", data={"token": link_from_outbox("verify")}, headers=ORIGIN)
+
+
+def test_signup_verify_signin_signout(client):
+    path, q = where(client.post("/api/auth/signup", data={"email": "ada@example.com", "password": PW},
+                                headers=ORIGIN))
+    assert (path, q["notice"]) == ("/signin", "check_email")
+    path, q = where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW},
+                                headers=ORIGIN))
+    assert (path, q["error"]) == ("/signin", "unverified")
+    path, q = where(client.post("/api/auth/verify", data={"token": link_from_outbox("verify")}, headers=ORIGIN))
+    assert (path, q["notice"]) == ("/signin", "verified")
+    response = client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW}, headers=ORIGIN)
+    assert where(response)[0] == "/app"
+    cookie = response.cookies["palett_session"]
+    set_cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    with session_scope() as db:
+        assert sessions.lookup(db, token_hash(cookie))
+    path, q = where(client.post("/api/auth/logout", headers=ORIGIN))
+    assert path == "/"
+    with session_scope() as db:
+        assert sessions.lookup(db, token_hash(cookie)) is None
+
+
+def test_cross_site_posts_are_refused(client):
+    r = client.post("/api/auth/login", data={"email": "a@example.com", "password": PW},
+                    headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = client.post("/api/auth/logout", headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 403
+
+
+def test_bad_input_comes_back_with_a_code_and_keeps_what_was_typed(client):
+    path, q = where(client.post("/api/auth/signup", data={"email": "nope", "password": PW, "name": "Ada"},
+                                headers=ORIGIN))
+    assert (path, q["error"], q["email"], q["name"]) == ("/signup", "invalid_email", "nope", "Ada")
+    signed_up(client)
+    _, q = where(client.post("/api/auth/signup", data={"email": "ada@example.com", "password": PW},
+                             headers=ORIGIN))
+    assert q["error"] == "email_taken"
+    _, q = where(client.post("/api/auth/verify", data={"token": "forged"}, headers=ORIGIN))
+    assert q["error"] == "token_invalid"
+
+
+def test_throttle_message_after_five_failures(client):
+    signed_up(client)
+    for _ in range(5):
+        _, q = where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": "wrong-pass-1"},
+                                 headers=ORIGIN))
+        assert q["error"] == "bad_credentials"
+    _, q = where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW}, headers=ORIGIN))
+    assert q["error"] == "throttled" and int(q["minutes"]) >= 14
+
+
+def test_forgot_and_reset(client):
+    signed_up(client)
+    assert where(client.post("/api/auth/forgot", data={"email": "ada@example.com"}, headers=ORIGIN))[1] == {
+        "notice": "reset_sent"}
+    token = link_from_outbox("reset")
+    path, q = where(client.post("/api/auth/reset", data={"token": token, "password": "short", "confirm": "short"},
+                                headers=ORIGIN))
+    assert (path, q["error"], q["token"]) == ("/reset", "weak_password", token)
+    new = "another-violet-otter"
+    path, q = where(client.post("/api/auth/reset", data={"token": token, "password": new, "confirm": new},
+                                headers=ORIGIN))
+    assert (path, q["notice"]) == ("/signin", "password_reset")
+    assert where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": new},
+                             headers=ORIGIN))[0] == "/app"
+
+
+def test_account_routes_need_a_session(client):
+    for route in ("/api/account/password", "/api/account/logout-others", "/api/account/delete"):
+        path, q = where(client.post(route, data={"confirmation": "DELETE"}, headers=ORIGIN))
+        assert (path, q["error"]) == ("/signin", "signed_out")
+
+
+def test_change_password_sign_out_others_and_delete(client):
+    signed_up(client)
+    other = TestClient(client.app, follow_redirects=False)
+    other.post("/api/auth/login", data={"email": "ada@example.com", "password": PW}, headers=ORIGIN)
+    client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW}, headers=ORIGIN)
+    other_cookie = other.cookies["palett_session"]
+    _, q = where(client.post("/api/account/password", data={"current_password": "wrong-one-123", "password": "x",
+                                                             "confirm": "x"}, headers=ORIGIN))
+    assert q["error"] == "wrong_password"
+    new = "fresh-violet-otter"
+    _, q = where(client.post("/api/account/password",
+                             data={"current_password": PW, "password": new, "confirm": new}, headers=ORIGIN))
+    assert q["notice"] == "password_changed"
+    with session_scope() as db:
+        assert sessions.lookup(db, token_hash(other_cookie)) is None
+        assert sessions.lookup(db, token_hash(client.cookies["palett_session"]))
+    _, q = where(client.post("/api/account/delete", data={"confirmation": "nope"}, headers=ORIGIN))
+    assert q["error"] == "confirm_delete"
+    path, q = where(client.post("/api/account/delete", data={"confirmation": "DELETE"}, headers=ORIGIN))
+    assert (path, q["notice"]) == ("/", "deleted")
+    _, q = where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": new},
+                             headers=ORIGIN))
+    assert q["error"] == "bad_credentials"
+
+
+def test_health(client):
+    assert client.get("/api/health").json() == {"status": "ok"}

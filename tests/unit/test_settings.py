@@ -1,0 +1,33 @@
+import pytest
+from pydantic import ValidationError
+
+from palett.settings import Settings
+
+
+def test_embedded_default_creates_and_keeps_a_random_secret(tmp_path):
+    first = Settings(data_dir=tmp_path)
+    second = Settings(data_dir=tmp_path)
+    assert len(first.secret_key) >= 32
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_embedded_default_is_sqlite_under_data(tmp_path):
+    assert Settings(data_dir=tmp_path).db_url == f"sqlite:///{tmp_path.as_posix()}/palett.db"
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "secret", "short-but-custom"])
+def test_production_refuses_missing_default_or_short_secret(tmp_path, secret):
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, palett_env="production", secret_key=secret)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_accepts_a_long_secret_and_uses_secure_cookies(tmp_path):
+    s = Settings(data_dir=tmp_path, palett_env="production", secret_key="x" * 40)
+    assert s.production and s.secure_cookies
+
+
+def test_oauth_providers_need_both_id_and_secret(tmp_path):
+    assert not Settings(data_dir=tmp_path, google_client_id="id").google_enabled
+    assert Settings(data_dir=tmp_path, github_client_id="id", github_client_secret="s").github_enabled
