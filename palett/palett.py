@@ -7,7 +7,8 @@ import logging
 import reflex as rx
 
 from palett.api import mount_api
-from palett.pages import auth, home, landing, outbox, settings
+from palett.pages import auth, home, landing, outbox, settings, studio
+from palett.services import dispatch
 from palett.settings import get_settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -33,7 +34,12 @@ app.add_page(auth.signup, route="/signup", title=f"Sign up · {TITLE}", on_load=
 app.add_page(auth.forgot, route="/forgot", title=f"Forgot password · {TITLE}", on_load=auth.ON_LOAD)
 app.add_page(auth.reset, route="/reset", title=f"New password · {TITLE}", on_load=auth.ON_LOAD)
 app.add_page(auth.verify, route="/verify", title=f"Verify email · {TITLE}", on_load=auth.ON_LOAD)
+app.add_page(studio.studio, route="/studio", title=f"Studio · {TITLE}", on_load=studio.ON_LOAD)
 app.add_page(home.home, route="/app", title=f"Home · {TITLE}", on_load=home.ON_LOAD)
 app.add_page(settings.settings_page, route="/settings", title=f"Settings · {TITLE}", on_load=settings.ON_LOAD)
 if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
+
+if _settings.dispatch == "inprocess":
+    # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.
+    app.register_lifespan_task(dispatch.runner.serve)

@@ -56,9 +56,31 @@ class Settings(BaseSettings):
     github_token_url: str = "https://github.com/login/oauth/access_token"
     github_api_url: str = "https://api.github.com"
 
-    # Providers and services switched on by keys (used by later features).
+    # Image providers: Fal when FAL_KEY is set, OpenAI when OPENAI_API_KEY is set; the local engine always.
     fal_key: str = ""
+    fal_webhooks: bool = False  # ask Fal to call PUBLIC_URL/api/webhooks/fal (needs a public URL)
+    fal_jwks_url: str = "https://rest.alpha.fal.ai/.well-known/jwks.json"
     openai_api_key: str = ""
+    openai_base_url: str = ""
+
+    # Jobs
+    dispatch: Literal["inprocess", "worker"] = "inprocess"  # worker = procrastinate on PostgreSQL
+    job_timeout_seconds: int = 600
+    sweep_interval_seconds: int = 30
+    rate_limit_free: str = "10/hour"
+    rate_limit_pro: str = "100/hour"
+    rate_limit_premium: str = "300/hour"
+    max_output_bytes: int = 50 * 1024 * 1024
+    max_output_pixels: int = 40_000_000
+    # Hosts the server may fetch from even though they resolve to private addresses (local emulators).
+    ssrf_allow_hosts: str = ""
+
+    # Media: a local folder under data/ unless S3_BUCKET is set.
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str = ""
+    media_url_seconds: int = 3600
+
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
 

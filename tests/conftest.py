@@ -13,17 +13,22 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from tests.fakes.fal import fal_emulator, fal_emulator_session, prepare_fal_env
+
+prepare_fal_env()  # before anything imports fal_client: it reads its hosts at import
+
 PG_ADMIN = os.environ.get("PALETT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def reset_caches() -> None:
-    from palett.services import throttle
+    from palett.services import fal_webhooks, ratelimit
     from palett.services.db import engine_for
     from palett.settings import get_settings
 
     get_settings.cache_clear()
     engine_for.cache_clear()
-    throttle._limiter.cache_clear()
+    ratelimit.limiter.cache_clear()
+    fal_webhooks._keys.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +36,10 @@ def isolated_env(tmp_path, monkeypatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)  # no developer .env is read
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PUBLIC_URL", "http://localhost:3000")
+    # Keys are off unless a test turns a provider on (fal_on, ...); FAL_*_HOST and SSL_CERT_FILE stay.
     for var in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "PALETT_ENV", "SECRET_KEY", "GOOGLE_CLIENT_ID",
-                "GITHUB_CLIENT_ID", "ADMIN_EMAILS"):
+                "GITHUB_CLIENT_ID", "ADMIN_EMAILS", "FAL_KEY", "OPENAI_API_KEY", "S3_BUCKET", "S3_ENDPOINT_URL",
+                "FAL_WEBHOOKS"):
         monkeypatch.delenv(var, raising=False)
     reset_caches()
     yield
@@ -82,3 +89,18 @@ def db(db_url):
     from palett.services.db import session_scope
 
     return session_scope
+
+
+@pytest.fixture
+def fal_on(fal_emulator, monkeypatch):
+    """Fal switched on and pointed at the local emulator (its files are on 127.0.0.1)."""
+    from tests.fakes.fal import configure_env
+
+    monkeypatch.setenv("FAL_KEY", configure_env(fal_emulator.port, fal_emulator.ca_file)["FAL_KEY"])
+    monkeypatch.setenv("SSRF_ALLOW_HOSTS", "127.0.0.1,localhost")
+    monkeypatch.setenv("FAL_JWKS_URL", fal_emulator.jwks_url)
+    reset_caches()
+    return fal_emulator
+
+
+__all__ = ["fal_emulator", "fal_emulator_session"]

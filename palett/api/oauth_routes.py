@@ -19,8 +19,15 @@ from palett.services.errors import UserError
 from palett.services.oauth_links import Identity
 from palett.settings import Settings, get_settings
 
+try:  # authlib talks through httpx2 when it is installed (openai pulls it in), else httpx
+    import httpx2 as _authlib_httpx
+except ImportError:
+    _authlib_httpx = httpx  # type: ignore[no-redef,misc]
+
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/oauth")
+# A provider that is down, slow or answering 5xx, whichever httpx authlib picked.
+NETWORK_ERRORS = (httpx.HTTPError, _authlib_httpx.HTTPError)
 
 
 def enabled_providers(settings: Settings) -> list[str]:
@@ -69,7 +76,7 @@ async def start(provider: str, request: Request) -> RedirectResponse:
     name = oauth_links.PROVIDER_NAMES[provider]
     try:
         return await client.authorize_redirect(request, _callback_url(provider))
-    except (httpx.HTTPError, OAuthError) as exc:
+    except (*NETWORK_ERRORS, OAuthError) as exc:
         log.warning("oauth start %s failed: %r", provider, exc)
         return error_redirect("/signin", UserError("oauth_unavailable", provider=name))
 
@@ -85,7 +92,7 @@ async def callback(provider: str, request: Request) -> RedirectResponse:
         log.warning("oauth callback %s refused: %s %s", provider, exc.error, exc.description)
         code = "oauth_state" if exc.error == "mismatching_state" else "oauth_failed"
         return error_redirect("/signin", UserError(code, provider=name))
-    except (httpx.HTTPError, KeyError, ValueError) as exc:
+    except (*NETWORK_ERRORS, KeyError, ValueError) as exc:
         log.warning("oauth callback %s failed: %r", provider, exc)
         return error_redirect("/signin", UserError("oauth_unavailable", provider=name))
     return await run_in_threadpool(_finish, identity, request)
@@ -121,7 +128,7 @@ async def _google_identity(token: dict[str, Any]) -> Identity:
 async def _github_identity(client: Any, token: dict[str, Any]) -> Identity:
     profile = (await client.get("user", token=token)).raise_for_status().json()
     emails = (await client.get("user/emails", token=token)).raise_for_status().json()
-    primary = next((e for e in emails if e.get("primary")), None) or next(iter(emails), {})
+    primary: dict[str, Any] = next((e for e in emails if e.get("primary")), None) or next(iter(emails), {})
     return Identity(
         provider="github",
         account_id=str(profile["id"]),

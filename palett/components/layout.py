@@ -95,6 +95,7 @@ def user_menu() -> rx.Component:
                 rx.text(SessionState.user_name, weight="bold", size="2"),
                 rx.text(SessionState.user_email, size="1", color_scheme="gray"),
                 rx.separator(size="4"),
+                nav_link("Studio", "/studio", "sparkles"),
                 nav_link("Home", "/app", "layout_dashboard"),
                 nav_link("Settings", "/settings", "settings"),
                 sign_out_form(),
@@ -115,6 +116,7 @@ def topbar() -> rx.Component:
                 rx.cond(
                     SessionState.signed_in,
                     rx.hstack(
+                        rx.box(nav_link("Studio", "/studio", "sparkles"), class_name="hide-sm"),
                         rx.box(nav_link("Home", "/app", "layout_dashboard"), class_name="hide-sm"),
                         credits_badge(),
                         theme_toggle(),

@@ -52,5 +52,7 @@ class UsageLog(SQLModel, table=True):
     model: str = Field(default="", max_length=128)
     credits: int = 0
     status: str = Field(default="", max_length=32)
+    job_id: int | None = Field(default=None, index=True)
+    error: str | None = None
     duration_ms: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -21,7 +21,9 @@ class GeneratedImage(SQLModel, table=True):
     user_id: int = Field(sa_column=user_fk(index=False))
     prompt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     negative_prompt: str | None = Field(default=None, sa_column=Column(Text))
+    job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL", index=True)
     model: str = Field(default="", max_length=128)
+    # Storage keys (not URLs): services.storage turns them into short-lived URLs.
     image_url: str
     thumbnail_url: str | None = None
     width: int = 0

@@ -71,7 +71,11 @@ def home() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            link_button(rx.icon("settings", size=16), "Account settings", href="/settings", variant="soft"),
+            rx.hstack(
+                link_button(rx.icon("sparkles", size=16), "Open the studio", href="/studio"),
+                link_button(rx.icon("settings", size=16), "Account settings", href="/settings", variant="soft"),
+                spacing="3",
+            ),
             spacing="5",
             padding_y="40px",
             width="100%",

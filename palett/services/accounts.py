@@ -14,6 +14,7 @@ from palett.models import (
     Account,
     CreditTransaction,
     GeneratedImage,
+    Job,
     Purchase,
     Role,
     Session,
@@ -218,7 +219,7 @@ def delete_account(db: DB, user: User, *, confirmation: str) -> None:
     if confirmation.strip() != "DELETE":
         raise UserError("confirm_delete")
     uid = user.id
-    for table in (Session, VerificationToken, Account, GeneratedImage, CreditTransaction, Purchase, UsageLog):
+    for table in (Session, VerificationToken, Account, GeneratedImage, Job, CreditTransaction, Purchase, UsageLog):
         db.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
     db.execute(delete(User).where(col(User.id) == uid))
     log.info("deleted account %s", uid)

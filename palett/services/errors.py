@@ -27,6 +27,13 @@ MESSAGES: dict[str, str] = {
     "oauth_taken": "That {provider} account is already connected to another Palett account.",
     "name_invalid": "Use a display name of 1 to 80 characters.",
     "confirm_delete": "Type DELETE to confirm.",
+    "invalid_input": "Check {field}: {detail}.",
+    "unsupported": "{model} doesn't support {what}.",
+    "unknown_model": "That model isn't available. Pick another one.",
+    "model_unavailable": "{model} isn't available on this server ({reason}).",
+    "no_credits": "This needs {cost} credits and you have {balance}. Buy a pack or lower the number of images.",
+    "rate_limited": "You've reached your limit of {limit}. Try again in {minutes} minutes.",
+    "job_not_found": "That job doesn't exist or isn't yours.",
     "last_login_method": "Set a password or keep another connected account before removing this one.",
 }
 

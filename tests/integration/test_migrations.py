@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from alembic import command
 from palett.services.db import engine_for
 
-TABLES = {"user", "account", "session", "verification_token", "generated_image", "purchase", "usage_log",
+TABLES = {"user", "account", "session", "verification_token", "generated_image", "purchase", "usage_log", "job",
           "credit_transaction"}
 
 

@@ -1,0 +1,48 @@
+"""Provider webhooks. Verified on the raw body; applying one twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from palett.models import Job
+from palett.services import fal_webhooks, pipeline
+from palett.services.db import session_scope
+from palett.services.providers import ProviderFailed
+from palett.services.providers.fal import parse_result
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/webhooks")
+
+
+def _job_id_for(request_id: str) -> int | None:
+    with session_scope() as db:
+        return db.exec(select(Job.id).where(Job.provider_request_id == request_id)).first()
+
+
+@router.post("/fal")
+async def fal_webhook(request: Request) -> dict[str, str]:
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if not await run_in_threadpool(fal_webhooks.verify, headers, body):
+        raise HTTPException(401, "Bad or stale signature")
+    try:
+        event = json.loads(body)
+    except ValueError as exc:
+        raise HTTPException(400, "Body is not JSON") from exc
+    job_id = await run_in_threadpool(_job_id_for, str(event.get("request_id", "")))
+    if job_id is None:
+        return {"status": "ignored"}  # not ours, or already cleaned up
+    if event.get("status") == "OK" and isinstance(event.get("payload"), dict):
+        try:
+            await pipeline.complete(job_id, parse_result(event["payload"]))
+        except ProviderFailed as exc:
+            await run_in_threadpool(pipeline.fail, job_id, exc.message)
+    else:
+        log.info("fal webhook: job %s failed: %s", job_id, str(event.get("error"))[:300])
+        await run_in_threadpool(pipeline.fail, job_id, "The model reported an error.")
+    return {"status": "ok"}

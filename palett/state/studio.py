@@ -1,0 +1,381 @@
+"""The studio: generation options (the form) and the user's live jobs (the canvas)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any, TypedDict
+
+import reflex as rx
+
+from palett.models import User
+from palett.services import catalog, dispatch, jobs, pipeline
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.settings import get_settings
+from palett.state.session import SessionState
+
+POLL_SECONDS = 0.5
+
+
+class ModelOption(TypedDict):
+    key: str
+    label: str
+    available: bool
+    reason: str
+    blurb: str
+    local: bool
+
+
+class SizeOption(TypedDict):
+    value: str
+    label: str
+
+
+class ImageCard(TypedDict):
+    id: int
+    url: str
+    thumb: str
+    download: str
+    seed: str
+    size: str
+
+
+class JobCard(TypedDict):
+    id: int
+    status: str
+    active: bool
+    model_label: str
+    local: bool
+    prompt: str
+    num_images: int
+    cost: int
+    charged: int
+    progress: int
+    queue_position: int
+    last_log: str
+    error: str
+    created: str
+    images: list[ImageCard]
+
+
+def _card(view: jobs.JobView) -> JobCard:
+    return JobCard(
+        id=view.id, status=view.status, active=view.active, model_label=view.model_label, local=view.local,
+        prompt=view.prompt, num_images=view.num_images, cost=view.cost, charged=view.charged,
+        progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
+        last_log=view.last_log, error=view.error, created=view.created,
+        images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
+                          seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
+                for i in view.images],
+    )
+
+
+def _load_jobs(user_id: int) -> tuple[list[JobCard], bool]:
+    with session_scope() as db:
+        views = jobs.recent(db, user_id)
+        return [_card(v) for v in views], any(v.active for v in views)
+
+
+class StudioState(SessionState):
+    model: str = ""
+    prompt: str = ""
+    num_images: int = 1
+    size: str = "square_hd"
+    seed_random: bool = True
+    seed: str = ""
+    steps: int = 28
+    guidance: float = 3.5
+    negative_prompt: str = ""
+    style: str = ""
+    models: list[ModelOption] = []
+    jobs: list[JobCard] = []
+    problem: str = ""
+    busy: bool = False
+    _watching: bool = False
+
+    # ---- what the chosen model supports (derived from the catalog) ----
+
+    def _spec(self) -> catalog.ModelSpec | None:
+        try:
+            return catalog.get(self.model)
+        except UserError:
+            return None
+
+    @rx.var
+    def sizes(self) -> list[SizeOption]:
+        spec = self._spec()
+        return [SizeOption(value=s, label=catalog.SIZE_LABELS.get(s, s)) for s in (spec.sizes if spec else ())]
+
+    @rx.var
+    def styles(self) -> list[str]:
+        spec = self._spec()
+        return list(spec.styles) if spec else []
+
+    @rx.var
+    def has_steps(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.steps)
+
+    @rx.var
+    def has_guidance(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.guidance)
+
+    @rx.var
+    def has_negative(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.negative_prompt)
+
+    @rx.var
+    def has_seed(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.seed)
+
+    @rx.var
+    def is_local(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.is_local)
+
+    @rx.var
+    def model_blurb(self) -> str:
+        spec = self._spec()
+        return spec.blurb if spec else ""
+
+    @rx.var
+    def cost(self) -> int:
+        spec = self._spec()
+        return spec.credits_per_image * self.num_images if spec else 0
+
+    @rx.var
+    def balance_after(self) -> int:
+        return self.credits - self.cost
+
+    @rx.var
+    def prompt_length(self) -> int:
+        return len(self.prompt)
+
+    @rx.var
+    def has_active_jobs(self) -> bool:
+        return any(j["active"] for j in self.jobs)
+
+    # ---- loading ----
+
+    @rx.event
+    async def load_studio(self):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        settings = get_settings()
+        self.models = [
+            ModelOption(key=m.key, label=m.label, available=not catalog.unavailable_reason(m, settings),
+                        reason=catalog.unavailable_reason(m, settings), blurb=m.blurb, local=m.is_local)
+            for m in catalog.models("t2i")
+        ]
+        if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
+            self._apply_model(catalog.default_model("t2i", settings).key)
+        draft = self.router.url.query_parameters.get("rerun", "")
+        if draft.isdigit():
+            await self._load_recipe(found[1], int(draft))
+        self.jobs, active = await asyncio.to_thread(_load_jobs, found[1].id or 0)
+        return StudioState.watch if active else None
+
+    def _apply_model(self, key: str) -> None:
+        self.model = key
+        spec = self._spec()
+        if spec is None:
+            return
+        if self.size not in spec.sizes:
+            self.size = spec.sizes[0]
+        if spec.steps:
+            self.steps = spec.steps[2]
+        if spec.guidance:
+            self.guidance = spec.guidance[2]
+        self.style = spec.styles[0] if spec.styles else ""
+        self.num_images = min(self.num_images, spec.max_images)
+
+    # ---- form events ----
+
+    @rx.event
+    def pick_model(self, key: str) -> None:
+        if any(m["key"] == key and m["available"] for m in self.models):
+            self._apply_model(key)
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value[:2000]
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+
+    @rx.event
+    def set_num_images(self, value: list[int | float]) -> None:
+        self.num_images = max(1, min(4, int(value[0])))
+
+    @rx.event
+    def set_steps(self, value: list[int | float]) -> None:
+        self.steps = int(value[0])
+
+    @rx.event
+    def set_guidance(self, value: list[int | float]) -> None:
+        self.guidance = round(float(value[0]), 1)
+
+    @rx.event
+    def set_seed_random(self, value: bool) -> None:
+        self.seed_random = value
+
+    @rx.event
+    def set_seed(self, value: str) -> None:
+        self.seed = "".join(ch for ch in value if ch.isdigit())[:10]
+
+    @rx.event
+    def set_negative_prompt(self, value: str) -> None:
+        self.negative_prompt = value[:1000]
+
+    @rx.event
+    def set_style(self, value: str) -> None:
+        self.style = value
+
+    def _params(self) -> dict[str, Any]:
+        spec = self._spec()
+        params: dict[str, Any] = {"model": self.model, "prompt": self.prompt, "num_images": self.num_images,
+                                  "size": self.size}
+        if spec is None:
+            return params
+        if spec.seed and not self.seed_random and self.seed:
+            params["seed"] = int(self.seed)
+        if spec.steps:
+            params["steps"] = self.steps
+        if spec.guidance:
+            params["guidance"] = self.guidance
+        if spec.negative_prompt and self.negative_prompt.strip():
+            params["negative_prompt"] = self.negative_prompt.strip()
+        if spec.styles and self.style:
+            params["style"] = self.style
+        return params
+
+    # ---- actions ----
+
+    async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        user = found[1]
+
+        def run() -> tuple[int, int]:
+            with session_scope() as db:
+                fresh = db.get(User, user.id)
+                assert fresh is not None
+                job = pipeline.submit(db, user=fresh, params=params)
+                return job.id or 0, job.priority
+
+        self.problem = ""
+        try:
+            job_id, priority = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return None
+        dispatch.enqueue(job_id, priority)
+        await self.current_user()  # the balance dropped by the reservation
+        self.jobs, _ = await asyncio.to_thread(_load_jobs, user.id or 0)
+        return StudioState.watch
+
+    @rx.event
+    async def generate(self):  # type: ignore[no-untyped-def]
+        return await self._submit(self._params())
+
+    @rx.event
+    async def cancel(self, job_id: int):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+
+        def run() -> bool:
+            with session_scope() as db:
+                return pipeline.cancel(db, user_id=found[1].id or 0, job_id=int(job_id))
+
+        await asyncio.to_thread(run)
+        await self.current_user()
+        self.jobs, _ = await asyncio.to_thread(_load_jobs, found[1].id or 0)
+        return None
+
+    async def _load_recipe(self, user: User, job_id: int) -> bool:
+        def run() -> dict[str, Any]:
+            with session_scope() as db:
+                return dict(jobs.owned(db, user.id or 0, job_id).params)
+
+        try:
+            params = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return False
+        if any(m["key"] == params.get("model") and m["available"] for m in self.models):
+            self._apply_model(str(params["model"]))
+        self.prompt = str(params.get("prompt", ""))
+        self.num_images = int(params.get("num_images", 1))
+        self.size = str(params.get("size", self.size))
+        self.steps = int(params.get("steps") or self.steps)
+        self.guidance = float(params.get("guidance") or self.guidance)
+        self.negative_prompt = str(params.get("negative_prompt") or "")
+        self.style = str(params.get("style") or self.style)
+        self.seed = "" if params.get("seed") is None else str(params["seed"])
+        self.seed_random = params.get("seed") is None
+        return True
+
+    @rx.event
+    async def rerun(self, job_id: int):  # type: ignore[no-untyped-def]
+        """Put a job's exact settings back in the form (nothing is submitted)."""
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._load_recipe(found[1], int(job_id))
+        return None
+
+    @rx.event
+    async def variations(self, job_id: int):  # type: ignore[no-untyped-def]
+        """Same settings, new seed, submitted at once; the form is left as it is."""
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+
+        def run() -> dict[str, Any]:
+            with session_scope() as db:
+                return dict(jobs.owned(db, found[1].id or 0, int(job_id)).params)
+
+        try:
+            params = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return None
+        params["seed"] = random.randrange(2**31) if params.get("seed") is not None else None
+        return await self._submit({k: v for k, v in params.items() if v is not None})
+
+    @rx.event
+    def copy_seed(self, seed: str):  # type: ignore[no-untyped-def]
+        return [rx.set_clipboard(seed), rx.toast.success(f"Seed {seed} copied")]
+
+    @rx.event(background=True)
+    async def watch(self):  # type: ignore[no-untyped-def]
+        """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            found = await self.current_user()
+        try:
+            if found is None:
+                return
+            user_id = found[1].id or 0
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                cards, active = await asyncio.to_thread(_load_jobs, user_id)
+                async with self:
+                    self.jobs = cards
+                    if not active:
+                        await self.current_user()  # final balance after capture or refund
+                        break
+        finally:
+            async with self:
+                self._watching = False
+
