@@ -13,7 +13,7 @@ export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 PORT ?= 3000
 
-.PHONY: run dev test setup setup-dev migrate lint types unit integration browser screenshots clean
+.PHONY: run dev worker test setup setup-dev migrate lint types unit integration browser screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,6 +49,10 @@ run: migrate
 ## Development mode with hot reload (frontend :3000, backend :8000).
 dev: migrate
 	$(BIN)/reflex run
+
+## A job worker (procrastinate on PostgreSQL: needs DATABASE_URL; run the app with DISPATCH=worker too).
+worker: migrate
+	DISPATCH=worker $(BIN)/python -m palett.worker
 
 lint: setup-dev
 	$(BIN)/ruff check palett tests alembic

@@ -67,20 +67,27 @@ def options_panel() -> rx.Component:
             rx.text("Size", class_name="field-label"),
             rx.flex(rx.foreach(StudioState.sizes, size_chip), wrap="wrap", gap="6px", role="group",
                     aria_label="Size"),
-            rx.hstack(label("Images", "num-images"), rx.spacer(), rx.text(StudioState.num_images, size="2"),
-                      width="100%"),
-            rx.slider(id="num-images", min=1, max=4, step=1, value=[StudioState.num_images],
-                      on_change=StudioState.set_num_images, aria_label="Number of images"),
+            rx.text("Images", class_name="field-label"),
+            rx.segmented_control.root(
+                *[rx.segmented_control.item(str(n), value=str(n)) for n in range(1, 5)],
+                value=StudioState.num_images.to_string(),
+                on_change=StudioState.set_num_images,
+                aria_label="Number of images",
+                id="num-images",
+                width="100%",
+            ),
             rx.cond(StudioState.has_steps, rx.vstack(
                 rx.hstack(label("Steps", "steps"), rx.spacer(), rx.text(StudioState.steps, size="2"), width="100%"),
-                rx.slider(id="steps", min=1, max=50, step=1, value=[StudioState.steps],
-                          on_change=StudioState.set_steps, aria_label="Steps"),
+                # Uncontrolled while dragging (no lost key presses); remounted when the form is reloaded.
+                rx.slider(id="steps", min=1, max=50, step=1, default_value=[StudioState.steps],
+                          on_value_commit=StudioState.set_steps, aria_label="Steps", key=StudioState.form_version),
                 width="100%", spacing="2")),
             rx.cond(StudioState.has_guidance, rx.vstack(
                 rx.hstack(label("Guidance", "guidance"), rx.spacer(), rx.text(StudioState.guidance, size="2"),
                           width="100%"),
-                rx.slider(id="guidance", min=1, max=20, step=0.5, value=[StudioState.guidance],
-                          on_change=StudioState.set_guidance, aria_label="Guidance"),
+                rx.slider(id="guidance", min=1, max=20, step=0.5, default_value=[StudioState.guidance],
+                          on_value_commit=StudioState.set_guidance, aria_label="Guidance",
+                          key=StudioState.form_version),
                 width="100%", spacing="2")),
             rx.cond(StudioState.styles.length() > 0, rx.vstack(
                 label("Style", "style-select"),
@@ -100,7 +107,8 @@ def options_panel() -> rx.Component:
             rx.separator(size="4"),
             rx.hstack(
                 rx.vstack(
-                    rx.text(rx.text.strong(StudioState.cost, " credits", id="run-cost"), size="2"),
+                    rx.text(rx.text.strong(StudioState.cost, rx.cond(StudioState.cost == 1, " credit", " credits"),
+                                           id="run-cost"), size="2"),
                     rx.text("Balance after: ", StudioState.balance_after, size="1", color_scheme="gray",
                             id="balance-after"),
                     spacing="0",
@@ -148,6 +156,10 @@ def image_tile(img: ImageCard) -> rx.Component:
     )
 
 
+def plural(count, word: str):  # type: ignore[no-untyped-def]
+    return count.to_string() + rx.cond(count == 1, f" {word}", f" {word}s")
+
+
 def status_badge(job: JobCard) -> rx.Component:
     return rx.badge(
         rx.match(job["status"], ("queued", "Queued"), ("running", "Running"), ("succeeded", "Done"),
@@ -163,8 +175,8 @@ def job_card(job: JobCard) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 status_badge(job),
-                rx.text(job["model_label"], weight="medium", size="2"),
-                rx.cond(job["local"], rx.badge("Local — not AI", color_scheme="amber", variant="outline")),
+                rx.cond(job["local"], rx.badge("Local preview — not AI", color_scheme="amber", variant="outline"),
+                        rx.text(job["model_label"], weight="medium", size="2")),
                 rx.spacer(),
                 rx.text(job["created"], size="1", color_scheme="gray"),
                 width="100%",
@@ -192,15 +204,17 @@ def job_card(job: JobCard) -> rx.Component:
                 ),
             ),
             rx.cond(job["images"].length() > 0,
-                    rx.grid(rx.foreach(job["images"], image_tile), columns="2", spacing="3", width="100%")),
+                    rx.grid(rx.foreach(job["images"], image_tile),
+                            columns=rx.cond(job["images"].length() == 1, "1", "2"), spacing="3", width="100%",
+                            class_name="result-grid")),
             rx.cond(job["status"] == "failed",
                     rx.callout(job["error"] + " — not charged.", icon="circle_x", color_scheme="red", size="1",
                                class_name="job-error")),
             rx.cond(job["status"] == "cancelled",
                     rx.text("Cancelled — not charged.", size="1", color_scheme="amber")),
             rx.hstack(
-                rx.text(rx.cond(job["status"] == "succeeded", job["charged"].to_string() + " credits",
-                                rx.cond(job["active"], job["cost"].to_string() + " credits reserved",
+                rx.text(rx.cond(job["status"] == "succeeded", plural(job["charged"], "credit"),
+                                rx.cond(job["active"], plural(job["cost"], "credit") + " reserved",
                                         "0 credits")), size="1", color_scheme="gray", class_name="job-cost"),
                 rx.spacer(),
                 rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
@@ -216,6 +230,7 @@ def job_card(job: JobCard) -> rx.Component:
         ),
         class_name="job-card",
         id="job-" + job["id"].to_string(),
+        width="100%",
     )
 
 

@@ -91,7 +91,7 @@ class StudioState(SessionState):
     models: list[ModelOption] = []
     jobs: list[JobCard] = []
     problem: str = ""
-    busy: bool = False
+    form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
     _watching: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
@@ -182,6 +182,7 @@ class StudioState(SessionState):
 
     def _apply_model(self, key: str) -> None:
         self.model = key
+        self.form_version += 1
         spec = self._spec()
         if spec is None:
             return
@@ -210,8 +211,10 @@ class StudioState(SessionState):
         self.size = value
 
     @rx.event
-    def set_num_images(self, value: list[int | float]) -> None:
-        self.num_images = max(1, min(4, int(value[0])))
+    def set_num_images(self, value: str | list[str]) -> None:
+        raw = value[0] if isinstance(value, list) else value
+        if str(raw).isdigit():
+            self.num_images = max(1, min(4, int(raw)))
 
     @rx.event
     def set_steps(self, value: list[int | float]) -> None:
@@ -321,6 +324,7 @@ class StudioState(SessionState):
         self.style = str(params.get("style") or self.style)
         self.seed = "" if params.get("seed") is None else str(params["seed"])
         self.seed_random = params.get("seed") is None
+        self.form_version += 1
         return True
 
     @rx.event

@@ -51,13 +51,20 @@ class RunningApp:
 
 
 @pytest.fixture(scope="session")
-def app_extra_env() -> dict[str, str]:
-    return {}
+def app_extra_env(fal_emulator_session) -> dict[str, str]:
+    """The app talks to the local Fal emulator (so FLUX, Imagen and Ideogram are enabled)."""
+    from tests.fakes.fal import configure_env
+
+    fal = configure_env(fal_emulator_session.port, fal_emulator_session.ca_file)
+    return {**fal, "SSRF_ALLOW_HOSTS": "127.0.0.1,localhost", "FAL_JWKS_URL": fal_emulator_session.jwks_url}
 
 
 @pytest.fixture(scope="session")
 def running_app(tmp_path_factory, app_extra_env) -> Iterator[RunningApp]:
     data_dir = tmp_path_factory.mktemp("app-data")
+    if os.environ.get("PALETT_TEST_APP_URL"):  # iterate against an app you started yourself
+        yield RunningApp(os.environ["PALETT_TEST_APP_URL"], data_dir, None, data_dir / "none.log")  # type: ignore[arg-type]
+        return
     port = free_port()
     env = app_env(data_dir, port, app_extra_env)
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
