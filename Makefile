@@ -73,7 +73,7 @@ test: setup-dev lint types
 	$(BIN)/pytest tests -q -p no:cacheprovider
 
 screenshots: setup-dev
-	PALETT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -q -k screenshots
+	PALETT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -q
 
 clean:
 	rm -rf .web .states data

@@ -43,3 +43,8 @@ if not _settings.production:
 if _settings.dispatch == "inprocess":
     # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.
     app.register_lifespan_task(dispatch.runner.serve)
+else:
+    # Jobs run in `make worker` processes; make sure the queue's tables exist before the first defer.
+    from palett import worker
+
+    app.register_lifespan_task(worker.ensure_schema_on_start)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
 
     # Jobs
     dispatch: Literal["inprocess", "worker"] = "inprocess"  # worker = procrastinate on PostgreSQL
+    worker_concurrency: int = 10
+    worker_heartbeat_seconds: float = 10
+    worker_stalled_seconds: float = 30  # a worker silent this long is taken as dead; its jobs are requeued
     job_timeout_seconds: int = 600
     sweep_interval_seconds: int = 30
     rate_limit_free: str = "10/hour"
@@ -81,8 +84,6 @@ class Settings(BaseSettings):
     s3_endpoint_url: str = ""
     media_url_seconds: int = 3600
 
-    stripe_secret_key: str = ""
-    stripe_webhook_secret: str = ""
 
     @property
     def production(self) -> bool:

@@ -66,10 +66,6 @@ def conninfo(url: str | None = None) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _setting(name: str, default: float) -> float:
-    return float(getattr(get_settings(), name, default))
-
-
 # ---- the app ----------------------------------------------------------------------------------------------
 
 
@@ -118,9 +114,9 @@ def get_app() -> procrastinate.App:
 
 def worker_options() -> WorkerOptions:
     return {
-        "concurrency": int(_setting("worker_concurrency", 10)),
-        "update_heartbeat_interval": _setting("worker_heartbeat_seconds", 10),
-        "stalled_worker_timeout": _setting("worker_stalled_seconds", 30),
+        "concurrency": get_settings().worker_concurrency,
+        "update_heartbeat_interval": get_settings().worker_heartbeat_seconds,
+        "stalled_worker_timeout": get_settings().worker_stalled_seconds,
         "shutdown_graceful_timeout": SHUTDOWN_GRACE_SECONDS,
         "delete_jobs": "successful",  # our job table is the record; keep only failures here
     }
@@ -170,7 +166,7 @@ async def run_job(job_id: int) -> None:
     try:
         await asyncio.wait_for(pipeline.execute(job_id), timeout=left + 1)
     except TimeoutError:
-        await asyncio.to_thread(pipeline.sweep)
+        await pipeline.sweep_and_cancel()
 
 
 def _seconds_to_deadline(job_id: int) -> float:
@@ -197,7 +193,7 @@ class Recovered:
 async def recover(app: procrastinate.App) -> Recovered:
     """Requeue jobs of dead workers, time out jobs past their deadline, defer again what was lost."""
     done = Recovered()
-    stalled_after = _setting("worker_stalled_seconds", 30)
+    stalled_after = get_settings().worker_stalled_seconds
     for stalled in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
         try:
             await app.job_manager.retry_job(stalled)
@@ -205,7 +201,7 @@ async def recover(app: procrastinate.App) -> Recovered:
             log.info("worker: stalled job %s not requeued: %r", stalled.id, exc)
             continue
         done.stalled.append(stalled.id or 0)
-    done.timed_out = await asyncio.to_thread(pipeline.sweep)
+    done.timed_out = await pipeline.sweep_and_cancel()
     queued = set()
     for status in ("todo", "doing"):
         for entry in await app.job_manager.list_jobs_async(task=RUN_JOB, status=status):
@@ -252,3 +248,8 @@ if __name__ == "__main__":
     from palett.worker import main as worker_main
 
     worker_main()
+
+
+async def ensure_schema_on_start() -> None:
+    """Lifespan task for the web process in worker mode."""
+    await asyncio.to_thread(ensure_schema)

@@ -104,3 +104,8 @@ def fal_on(fal_emulator, monkeypatch):
 
 
 __all__ = ["fal_emulator", "fal_emulator_session"]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath))

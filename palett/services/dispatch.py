@@ -57,7 +57,7 @@ class InProcessRunner:
         try:
             while True:
                 await asyncio.sleep(get_settings().sweep_interval_seconds)
-                await asyncio.to_thread(pipeline.sweep)
+                await pipeline.sweep_and_cancel()
         finally:
             for worker in workers:
                 worker.cancel()
@@ -66,10 +66,15 @@ class InProcessRunner:
 runner = InProcessRunner()
 
 
-def enqueue(job_id: int, priority: int = 0) -> None:
-    if get_settings().dispatch == "worker":
-        from palett.worker import defer_job
-
-        defer_job(job_id, priority)
-    else:
+async def enqueue(job_id: int, priority: int = 0) -> None:
+    """Hand a committed job to whoever runs jobs. If that fails the job is still safe: the
+    sweeper (or the start-up resume) picks it up from the table."""
+    if get_settings().dispatch != "worker":
         runner.enqueue(job_id, priority)
+        return
+    from palett.worker import defer_job
+
+    try:
+        await asyncio.to_thread(defer_job, job_id, priority)
+    except Exception:
+        log.exception("could not defer job %s; the sweeper will re-defer it", job_id)

@@ -113,24 +113,23 @@ async def execute(job_id: int) -> None:
     job = await asyncio.to_thread(_start, job_id)
     if job is None:
         return
-    spec = catalog.get(job.model)
-    provider = get_provider(job.provider)
-    ctx = RunContext(
-        job_id=job_id,
-        endpoint=spec.endpoint,
-        arguments=spec.adapter(catalog.T2IInput.model_validate(job.params)),
-        report=lambda **fields: asyncio.to_thread(_report, job_id, **fields),
-        is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
-        request_id=job.provider_request_id,
-    )
     started = time.monotonic()
     try:
-        result = await provider.run(ctx)
+        spec = catalog.get(job.model)
+        ctx = RunContext(
+            job_id=job_id,
+            endpoint=spec.endpoint,
+            arguments=spec.adapter(catalog.T2IInput.model_validate(job.params)),
+            report=lambda **fields: asyncio.to_thread(_report, job_id, **fields),
+            is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
+            request_id=job.provider_request_id,
+        )
+        result = await get_provider(job.provider).run(ctx)
         await complete(job_id, result)
     except ProviderFailed as exc:
         log.info("job %s failed: %s", job_id, exc)
         await asyncio.to_thread(fail, job_id, exc.message)
-    except Exception:
+    except Exception:  # not CancelledError: a worker shutting down leaves the job resumable
         log.exception("job %s crashed", job_id)
         await asyncio.to_thread(fail, job_id, "Something went wrong on our side.")
     finally:
@@ -266,12 +265,25 @@ def active_job_ids() -> list[int]:
 
 def sweep() -> list[int]:
     """Fail and refund every job past its deadline. Returns the ids it ended."""
+    return [job.id or 0 for job in _sweep()]
+
+
+def _sweep() -> list[Job]:
     ended = []
     with session_scope() as db:
         stuck = db.exec(select(Job).where(col(Job.status).in_(ACTIVE), col(Job.deadline_at) < utcnow())).all()
         for job in stuck:
             if _finish(db, job, JobStatus.failed, error="Timed out"):
-                ended.append(job.id or 0)
-    for job_id in ended:
-        log.warning("job %s timed out and was refunded", job_id)
+                ended.append(job)
+    for job in ended:
+        log.warning("job %s timed out and was refunded", job.id)
     return ended
+
+
+async def sweep_and_cancel() -> list[int]:
+    """sweep(), then ask providers to stop work nobody will pay for."""
+    ended = await asyncio.to_thread(_sweep)
+    for job in ended:
+        if job.provider_request_id:
+            await get_provider(job.provider).cancel(catalog.get(job.model).endpoint, job.provider_request_id)
+    return [job.id or 0 for job in ended]

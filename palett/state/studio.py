@@ -279,7 +279,7 @@ class StudioState(SessionState):
         except UserError as err:
             self.problem = err.message
             return None
-        dispatch.enqueue(job_id, priority)
+        await dispatch.enqueue(job_id, priority)
         await self.current_user()  # the balance dropped by the reservation
         self.jobs, _ = await asyncio.to_thread(_load_jobs, user.id or 0)
         return StudioState.watch

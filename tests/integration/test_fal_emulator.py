@@ -19,12 +19,15 @@ from tests.fakes import fal as fal_fake
 from tests.fakes.fal import FalEmulator, prepare_fal_env
 
 PORT, CA_BUNDLE = prepare_fal_env()  # before fal_client is imported: it reads its hosts at import time
-# The fixtures, until tests/conftest.py imports them (a second definition is harmless: one shared server).
-fal_emulator_session = fal_fake.fal_emulator_session
-fal_emulator = fal_fake.fal_emulator
 
 import fal_client  # noqa: E402
 import fal_client.client  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fal_key(monkeypatch):
+    """conftest's isolated_env turns keys off; these tests use fal_client's own env lookup."""
+    monkeypatch.setenv("FAL_KEY", fal_fake.configure_env(PORT, CA_BUNDLE)["FAL_KEY"])
 
 FLUX = "fal-ai/flux/dev"
 

@@ -98,7 +98,7 @@ def test_a_worker_process_runs_an_enqueued_job(pg_db, pg_database, tmp_path):
         wait_for(lambda: queue_rows(pg_database, "SELECT id FROM procrastinate_workers"), "the worker", proc)
         user = new_user(pg_db)
         job_id = submit(pg_db, user, num_images=2)
-        dispatch.enqueue(job_id, 0)
+        asyncio.run(dispatch.enqueue(job_id, 0))
         wait_for(lambda: job(pg_db, job_id).status == "succeeded", "the job to succeed", proc)
     finally:
         stop_gracefully(proc)
@@ -118,7 +118,7 @@ async def test_priority_jobs_start_first(pg_db):
     normal_id = submit(pg_db, user)
     premium_id = submit(pg_db, premium)
     for job_id in (normal_id, premium_id):  # the normal job is queued first
-        dispatch.enqueue(job_id, job(pg_db, job_id).priority)
+        await dispatch.enqueue(job_id, job(pg_db, job_id).priority)
     assert job(pg_db, premium_id).priority == 10
     await worker.serve(concurrency=1, wait=False, install_signal_handlers=False)
     normal, first = job(pg_db, normal_id), job(pg_db, premium_id)
@@ -132,7 +132,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_resumes(pg_db, pg_datab
     fal_on.behave("fal-ai/flux/dev", "hang")  # the job runs until the test lets Fal finish it
     user = new_user(pg_db)
     job_id = submit(pg_db, user, model="flux-dev", size="landscape_4_3", num_images=1)
-    dispatch.enqueue(job_id, 0)
+    asyncio.run(dispatch.enqueue(job_id, 0))
     first = start_worker(tmp_path, "first")
     try:
         wait_for(lambda: job(pg_db, job_id).provider_request_id, "the job to reach Fal", first)
@@ -172,7 +172,7 @@ async def test_the_sweeper_redefers_lost_jobs_and_times_out_late_ones(pg_db, pg_
     queued = queue_rows(pg_database, "SELECT args, lock, status FROM procrastinate_jobs WHERE task_name = %s",
                         worker.RUN_JOB)
     assert queued == [({"job_id": lost_id}, f"job:{lost_id}", "todo")]
-    dispatch.enqueue(lost_id, 0)  # its queueing lock keeps a second copy out
+    await dispatch.enqueue(lost_id, 0)  # its queueing lock keeps a second copy out
     assert len(queue_rows(pg_database, "SELECT id FROM procrastinate_jobs WHERE task_name = %s", worker.RUN_JOB)) == 1
 
     await worker.serve(wait=False, install_signal_handlers=False)
@@ -188,7 +188,7 @@ async def test_a_job_hung_past_its_deadline_frees_its_worker_and_is_refunded(pg_
         row = s.get(Job, job_id)
         row.deadline_at = utcnow() + timedelta(seconds=1)
         s.add(row)
-    dispatch.enqueue(job_id, 0)
+    await dispatch.enqueue(job_id, 0)
     await asyncio.wait_for(worker.serve(wait=False, install_signal_handlers=False), 20)
     done = job(pg_db, job_id)
     assert done.status == "failed" and done.error == "Timed out"
@@ -199,7 +199,7 @@ async def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(pg_db, pg_
     fal_on.behave("fal-ai/flux/dev", "hang")
     user = new_user(pg_db)
     job_id = submit(pg_db, user, model="flux-dev", size="landscape_4_3", num_images=1)
-    dispatch.enqueue(job_id, 0)
+    await dispatch.enqueue(job_id, 0)
     running = asyncio.create_task(worker.serve(install_signal_handlers=False, shutdown_graceful_timeout=0.2))
     while not job(pg_db, job_id).provider_request_id:
         await asyncio.sleep(0.05)

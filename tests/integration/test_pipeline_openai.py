@@ -1,0 +1,72 @@
+"""GPT Image through the official openai SDK against a local emulator of the Images API."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+
+from palett.models import GeneratedImage, Job, User
+from palett.services import accounts, pipeline
+from tests.conftest import reset_caches
+from tests.fakes.openai_images import OpenAIImagesEmulator
+from tests.fakes.server import serve_in_thread
+from tests.integration.test_pipeline_local import balance_matches_ledger
+
+
+@pytest.fixture(scope="module")
+def openai_server():
+    emulator = OpenAIImagesEmulator()
+    base_url, stop = serve_in_thread(emulator.app)
+    yield emulator, base_url
+    stop()
+
+
+@pytest.fixture
+def openai_on(openai_server, monkeypatch):
+    emulator, base_url = openai_server
+    emulator.requests.clear()
+    emulator.mode = "succeed"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{base_url}/v1")
+    reset_caches()
+    return emulator
+
+
+def run(db, **params) -> tuple[int, int]:
+    with db() as s:
+        user = accounts.create_user(s, email="oa@example.com", verified=True)
+        job = pipeline.submit(s, user=s.get(User, user.id), params={"model": "gpt-image", "prompt": "a teapot",
+                                                                     "size": "1024x1024", **params})
+    asyncio.run(pipeline.execute(job.id))
+    return user.id, job.id
+
+
+def test_gpt_image_gets_its_schema_and_images_are_stored(db, openai_on):
+    user_id, job_id = run(db, size="1536x1024", num_images=2)
+    assert openai_on.requests == [{"model": "gpt-image-1", "prompt": "a teapot", "n": 2, "size": "1536x1024",
+                                   "quality": "medium"}]
+    with db() as s:
+        assert s.get(Job, job_id).status == "succeeded"
+        imgs = s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).all()
+        assert [(i.width, i.height) for i in imgs] == [(1536, 1024), (1536, 1024)]
+    assert balance_matches_ledger(db, user_id) == 8
+
+
+@pytest.mark.parametrize(("mode", "message"), [("safety", "safety system"), ("http_500", "problem")])
+def test_openai_errors_refund(db, openai_on, mode, message):
+    openai_on.mode = mode
+    user_id, job_id = run(db)
+    with db() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "failed" and message in job.error
+    assert balance_matches_ledger(db, user_id) == 10
+
+
+def test_gpt_image_refuses_a_seed(db, openai_on):
+    from palett.services.errors import UserError
+
+    with pytest.raises(UserError) as err:
+        run(db, seed=5)
+    assert err.value.code == "unsupported"
