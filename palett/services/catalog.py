@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from PIL import Image
 from pydantic import BaseModel, Field, ValidationError
 
 from palett.services.errors import UserError
@@ -50,18 +51,76 @@ def pixel_size(size: str) -> tuple[int, int]:
     return ratio_size(size)
 
 
-class T2IInput(BaseModel):
-    """Text-to-image input as the studio sends it; checked against the model's own limits."""
+class Media(Protocol):
+    """Turns one of our storage keys into something the provider can read (URL or data URI)."""
+
+    def url(self, key: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input image the user owns, as the pipeline found it."""
+
+    key: str
+    width: int = 0
+    height: int = 0
+
+
+SourceLookup = Callable[[str, "int | str"], Source]
+
+
+class OpInput(BaseModel):
+    """What every operation's input has; each operation adds its own fields and checks."""
 
     model: str
-    prompt: str = Field(min_length=1, max_length=2000)
     num_images: int = Field(default=1, ge=1, le=4)
+
+    def check(self, spec: ModelSpec) -> None:
+        if self.num_images > spec.max_images:
+            raise UserError("unsupported", model=spec.label, what=f"more than {spec.max_images} images")
+
+    def bind_sources(self, lookup: SourceLookup) -> None:
+        """Resolve input image ids / mask keys to storage keys the user owns (edit operations)."""
+        return None
+
+    def prepare(self, spec: ModelSpec, user_id: int) -> None:
+        """Make any derived inputs a provider needs (e.g. a padded canvas); runs once at submit."""
+        return None
+
+    def finish(self, img: Image.Image) -> Image.Image:
+        """Last touch on each output before it is stored (e.g. exact target size)."""
+        return img
+
+
+class T2IInput(OpInput):
+    """Text-to-image input as the studio sends it; checked against the model's own limits."""
+
+    prompt: str = Field(min_length=1, max_length=2000)
     size: str = "square_hd"
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     steps: int | None = None
     guidance: float | None = None
     negative_prompt: str | None = Field(default=None, max_length=1000)
     style: str | None = None
+
+    def check(self, spec: ModelSpec) -> None:
+        super().check(spec)
+        self.prompt = self.prompt.strip()
+        if not self.prompt:
+            raise UserError("invalid_input", field="prompt", detail="Write a prompt first")
+        if self.size not in spec.sizes:
+            raise UserError("unsupported", model=spec.label, what=f"the size {self.size}")
+        self.steps = _in_range(spec, "steps", self.steps, spec.steps)
+        self.guidance = _in_range(spec, "guidance", self.guidance, spec.guidance)
+        if self.negative_prompt and not spec.negative_prompt:
+            raise UserError("unsupported", model=spec.label, what="a negative prompt")
+        if self.seed is not None and not spec.seed:
+            raise UserError("unsupported", model=spec.label, what="a fixed seed")
+        if self.style and self.style not in spec.styles:
+            raise UserError("unsupported", model=spec.label, what=f"the style {self.style}")
+
+
+Adapter = Callable[[Any, Media], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -70,8 +129,9 @@ class ModelSpec:
     label: str
     provider: str  # fal | openai | local
     endpoint: str
-    adapter: Callable[[T2IInput], dict[str, Any]]
+    adapter: Adapter
     operation: str = "t2i"
+    input_model: type[OpInput] = T2IInput
     blurb: str = ""
     sizes: tuple[str, ...] = tuple(IMAGE_SIZES)
     steps: tuple[int, int, int] | None = None  # min, max, default
@@ -88,31 +148,22 @@ class ModelSpec:
     def is_local(self) -> bool:
         return self.provider == "local"
 
-    def cost(self, params: T2IInput) -> int:
+    def cost(self, params: OpInput) -> int:
         return self.credits_per_image * params.num_images
 
-    def validate(self, raw: dict[str, Any]) -> T2IInput:
+    def parse(self, stored: dict[str, Any]) -> OpInput:
+        """Rebuild a validated input from a job's stored params."""
+        return self.input_model.model_validate(stored)
+
+    def validate(self, raw: dict[str, Any]) -> OpInput:
         """Parse and check input against this model; unsupported settings are refused, not ignored."""
         try:
-            params = T2IInput.model_validate({**raw, "model": self.key})
+            params = self.input_model.model_validate({**raw, "model": self.key})
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise UserError("invalid_input", field=str(first["loc"][0]), detail=first["msg"]) from exc
-        params.prompt = params.prompt.strip()
-        if not params.prompt:
-            raise UserError("invalid_input", field="prompt", detail="Write a prompt first")
-        if params.num_images > self.max_images:
-            raise UserError("unsupported", model=self.label, what=f"more than {self.max_images} images")
-        if params.size not in self.sizes:
-            raise UserError("unsupported", model=self.label, what=f"the size {params.size}")
-        params.steps = _in_range(self, "steps", params.steps, self.steps)
-        params.guidance = _in_range(self, "guidance", params.guidance, self.guidance)
-        if params.negative_prompt and not self.negative_prompt:
-            raise UserError("unsupported", model=self.label, what="a negative prompt")
-        if params.seed is not None and not self.seed:
-            raise UserError("unsupported", model=self.label, what="a fixed seed")
-        if params.style and params.style not in self.styles:
-            raise UserError("unsupported", model=self.label, what=f"the style {params.style}")
+            field_name = str(first["loc"][0]) if first["loc"] else "input"
+            raise UserError("invalid_input", field=field_name, detail=first["msg"]) from exc
+        params.check(self)
         return params
 
 
@@ -165,4 +216,4 @@ def default_model(operation: str, settings: Settings) -> ModelSpec:
 
 def _load() -> None:
     # The entries live in one module per operation; importing registers them.
-    from palett.services import t2i_models  # noqa: F401
+    from palett.services import edit_models, t2i_models  # noqa: F401

@@ -33,6 +33,8 @@ MESSAGES: dict[str, str] = {
     "model_unavailable": "{model} isn't available on this server ({reason}).",
     "no_credits": "This needs {cost} credits and you have {balance}. Buy a pack or lower the number of images.",
     "rate_limited": "You've reached your limit of {limit}. Try again in {minutes} minutes.",
+    "too_large_output": "That would make a {width} × {height} image; the limit is {limit} pixels per side.",
+    "image_not_found": "That image doesn't exist or isn't yours.",
     "job_not_found": "That job doesn't exist or isn't yours.",
     "last_login_method": "Set a password or keep another connected account before removing this one.",
 }

@@ -27,6 +27,7 @@ from palett.services import catalog, credits, images, ratelimit
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.fetch import FetchRefused, fetch_bytes
+from palett.services.media_inputs import media_for
 from palett.services.providers import ProviderFailed, Result, RunContext, get_provider
 from palett.services.providers.local import LABEL as LOCAL_LABEL
 from palett.services.storage import get_storage, new_key
@@ -50,8 +51,10 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     if reason:
         raise UserError("model_unavailable", model=spec.label, reason=reason)
     valid = spec.validate(params)
-    if spec.seed and valid.seed is None:
-        valid.seed = secrets.randbelow(2**31)  # a concrete seed, so every image can be re-made
+    valid.bind_sources(_owned_sources(db, user.id))
+    valid.prepare(spec, user.id)
+    if spec.seed and getattr(valid, "seed", 0) is None:
+        valid.seed = secrets.randbelow(2**31)  # type: ignore[attr-defined]  # a concrete seed: re-makeable
     limit = rate_limit_for(user)
     wait = ratelimit.minutes_until_allowed(limit, f"gen:{user.id}")
     if wait:
@@ -73,6 +76,26 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     job.charged = cost
     ratelimit.hit(limit, f"gen:{user.id}")
     return job
+
+
+def _owned_sources(db: DB, user_id: int) -> catalog.SourceLookup:
+    """Resolve an input image (a gallery id) or mask (a storage key) the user owns."""
+
+    def lookup(kind: str, ref: int | str) -> catalog.Source:
+        if kind == "mask":
+            key = str(ref)
+            if not key.startswith(f"u/{user_id}/") or not get_storage().exists(key):
+                raise UserError("image_not_found")
+            return catalog.Source(key)
+        try:
+            image = db.get(GeneratedImage, int(ref))
+        except (TypeError, ValueError):
+            image = None
+        if image is None or image.user_id != user_id:
+            raise UserError("image_not_found")
+        return catalog.Source(image.image_url, image.width, image.height)
+
+    return lookup
 
 
 def cancel(db: DB, *, user_id: int, job_id: int) -> bool:
@@ -119,7 +142,7 @@ async def execute(job_id: int) -> None:
         ctx = RunContext(
             job_id=job_id,
             endpoint=spec.endpoint,
-            arguments=spec.adapter(catalog.T2IInput.model_validate(job.params)),
+            arguments=spec.adapter(spec.parse(job.params), media_for(job.provider)),
             report=lambda **fields: asyncio.to_thread(_report, job_id, **fields),
             is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
             request_id=job.provider_request_id,
@@ -178,6 +201,7 @@ async def complete(job_id: int, result: Result) -> None:
     if job is None or job.status not in ACTIVE:
         return
     spec = catalog.get(job.model)
+    params = spec.parse(job.params)
     storage = get_storage()
     label = {"Software": LOCAL_LABEL if spec.is_local else "Palett AI", "palett:engine": job.provider,
              "palett:model": spec.label, "palett:job": str(job_id)}
@@ -187,7 +211,7 @@ async def complete(job_id: int, result: Result) -> None:
             if output.nsfw:
                 continue
             data = output.data if output.data is not None else await fetch_bytes(output.url or "")
-            stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label))
+            stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label, params))
             stored[-1]["seed"] = (result.seed + index) if (spec.is_local and result.seed is not None) else result.seed
     except (FetchRefused, ValueError, OSError) as exc:
         log.warning("job %s: output could not be stored: %r", job_id, exc)
@@ -207,9 +231,10 @@ def _load(job_id: int) -> Job | None:
         return db.get(Job, job_id)
 
 
-def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str]) -> dict[str, Any]:
+def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str], params: catalog.OpInput
+           ) -> dict[str, Any]:
     """Decode safely, re-encode from pixels (no foreign metadata survives) with our label, add a thumbnail."""
-    img = images.open_safely(data, get_settings().max_output_pixels)
+    img = params.finish(images.open_safely(data, get_settings().max_output_pixels))
     key = new_key(user_id, "png")
     png = images.to_png(img, label)
     storage.put(key, png, "image/png")
@@ -241,7 +266,7 @@ def _record(job_id: int, stored: list[dict[str, Any]], result: Result) -> bool:
                 negative_prompt=params.get("negative_prompt"), model=job.model, image_url=item["key"],
                 thumbnail_url=item["thumb"], width=item["width"], height=item["height"], seed=item["seed"],
                 steps=params.get("steps"), guidance=params.get("guidance"), style=params.get("style"),
-                operation=job.operation,
+                operation=job.operation, original_image_url=params.get("image_key") or None,
                 recipe={"params": params, "provider": job.provider, "endpoint": spec.endpoint,
                         "model_label": spec.label, "local": spec.is_local, **result.meta},
             ))

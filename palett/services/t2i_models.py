@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from palett.services.catalog import ModelSpec, T2IInput, register
+from palett.services.catalog import Media, ModelSpec, T2IInput, register
 
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 
@@ -16,7 +16,7 @@ def _seed(params: T2IInput) -> dict[str, Any]:
     return {"seed": params.seed} if params.seed is not None else {}
 
 
-def flux_dev(p: T2IInput) -> dict[str, Any]:
+def flux_dev(p: T2IInput, _media: Media) -> dict[str, Any]:
     return {
         "prompt": p.prompt,
         "image_size": p.size,
@@ -29,7 +29,7 @@ def flux_dev(p: T2IInput) -> dict[str, Any]:
     }
 
 
-def flux_ultra(p: T2IInput) -> dict[str, Any]:
+def flux_ultra(p: T2IInput, _media: Media) -> dict[str, Any]:
     return {
         "prompt": p.prompt,
         "aspect_ratio": p.size,
@@ -41,14 +41,14 @@ def flux_ultra(p: T2IInput) -> dict[str, Any]:
     }
 
 
-def imagen4(p: T2IInput) -> dict[str, Any]:
+def imagen4(p: T2IInput, _media: Media) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": p.prompt, "aspect_ratio": p.size, "num_images": p.num_images}
     if p.negative_prompt:
         body["negative_prompt"] = p.negative_prompt
     return body
 
 
-def ideogram3(p: T2IInput) -> dict[str, Any]:
+def ideogram3(p: T2IInput, _media: Media) -> dict[str, Any]:
     body: dict[str, Any] = {
         "prompt": p.prompt,
         "image_size": p.size,
@@ -62,11 +62,11 @@ def ideogram3(p: T2IInput) -> dict[str, Any]:
     return body
 
 
-def openai_image(p: T2IInput) -> dict[str, Any]:
+def openai_image(p: T2IInput, _media: Media) -> dict[str, Any]:
     return {"model": "gpt-image-1", "prompt": p.prompt, "n": p.num_images, "size": p.size, "quality": "medium"}
 
 
-def local_preview(p: T2IInput) -> dict[str, Any]:
+def local_preview(p: T2IInput, _media: Media) -> dict[str, Any]:
     return {"prompt": p.prompt, "size": p.size, "num_images": p.num_images, **_seed(p)}
 
 
