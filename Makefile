@@ -29,7 +29,10 @@ $(BUN):
 	mkdir -p .tools
 	npm install --silent --no-audit --no-fund --prefix .tools @oven/bun-linux-x64@$(BUN_VERSION)
 
-setup: $(BIN)/.installed $(BUN)
+models/u2netp.onnx: | $(BIN)/.installed
+	$(BIN)/python scripts/fetch_u2netp.py
+
+setup: $(BIN)/.installed $(BUN) models/u2netp.onnx
 
 setup-dev: setup $(BIN)/.dev-installed
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
@@ -55,7 +58,7 @@ worker: migrate
 	DISPATCH=worker $(BIN)/python -m palett.worker
 
 lint: setup-dev
-	$(BIN)/ruff check palett tests alembic
+	$(BIN)/ruff check palett tests alembic scripts bench
 
 types: setup-dev
 	$(BIN)/mypy palett/services palett/models

@@ -76,7 +76,8 @@ def check_redis(url: str) -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise SystemExit(f"Redis at {url} is not reachable ({exc}); pass --no-redis to use in-memory rate limits")
+        message = f"Redis at {url} is not reachable ({exc}); pass --no-redis to use in-memory rate limits"
+        raise SystemExit(message) from None
     finally:
         client.close()
 
@@ -202,9 +203,13 @@ def machine() -> str:
                 model = row.split(":", 1)[1].strip()
                 break
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{stamp} · {os.cpu_count()} CPUs ({model}) · Python {platform.python_version()} · PostgreSQL {_pg()}"
-            f" · load average before the run {load}")
+            f" · load average before the run {loadavg()}")
+
+
+def loadavg() -> str:
+    """1/5/15-minute load averages: other work on the machine shows up here (ours too)."""
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _pg() -> str:

@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench import _common as common
@@ -50,6 +51,7 @@ class Phases:
         self.current: Sample | None = None
         self.profile = False  # run thread work under cProfile (profiling pass only)
         self.profiles: list[cProfile.Profile] = []
+        self.arguments: dict[str, Any] | None = None  # what the pipeline last sent Fal (the direct side reuses it)
         self._lock = threading.Lock()
 
     def add(self, name: str, seconds: float) -> None:
@@ -102,6 +104,7 @@ def instrument(phases: Phases) -> None:
             self.inner = inner
 
         async def run(self, ctx: Any) -> Any:
+            phases.arguments = dict(ctx.arguments)
             start = time.perf_counter()
             try:
                 return await self.inner.run(ctx)
@@ -257,14 +260,17 @@ async def run(args: argparse.Namespace) -> float:
     spec = catalog.get(MODEL)
     params = {"model": MODEL, "prompt": "a lighthouse on a cliff at dusk, volumetric light", "size": args.size,
               "num_images": 1, "seed": 1234}
-    # Exactly what pipeline.execute hands FalProvider: the adapter on the stored, validated params.
-    arguments = spec.adapter(catalog.T2IInput.model_validate(spec.validate(params).model_dump()))
     (user_id,) = await asyncio.to_thread(common.create_users, 1, "fal")
     key = get_settings().fal_key
     phases = Phases()
     instrument(phases)
 
-    for _ in range(args.warmup):  # imports, TLS contexts, pool connections, Pillow plugins
+    await pipeline_job(user_id, params, phases)
+    # The direct side sends exactly the arguments the pipeline handed FalProvider (a fixed seed: same every job).
+    arguments = phases.arguments
+    assert arguments is not None and arguments.get("seed") == params["seed"], arguments
+    await direct_job(arguments, key, poll)
+    for _ in range(args.warmup - 1):  # imports, TLS contexts, pool connections, Pillow plugins
         await pipeline_job(user_id, params, phases)
         await direct_job(arguments, key, poll)
 
@@ -281,8 +287,10 @@ async def run(args: argparse.Namespace) -> float:
 
     polls = samples["direct"][0].counts["polls"]
     width, height = catalog.pixel_size(args.size)
-    print(f"\nFal job end to end: {spec.label} ({ENDPOINT}), {width}x{height}, 1 image; emulator in its own process "
-          f"completes on status poll {polls} (queue_polls={args.queue_polls}, progress_polls={args.progress_polls}).")
+    image = "photographic PNG (astronaut.png scaled)" if args.photo else "the emulator's flat two-colour PNG"
+    print(f"\nFal job end to end: {spec.label} ({ENDPOINT}), {width}x{height}, 1 image: {image};\nthe emulator "
+          f"(own process) completes a job on status poll {polls} (queue_polls={args.queue_polls}, "
+          f"progress_polls={args.progress_polls}).")
     print(f"Both sides poll status every {poll:.2f} s (RunContext.poll_interval) with logs, fetch the result with "
           "AsyncClient.result() and download the PNG over HTTPS;\nonly the pipeline stores it. "
           f"{args.n} jobs per side, interleaved, after {args.warmup} warm-up job(s) each; "
@@ -313,6 +321,17 @@ async def run(args: argparse.Namespace) -> float:
     return ratio
 
 
+def photo_png(workdir: Path, size: str) -> Path:
+    from PIL import Image
+
+    from palett.services.catalog import pixel_size
+
+    path = workdir / "photo.png"
+    with Image.open(common.ROOT / "tests" / "fixtures" / "astronaut.png") as src:
+        src.convert("RGB").resize(pixel_size(size), Image.Resampling.LANCZOS).save(path, "PNG")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=30, help="jobs per side (default 30)")
@@ -321,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue-polls", type=int, default=1, help="emulator: polls answered IN_QUEUE (default 1)")
     parser.add_argument("--progress-polls", type=int, default=1,
                         help="emulator: then polls answered IN_PROGRESS (default 1)")
+    parser.add_argument("--photo", action="store_true",
+                        help="the emulator serves a photographic PNG (tests/fixtures/astronaut.png scaled to the "
+                             "requested size, ~1.3 MB) instead of its flat two-colour one")
     parser.add_argument("--profile", action="store_true", help="profile even when the goal is met")
     parser.add_argument("--profile-jobs", type=int, default=5, help="pipeline jobs in the profiling pass")
     parser.add_argument("--no-redis", dest="redis", action="store_false",
@@ -331,13 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     from bench._fal_emulator import EmulatorProcess
 
     print(common.machine())
-    emulator = EmulatorProcess(ENDPOINT, args.queue_polls, args.progress_polls)
+    photo = photo_png(workdir, args.size) if args.photo else None
+    emulator = EmulatorProcess(ENDPOINT, args.queue_polls, args.progress_polls, photo)
     try:
         with common.temp_database():
             asyncio.run(run(args))
     finally:
         emulator.stop()
         common.cleanup(workdir)
+    print(f"load average after the run {common.loadavg()}")
     return 0
 
 

@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             run(args, url)
     finally:
         common.cleanup(workdir)
+    print(f"load average after the run {common.loadavg()}")
     return 0
 
 

@@ -7,7 +7,7 @@ import logging
 import reflex as rx
 
 from palett.api import mount_api
-from palett.pages import auth, home, landing, outbox, settings, studio
+from palett.pages import auth, dev_components, edit, home, landing, outbox, settings, studio
 from palett.services import dispatch
 from palett.settings import get_settings
 
@@ -25,7 +25,10 @@ DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background 
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=mount_api,
-    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        rx.script(src="/js/uploads.js"),
+    ],
 )
 
 app.add_page(landing.index, route="/", title=TITLE, description=DESCRIPTION, on_load=landing.ON_LOAD)
@@ -35,10 +38,13 @@ app.add_page(auth.forgot, route="/forgot", title=f"Forgot password · {TITLE}", 
 app.add_page(auth.reset, route="/reset", title=f"New password · {TITLE}", on_load=auth.ON_LOAD)
 app.add_page(auth.verify, route="/verify", title=f"Verify email · {TITLE}", on_load=auth.ON_LOAD)
 app.add_page(studio.studio, route="/studio", title=f"Studio · {TITLE}", on_load=studio.ON_LOAD)
+app.add_page(edit.editor, route="/edit", title=f"Edit · {TITLE}", on_load=edit.ON_LOAD)
 app.add_page(home.home, route="/app", title=f"Home · {TITLE}", on_load=home.ON_LOAD)
 app.add_page(settings.settings_page, route="/settings", title=f"Settings · {TITLE}", on_load=settings.ON_LOAD)
 if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
+    app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",
+                 on_load=dev_components.ON_LOAD)
 
 if _settings.dispatch == "inprocess":
     # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_endpoint_url: str = ""
     media_url_seconds: int = 3600
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_pixels: int = 40_000_000
 
 
     @property

@@ -6,7 +6,15 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
-from palett.api import account_routes, auth_routes, health_routes, media_routes, oauth_routes, webhook_routes
+from palett.api import (
+    account_routes,
+    auth_routes,
+    health_routes,
+    media_routes,
+    oauth_routes,
+    upload_routes,
+    webhook_routes,
+)
 from palett.api.cookies import HashSessionCookie
 from palett.settings import get_settings
 
@@ -24,7 +32,8 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    for module in (auth_routes, account_routes, oauth_routes, health_routes, media_routes, webhook_routes):
+    routers = (auth_routes, account_routes, oauth_routes, health_routes, media_routes, upload_routes, webhook_routes)
+    for module in routers:
         api.include_router(module.router)
     api.mount("", HashSessionCookie(reflex_app))
     return api

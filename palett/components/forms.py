@@ -81,6 +81,23 @@ def brand_mark(provider: str | Var[str]) -> rx.Component:
                     height="18px")
 
 
-def link_button(*children: rx.Component | str, href: str | Var[str], **props) -> rx.Component:  # type: ignore[no-untyped-def]
-    """A link styled as a button (one <a>, not a button nested in a link)."""
-    return rx.button(rx.el.a(*children, href=href), as_child=True, **props)
+def link_button(*children: rx.Component | str, href: str | Var[str], download: bool = False,  # type: ignore[no-untyped-def]
+                **props) -> rx.Component:
+    """A link styled as a button (one <a>, not a button nested in a link); `download` saves instead of opening."""
+    # target=_blank keeps the client-side router from swallowing the click of a download link.
+    anchor = (rx.el.a(*children, href=href, download=True, target="_blank", rel="noopener") if download
+              else rx.el.a(*children, href=href))
+    return rx.button(anchor, as_child=True, **props)
+
+
+def range_field(label: str, field_id: str, value: Var, on_change, *, low: float, high: float,  # type: ignore[no-untyped-def]
+                step: float, key: Var | str = "") -> rx.Component:
+    """A labelled native range input: announced by screen readers, arrow keys never lose a step
+    (uncontrolled; `key` remounts it when the server rewrites the value)."""
+    return rx.vstack(
+        rx.hstack(rx.el.label(label, html_for=field_id, class_name="field-label"), rx.spacer(),
+                  rx.text(value, size="2", id=field_id + "-value"), width="100%"),
+        rx.el.input(type="range", id=field_id, min=low, max=high, step=step, default_value=value.to_string(),
+                    on_change=on_change, key=key, class_name="range-input"),
+        width="100%", spacing="1",
+    )

@@ -96,6 +96,7 @@ def user_menu() -> rx.Component:
                 rx.text(SessionState.user_email, size="1", color_scheme="gray"),
                 rx.separator(size="4"),
                 nav_link("Studio", "/studio", "sparkles"),
+                nav_link("Edit", "/edit", "wand_sparkles"),
                 nav_link("Home", "/app", "layout_dashboard"),
                 nav_link("Settings", "/settings", "settings"),
                 sign_out_form(),
@@ -117,6 +118,7 @@ def topbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(
                         rx.box(nav_link("Studio", "/studio", "sparkles"), class_name="hide-sm"),
+                        rx.box(nav_link("Edit", "/edit", "wand_sparkles"), class_name="hide-sm"),
                         rx.box(nav_link("Home", "/app", "layout_dashboard"), class_name="hide-sm"),
                         credits_badge(),
                         theme_toggle(),

@@ -3,14 +3,18 @@
 from palett.models._base import utcnow
 from palett.models.billing import CreditTransaction, Purchase, UsageLog
 from palett.models.job import ACTIVE, Job, JobStatus
+from palett.models.library import Collection, CollectionImage, ImageLike
 from palett.models.media import GeneratedImage
 from palett.models.user import Account, Plan, Role, Session, TokenPurpose, User, VerificationToken
 
 __all__ = [
     "ACTIVE",
     "Account",
+    "Collection",
+    "CollectionImage",
     "CreditTransaction",
     "GeneratedImage",
+    "ImageLike",
     "Job",
     "JobStatus",
     "Plan",

@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector with its PostgreSQL types)
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from palett.models._base import utcnow
@@ -12,9 +13,17 @@ from palett.models.user import user_fk
 
 class GeneratedImage(SQLModel, table=True):
     __tablename__ = "generated_image"
+    # Every gallery filter is an equality on the owner (+ one column) followed by the keyset order
+    # (created_at, id), so each index below serves a filter and the sort in one ordered scan.
     __table_args__ = (
-        Index("ix_generated_image_user_created", "user_id", "created_at"),
-        Index("ix_generated_image_public_created", "is_public", "created_at"),
+        Index("ix_generated_image_user_created", "user_id", "created_at", "id"),
+        Index("ix_generated_image_user_favorite", "user_id", "favorite", "created_at", "id"),
+        Index("ix_generated_image_user_operation", "user_id", "operation", "created_at", "id"),
+        Index("ix_generated_image_user_model", "user_id", "model", "created_at", "id"),
+        Index("ix_generated_image_user_public", "user_id", "is_public", "created_at", "id"),
+        Index("ix_generated_image_public_created", "is_public", "created_at", "id"),
+        Index("ix_generated_image_public_likes", "is_public", "likes", "id"),
+        UniqueConstraint("share_token", name="uq_generated_image_share_token"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,5 +46,15 @@ class GeneratedImage(SQLModel, table=True):
     # "metadata" is reserved on SQLModel classes, so the attribute is `recipe`.
     recipe: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
     is_public: bool = False
+    # Set (secrets.token_urlsafe) when the image is made public, cleared when it is made private again.
+    share_token: str | None = Field(default=None, max_length=64)
+    favorite: bool = False
     likes: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# Prompt search on PostgreSQL: a GIN index over this exact expression, which services.gallery queries
+# (the planner uses the index only when the query repeats the expression). SQLite uses FTS5 instead
+# (palett.models.library), so this index exists on PostgreSQL only.
+PROMPT_TSVECTOR = func.to_tsvector(text("'simple'"), GeneratedImage.__table__.c.prompt)  # type: ignore[attr-defined]
+Index("ix_generated_image_prompt_search", PROMPT_TSVECTOR, postgresql_using="gin").ddl_if(dialect="postgresql")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from palett.components.forms import link_button
+from palett.components.forms import link_button, range_field
+from palett.components.jobs import job_card
 from palett.components.layout import page
-from palett.state.studio import ImageCard, JobCard, ModelOption, SizeOption, StudioState
-
-STATUS_COLORS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red", "cancelled": "amber"}
+from palett.state.jobs import ImageCard, JobCard, ModelOption
+from palett.state.studio import SizeOption, StudioState
 
 
 def label(text: str, html_for: str) -> rx.Component:
@@ -76,19 +76,11 @@ def options_panel() -> rx.Component:
                 id="num-images",
                 width="100%",
             ),
-            rx.cond(StudioState.has_steps, rx.vstack(
-                rx.hstack(label("Steps", "steps"), rx.spacer(), rx.text(StudioState.steps, size="2"), width="100%"),
-                # Uncontrolled while dragging (no lost key presses); remounted when the form is reloaded.
-                rx.slider(id="steps", min=1, max=50, step=1, default_value=[StudioState.steps],
-                          on_value_commit=StudioState.set_steps, aria_label="Steps", key=StudioState.form_version),
-                width="100%", spacing="2")),
-            rx.cond(StudioState.has_guidance, rx.vstack(
-                rx.hstack(label("Guidance", "guidance"), rx.spacer(), rx.text(StudioState.guidance, size="2"),
-                          width="100%"),
-                rx.slider(id="guidance", min=1, max=20, step=0.5, default_value=[StudioState.guidance],
-                          on_value_commit=StudioState.set_guidance, aria_label="Guidance",
-                          key=StudioState.form_version),
-                width="100%", spacing="2")),
+            rx.cond(StudioState.has_steps, range_field("Steps", "steps", StudioState.steps, StudioState.set_steps,
+                                                       low=1, high=50, step=1, key=StudioState.form_version)),
+            rx.cond(StudioState.has_guidance, range_field("Guidance", "guidance", StudioState.guidance,
+                                                          StudioState.set_guidance, low=1, high=20, step=0.5,
+                                                          key=StudioState.form_version)),
             rx.cond(StudioState.styles.length() > 0, rx.vstack(
                 label("Style", "style-select"),
                 rx.select(StudioState.styles, value=StudioState.style, on_change=StudioState.set_style,
@@ -134,111 +126,27 @@ def options_panel() -> rx.Component:
     )
 
 
-def image_tile(img: ImageCard) -> rx.Component:
-    return rx.box(
-        rx.el.a(rx.image(src=img["thumb"], alt="Generated image, seed " + img["seed"], class_name="result-img",
-                         loading="lazy"), href=img["url"], target="_blank", rel="noopener",
-                aria_label="Open full size"),
-        rx.hstack(
-            rx.tooltip(rx.icon_button(rx.el.a(rx.icon("download", size=16), href=img["download"],
-                                              aria_label="Download PNG"), as_child=True, size="1",
-                                      variant="soft"), content="Download PNG"),
-            rx.cond(img["seed"] != "",
-                    rx.tooltip(rx.icon_button(rx.icon("copy", size=16), on_click=StudioState.copy_seed(img["seed"]),
-                                              size="1", variant="soft", aria_label="Copy seed " + img["seed"]),
-                               content="Copy seed")),
-            rx.text(img["size"], size="1", color_scheme="gray"),
-            spacing="2",
-            align="center",
-            class_name="result-actions",
-        ),
-        class_name="result-tile fade-in",
-    )
+def studio_actions(job: JobCard) -> list[rx.Component]:
+    return [
+        rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
+                  size="1", variant="ghost"),
+        rx.button(rx.icon("shuffle", size=14), "Variations", on_click=StudioState.variations(job["id"]),
+                  size="1", variant="ghost"),
+    ]
 
 
-def plural(count, word: str):  # type: ignore[no-untyped-def]
-    return count.to_string() + rx.cond(count == 1, f" {word}", f" {word}s")
-
-
-def status_badge(job: JobCard) -> rx.Component:
-    return rx.badge(
-        rx.match(job["status"], ("queued", "Queued"), ("running", "Running"), ("succeeded", "Done"),
-                 ("failed", "Failed"), ("cancelled", "Cancelled"), job["status"]),
-        color_scheme=rx.match(job["status"], *[(k, v) for k, v in STATUS_COLORS.items()], "gray"),
-        variant="soft",
-        class_name="job-status",
-    )
-
-
-def job_card(job: JobCard) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                status_badge(job),
-                rx.cond(job["local"], rx.badge("Local preview — not AI", color_scheme="amber", variant="outline"),
-                        rx.text(job["model_label"], weight="medium", size="2")),
-                rx.spacer(),
-                rx.text(job["created"], size="1", color_scheme="gray"),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.text(job["prompt"], size="2", class_name="job-prompt"),
-            rx.cond(
-                job["active"],
-                rx.vstack(
-                    rx.progress(value=job["progress"], width="100%", aria_label="Progress"),
-                    rx.hstack(
-                        rx.text(rx.cond(job["queue_position"] >= 0,
-                                        "In queue, position " + job["queue_position"].to_string(),
-                                        rx.cond(job["last_log"] != "", job["last_log"], "Working…")),
-                                size="1", color_scheme="gray", class_name="job-log"),
-                        rx.spacer(),
-                        rx.button("Cancel", on_click=StudioState.cancel(job["id"]), size="1", variant="soft",
-                                  color_scheme="red", class_name="cancel-job"),
-                        width="100%",
-                        align="center",
-                    ),
-                    width="100%",
-                    spacing="2",
-                ),
-            ),
-            rx.cond(job["images"].length() > 0,
-                    rx.grid(rx.foreach(job["images"], image_tile),
-                            columns=rx.cond(job["images"].length() == 1, "1", "2"), spacing="3", width="100%",
-                            class_name="result-grid")),
-            rx.cond(job["status"] == "failed",
-                    rx.callout(job["error"] + " — not charged.", icon="circle_x", color_scheme="red", size="1",
-                               class_name="job-error")),
-            rx.cond(job["status"] == "cancelled",
-                    rx.text("Cancelled — not charged.", size="1", color_scheme="amber")),
-            rx.hstack(
-                rx.text(rx.cond(job["status"] == "succeeded", plural(job["charged"], "credit"),
-                                rx.cond(job["active"], plural(job["cost"], "credit") + " reserved",
-                                        "0 credits")), size="1", color_scheme="gray", class_name="job-cost"),
-                rx.spacer(),
-                rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
-                          size="1", variant="ghost"),
-                rx.button(rx.icon("shuffle", size=14), "Variations", on_click=StudioState.variations(job["id"]),
-                          size="1", variant="ghost"),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        class_name="job-card",
-        id="job-" + job["id"].to_string(),
-        width="100%",
-    )
+def edit_link(img: ImageCard) -> list[rx.Component]:
+    return [rx.spacer(), link_button(rx.icon("wand_sparkles", size=14), "Edit",
+                                     href="/edit?image=" + img["id"].to_string(), size="1", variant="soft",
+                                     aria_label="Edit this image")]
 
 
 def canvas() -> rx.Component:
     return rx.vstack(
         rx.cond(
             StudioState.jobs.length() > 0,
-            rx.vstack(rx.foreach(StudioState.jobs, job_card), spacing="3", width="100%", id="jobs"),
+            rx.vstack(rx.foreach(StudioState.jobs, lambda job: job_card(StudioState, job, studio_actions, edit_link)),
+                      spacing="3", width="100%", id="jobs"),
             rx.center(
                 rx.vstack(
                     rx.center(rx.icon("image", size=28), class_name="tool-icon big"),

@@ -16,6 +16,7 @@ from pydantic import Field
 from palett.services import images
 from palett.services.catalog import Media, ModelSpec, OpInput, SourceLookup, register
 from palett.services.errors import UserError
+from palett.services.local_ops.style import STYLES as LOCAL_STYLES
 from palett.services.storage import get_storage, new_key
 
 MAX_SIDE = 8192
@@ -290,7 +291,7 @@ for spec in (
               styles=tuple(STYLE_PROMPTS), rank=80, blurb="Repaints your image in the chosen style."),
     ModelSpec(key="local-style", label="Local style effects", provider="local", endpoint="local/style",
               adapter=local("style"), operation="style", input_model=StyleInput, credits_per_image=2, seed=False,
-              styles=(*STYLE_PROMPTS, "reference"),
+              styles=(*LOCAL_STYLES, "reference"),
               blurb="OpenCV stylisation; a reference image transfers its colours and tones. " + LOCAL_NOTE),
     ModelSpec(key="codeformer", label="CodeFormer", provider="fal", endpoint="fal-ai/codeformer",
               adapter=fal_restore, operation="restore", input_model=RestoreInput, seed=False, rank=80,

@@ -34,6 +34,17 @@ MESSAGES: dict[str, str] = {
     "no_credits": "This needs {cost} credits and you have {balance}. Buy a pack or lower the number of images.",
     "rate_limited": "You've reached your limit of {limit}. Try again in {minutes} minutes.",
     "too_large_output": "That would make a {width} × {height} image; the limit is {limit} pixels per side.",
+    "mask_invalid": "The mask didn't match the image. Clear it and paint again.",
+    "mask_empty": "Paint over the area to change first.",
+    "upload_empty": "That file is empty.",
+    "upload_too_big": "That file is over {limit_mb} MB.",
+    "upload_unsupported": "That isn't a {formats} image.",
+    "upload_too_many_pixels": (
+        "That image is too large: {width} × {height} pixels; the limit is {megapixels} megapixels."
+    ),
+    "upload_damaged": "That image is damaged or incomplete.",
+    "upload_animated": "Animated images aren't supported; upload a still frame.",
+    "upload_missing": "Choose an image file to upload.",
     "image_not_found": "That image doesn't exist or isn't yours.",
     "job_not_found": "That job doesn't exist or isn't yours.",
     "last_login_method": "Set a password or keep another connected account before removing this one.",

@@ -29,6 +29,7 @@ class ImageView:
 @dataclass
 class JobView:
     id: int
+    operation: str
     status: str
     model: str
     model_label: str
@@ -43,6 +44,7 @@ class JobView:
     error: str
     created: str
     params: dict[str, Any]
+    before: str = ""  # the source image of an edit
     images: list[ImageView] = field(default_factory=list)
 
     @property
@@ -50,8 +52,13 @@ class JobView:
         return self.status in ACTIVE
 
 
-def recent(db: DB, user_id: int, limit: int = 8) -> list[JobView]:
-    jobs = db.exec(select(Job).where(Job.user_id == user_id).order_by(col(Job.id).desc()).limit(limit)).all()
+def recent(db: DB, user_id: int, limit: int = 8, *, operations: tuple[str, ...] | None = None,
+           exclude: bool = False) -> list[JobView]:
+    """The user's newest jobs, optionally only (or all but) some operations."""
+    query = select(Job).where(Job.user_id == user_id)
+    if operations:
+        query = query.where(col(Job.operation).not_in(operations) if exclude else col(Job.operation).in_(operations))
+    jobs = db.exec(query.order_by(col(Job.id).desc()).limit(limit)).all()
     ids = [j.id for j in jobs]
     by_job: dict[int, list[GeneratedImage]] = {}
     if ids:
@@ -73,6 +80,14 @@ def owned(db: DB, user_id: int, job_id: int) -> Job:
     return job
 
 
+def _image_view(img: GeneratedImage, storage: Any, ttl: int) -> ImageView:
+    extension = img.image_url.rsplit(".", 1)[-1]  # uploads of big photos are kept as JPEG
+    return ImageView(id=img.id or 0, url=storage.url(img.image_url, ttl),
+                     thumb=storage.url(img.thumbnail_url or img.image_url, ttl),
+                     download=storage.url(img.image_url, ttl, download_name=f"palett-{img.id}.{extension}"),
+                     seed=img.seed, width=img.width, height=img.height)
+
+
 def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
     storage = get_storage()
     ttl = get_settings().media_url_seconds
@@ -81,15 +96,15 @@ def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
         label, local = spec.label, spec.is_local
     except UserError:
         label, local = job.model, False
+    source = job.params.get("image_key")
     return JobView(
-        id=job.id or 0, status=job.status, model=job.model, model_label=label, local=local,
+        id=job.id or 0, operation=job.operation, status=job.status, model=job.model, model_label=label, local=local,
         prompt=str(job.params.get("prompt", "")), num_images=int(job.params.get("num_images", 1)), cost=job.cost,
         charged=job.charged, progress=job.progress, queue_position=job.queue_position,
         last_log=(job.logs[-1] if job.logs else ""), error=job.error or "",
         created=job.created_at.strftime("%H:%M"), params=dict(job.params),
-        images=[ImageView(id=i.id or 0, url=storage.url(i.image_url, ttl), thumb=storage.url(i.thumbnail_url or
-                          i.image_url, ttl), download=storage.url(i.image_url, ttl, download_name=f"palett-{i.id}.png"),
-                          seed=i.seed, width=i.width, height=i.height) for i in imgs],
+        before=storage.url(source, ttl) if source else "",
+        images=[_image_view(i, storage, ttl) for i in imgs],
     )
 
 

@@ -9,22 +9,11 @@ from typing import Any, TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services import catalog, dispatch, jobs, pipeline
+from palett.services import catalog, jobs
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.session import SessionState
-
-POLL_SECONDS = 0.5
-
-
-class ModelOption(TypedDict):
-    key: str
-    label: str
-    available: bool
-    reason: str
-    blurb: str
-    local: bool
+from palett.state.jobs import JobsState, ModelOption, model_options
 
 
 class SizeOption(TypedDict):
@@ -32,52 +21,10 @@ class SizeOption(TypedDict):
     label: str
 
 
-class ImageCard(TypedDict):
-    id: int
-    url: str
-    thumb: str
-    download: str
-    seed: str
-    size: str
+class StudioState(JobsState):
+    def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
+        return ("t2i",), False
 
-
-class JobCard(TypedDict):
-    id: int
-    status: str
-    active: bool
-    model_label: str
-    local: bool
-    prompt: str
-    num_images: int
-    cost: int
-    charged: int
-    progress: int
-    queue_position: int
-    last_log: str
-    error: str
-    created: str
-    images: list[ImageCard]
-
-
-def _card(view: jobs.JobView) -> JobCard:
-    return JobCard(
-        id=view.id, status=view.status, active=view.active, model_label=view.model_label, local=view.local,
-        prompt=view.prompt, num_images=view.num_images, cost=view.cost, charged=view.charged,
-        progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
-        last_log=view.last_log, error=view.error, created=view.created,
-        images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
-                          seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
-                for i in view.images],
-    )
-
-
-def _load_jobs(user_id: int) -> tuple[list[JobCard], bool]:
-    with session_scope() as db:
-        views = jobs.recent(db, user_id)
-        return [_card(v) for v in views], any(v.active for v in views)
-
-
-class StudioState(SessionState):
     model: str = ""
     prompt: str = ""
     num_images: int = 1
@@ -89,10 +36,7 @@ class StudioState(SessionState):
     negative_prompt: str = ""
     style: str = ""
     models: list[ModelOption] = []
-    jobs: list[JobCard] = []
-    problem: str = ""
     form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
-    _watching: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
 
@@ -167,17 +111,13 @@ class StudioState(SessionState):
         if found is None:
             return rx.redirect("/signin?error=signed_out")
         settings = get_settings()
-        self.models = [
-            ModelOption(key=m.key, label=m.label, available=not catalog.unavailable_reason(m, settings),
-                        reason=catalog.unavailable_reason(m, settings), blurb=m.blurb, local=m.is_local)
-            for m in catalog.models("t2i")
-        ]
+        self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
             self._apply_model(catalog.default_model("t2i", settings).key)
         draft = self.router.url.query_parameters.get("rerun", "")
         if draft.isdigit():
             await self._load_recipe(found[1], int(draft))
-        self.jobs, active = await asyncio.to_thread(_load_jobs, found[1].id or 0)
+        active = await self._refresh_jobs(found[1].id or 0)
         return StudioState.watch if active else None
 
     def _apply_model(self, key: str) -> None:
@@ -217,12 +157,12 @@ class StudioState(SessionState):
             self.num_images = max(1, min(4, int(raw)))
 
     @rx.event
-    def set_steps(self, value: list[int | float]) -> None:
-        self.steps = int(value[0])
+    def set_steps(self, value: float | str) -> None:
+        self.steps = max(1, min(50, int(float(value))))
 
     @rx.event
-    def set_guidance(self, value: list[int | float]) -> None:
-        self.guidance = round(float(value[0]), 1)
+    def set_guidance(self, value: float | str) -> None:
+        self.guidance = max(1.0, min(20.0, round(float(value), 1)))
 
     @rx.event
     def set_seed_random(self, value: bool) -> None:
@@ -260,48 +200,9 @@ class StudioState(SessionState):
 
     # ---- actions ----
 
-    async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user = found[1]
-
-        def run() -> tuple[int, int]:
-            with session_scope() as db:
-                fresh = db.get(User, user.id)
-                assert fresh is not None
-                job = pipeline.submit(db, user=fresh, params=params)
-                return job.id or 0, job.priority
-
-        self.problem = ""
-        try:
-            job_id, priority = await asyncio.to_thread(run)
-        except UserError as err:
-            self.problem = err.message
-            return None
-        await dispatch.enqueue(job_id, priority)
-        await self.current_user()  # the balance dropped by the reservation
-        self.jobs, _ = await asyncio.to_thread(_load_jobs, user.id or 0)
-        return StudioState.watch
-
     @rx.event
     async def generate(self):  # type: ignore[no-untyped-def]
         return await self._submit(self._params())
-
-    @rx.event
-    async def cancel(self, job_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-
-        def run() -> bool:
-            with session_scope() as db:
-                return pipeline.cancel(db, user_id=found[1].id or 0, job_id=int(job_id))
-
-        await asyncio.to_thread(run)
-        await self.current_user()
-        self.jobs, _ = await asyncio.to_thread(_load_jobs, found[1].id or 0)
-        return None
 
     async def _load_recipe(self, user: User, job_id: int) -> bool:
         def run() -> dict[str, Any]:
@@ -354,32 +255,4 @@ class StudioState(SessionState):
             return None
         params["seed"] = random.randrange(2**31) if params.get("seed") is not None else None
         return await self._submit({k: v for k, v in params.items() if v is not None})
-
-    @rx.event
-    def copy_seed(self, seed: str):  # type: ignore[no-untyped-def]
-        return [rx.set_clipboard(seed), rx.toast.success(f"Seed {seed} copied")]
-
-    @rx.event(background=True)
-    async def watch(self):  # type: ignore[no-untyped-def]
-        """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
-        async with self:
-            if self._watching:
-                return
-            self._watching = True
-            found = await self.current_user()
-        try:
-            if found is None:
-                return
-            user_id = found[1].id or 0
-            while True:
-                await asyncio.sleep(POLL_SECONDS)
-                cards, active = await asyncio.to_thread(_load_jobs, user_id)
-                async with self:
-                    self.jobs = cards
-                    if not active:
-                        await self.current_user()  # final balance after capture or refund
-                        break
-        finally:
-            async with self:
-                self._watching = False
 

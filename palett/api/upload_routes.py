@@ -1,0 +1,206 @@
+"""POST /api/uploads: the browser's drag-and-drop, paste and file picker send images here.
+
+The body is read as a stream with a hard cap: a Content-Length above the cap is refused before a
+byte is read, and a chunked or lying body is refused the moment it passes the cap. The multipart
+form is parsed incrementally (python-multipart); only the `file` part is kept, spooled to a
+temporary file (in memory up to 1 MB), so uploads waiting for a decode slot hold no memory.
+Checking and re-encoding run on services.uploads' decode pool (awaited, so neither the event loop
+nor a request thread is held); storing and the database row run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from typing import IO
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from python_multipart import MultipartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from palett.api.web import check_origin, current
+from palett.models import GeneratedImage
+from palett.services import uploads
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.services.storage import get_storage
+from palett.settings import get_settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/uploads")
+
+FIELD = "file"
+# Room for the multipart boundaries, part headers and small extra fields around the file.
+FORM_OVERHEAD = 64 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024
+
+
+@router.post("")
+async def upload(request: Request) -> JSONResponse:
+    try:
+        check_origin(request)
+    except HTTPException:
+        return _error(UserError("forbidden"), 403)
+    user_id = await run_in_threadpool(_user_id, request)
+    if user_id is None:
+        return _error(UserError("signed_out"), 401)
+    max_bytes, _ = uploads.limits()
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary", b"")
+    if content_type != b"multipart/form-data" or not boundary:
+        return _error(UserError("upload_missing"), 400)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
+        return _error(uploads.too_big(max_bytes), 413)
+    form = _FormReader(boundary, max_bytes)
+    try:
+        await _read_form(request, form, max_bytes)
+        cleaned = await uploads.clean_async(form.file)  # the decode pool: no request thread waits on it
+        image = await run_in_threadpool(_store, user_id, cleaned, form.filename)
+    except UserError as err:
+        log.info("upload refused for user %s: %s", user_id, err.code)
+        return _error(err, 413 if err.code == "upload_too_big" else 400)
+    except ClientDisconnect:
+        return _error(UserError("upload_missing"), 400)
+    finally:
+        form.close()
+    return JSONResponse(_view(image), status_code=201)
+
+
+@router.get("/{image_id}")
+def get_upload(image_id: int, request: Request) -> JSONResponse:
+    """Fresh signed URLs for one of the signed-in user's uploads (another user's id: 404)."""
+    with session_scope() as db:
+        found = current(db, request)
+        if not found:
+            return _error(UserError("signed_out"), 401)
+        image = db.get(GeneratedImage, image_id)
+        if image is None or image.user_id != found[1].id or image.operation != "upload":
+            return _error(UserError("image_not_found"), 404)
+        return JSONResponse(_view(image))
+
+
+def _user_id(request: Request) -> int | None:
+    with session_scope() as db:
+        found = current(db, request)
+        return found[1].id if found else None
+
+
+async def _read_form(request: Request, form: _FormReader, max_bytes: int) -> None:
+    """Feed the body to `form` as it arrives; both caps are enforced while streaming."""
+    received = 0  # every byte of the body counts, even those outside the file part
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > max_bytes + FORM_OVERHEAD:
+            raise uploads.too_big(max_bytes)
+        form.write(chunk)
+    form.finish()
+
+
+class _FormReader:
+    """python-multipart callbacks that keep only the first `file` part, in a capped spool file."""
+
+    def __init__(self, boundary: bytes, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        self.filename = ""
+        self.found = False
+        self.done = False
+        self._capturing = False
+        self._headers: dict[bytes, bytes] = {}
+        self._field = b""
+        self._value = b""
+        self.parser = MultipartParser(boundary, callbacks={
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+            "on_end": self._end,
+        })
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self.parser.write(chunk)
+        except MultipartParseError as exc:
+            raise UserError("upload_missing") from exc
+
+    def finish(self) -> None:
+        try:
+            self.parser.finalize()
+        except MultipartParseError as exc:
+            raise UserError("upload_missing") from exc
+        if not (self.found and self.done):
+            raise UserError("upload_missing")
+        self.file.seek(0)
+
+    def close(self) -> None:
+        self.file.close()  # a spool that rolled over to disk is deleted here
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[self._field.strip().lower()] = self._value.strip()
+        self._field, self._value = b"", b""
+
+    def _headers_finished(self) -> None:
+        disposition, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        self._capturing = disposition == b"form-data" and name == FIELD and not self.found
+        if self._capturing:
+            self.found = True
+            self.filename = params.get(b"filename", b"").decode("utf-8", "replace")
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._capturing:
+            self.size += end - start
+            if self.size > self.max_bytes:
+                raise uploads.too_big(self.max_bytes)
+            self.file.write(data[start:end])
+
+    def _part_end(self) -> None:
+        self._capturing = False
+
+    def _end(self) -> None:
+        self.done = True
+
+
+def _store(user_id: int, cleaned: uploads.Cleaned, filename: str) -> GeneratedImage:
+    with session_scope() as db:
+        image = uploads.store(db, user_id=user_id, cleaned=cleaned, filename=filename)
+        keys = (image.image_url, image.thumbnail_url or "")
+        try:
+            db.commit()
+        except BaseException:
+            uploads.forget(*[k for k in keys if k])
+            raise
+        return image
+
+
+def _view(image: GeneratedImage) -> dict[str, object]:
+    storage = get_storage()
+    ttl = get_settings().media_url_seconds
+    return {"id": image.id, "url": storage.url(image.image_url, ttl),
+            "thumb": storage.url(image.thumbnail_url or image.image_url, ttl),
+            "width": image.width, "height": image.height}
+
+
+def _error(err: UserError, status: int) -> JSONResponse:
+    text = err.message
+    # Most refusals come before the body was read to its end: don't keep that connection for another request.
+    headers = {"Connection": "close"} if status in (400, 401, 403, 413) else None
+    return JSONResponse({"error": err.code, "message": text}, status_code=status, headers=headers)

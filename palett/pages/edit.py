@@ -1,0 +1,358 @@
+"""The editor: source image on the left, tool and settings beside it, results with before/after below."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from palett.components.compare_slider import compare_slider
+from palett.components.forms import link_button, range_field
+from palett.components.jobs import job_card
+from palett.components.layout import page
+from palett.components.mask_editor import mask_editor
+from palett.state.edit import ASPECTS, EditState, PickedImage, StyleOption
+from palett.state.jobs import ImageCard, JobCard, ModelOption
+
+
+def label(text: str, html_for: str = "") -> rx.Component:
+    return rx.el.label(text, html_for=html_for or None, class_name="field-label")
+
+
+def tool_tab(tool: list[str]) -> rx.Component:
+    selected = EditState.tool == tool[0]
+    return rx.button(
+        rx.icon(tool[2], size=16), tool[1],
+        on_click=EditState.pick_tool(tool[0]),
+        variant=rx.cond(selected, "solid", "soft"),
+        color_scheme=rx.cond(selected, "violet", "gray"),
+        size="2", role="tab", aria_selected=selected, id="tool-" + tool[0],
+    )
+
+
+def model_item(m: ModelOption) -> rx.Component:
+    return rx.select.item(rx.cond(m["available"], m["label"], m["label"] + " — " + m["reason"]), value=m["key"],
+                          disabled=~m["available"])
+
+
+def dropzone() -> rx.Component:
+    return rx.box(
+        rx.vstack(
+            rx.center(rx.icon("image_up", size=26), class_name="tool-icon big"),
+            rx.text("Drop an image here, paste it, or", weight="medium"),
+            rx.el.label(
+                rx.el.input(type="file", id="upload-input", accept="image/jpeg,image/png,image/webp,image/avif",
+                            class_name="visually-hidden"),
+                rx.text("choose a file"),
+                html_for="upload-input", class_name="rt-Button rt-variant-soft rt-r-size-2 upload-pick",
+                tab_index=0,
+            ),
+            rx.text("JPEG, PNG or WebP · up to 20 MB and 40 megapixels", size="1", color_scheme="gray"),
+            rx.cond(EditState.uploading, rx.hstack(rx.spinner(size="2"), rx.text("Uploading…", size="2"))),
+            rx.cond(EditState.upload_error != "", rx.callout(EditState.upload_error, icon="circle_alert",
+                                                             color_scheme="red", size="1", role="alert",
+                                                             id="upload-error")),
+            align="center", spacing="2",
+        ),
+        id="dropzone", class_name="dropzone",
+    )
+
+
+def source_panel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Image", size="4", as_="h2"), rx.spacer(),
+                      rx.cond(EditState.has_source, rx.text(EditState.source["width"].to_string() + " × "
+                                                            + EditState.source["height"].to_string(),
+                                                            size="1", color_scheme="gray")),
+                      width="100%", align="center"),
+            rx.cond(
+                EditState.tool == "inpaint",
+                rx.cond(EditState.has_source,
+                        mask_editor(EditState.source["url"], on_export=EditState.mask_exported,
+                                    export_trigger=EditState.mask_request, id="mask-editor",
+                                    alt="Your image; paint over what should change", height="520px", width="100%"),
+                        dropzone()),
+                rx.cond(EditState.tool == "outpaint",
+                        rx.cond(EditState.has_source, outpaint_preview(), dropzone()),
+                        rx.cond(EditState.has_source,
+                                rx.image(src=EditState.source["url"], alt="The image you are editing",
+                                         class_name="source-img", id="source-img"),
+                                dropzone())),
+            ),
+            rx.cond(EditState.has_source, dropzone_small()),
+            spacing="3", width="100%",
+        ),
+        size="3", width="100%",
+    )
+
+
+def dropzone_small() -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.icon("image_up", size=16), rx.text("Drop, paste or", size="2"),
+                  rx.el.label(rx.el.input(type="file", id="upload-input",
+                                          accept="image/jpeg,image/png,image/webp,image/avif",
+                                          class_name="visually-hidden"),
+                              "choose another image", html_for="upload-input", class_name="link-like", tab_index=0),
+                  rx.cond(EditState.uploading, rx.spinner(size="1")),
+                  align="center", spacing="2", wrap="wrap"),
+        rx.cond(EditState.upload_error != "", rx.text(EditState.upload_error, color_scheme="red", size="1",
+                                                      role="alert", id="upload-error")),
+        id="dropzone", class_name="dropzone small",
+    )
+
+
+def outpaint_preview() -> rx.Component:
+    preview = EditState.canvas_preview
+    return rx.box(
+        rx.image(src=EditState.source["url"], alt="Your image inside the new canvas", class_name="outpaint-src",
+                 style={"left": preview["left"], "top": preview["top"], "width": preview["width"],
+                        "height": preview["height"]}),
+        class_name="outpaint-canvas", style={"aspect_ratio": preview["aspect"]}, id="outpaint-preview",
+        role="img", aria_label="Preview of the extended canvas",
+    )
+
+
+def library_tile(img: PickedImage) -> rx.Component:
+    chosen = EditState.batch_ids.contains(img["id"])
+    return rx.box(
+        rx.el.button(rx.image(src=img["thumb"], alt=img["label"], class_name="library-img"),
+                     on_click=EditState.pick_image(img["id"]), class_name="library-pick",
+                     aria_label="Edit " + img["label"], type="button"),
+        rx.checkbox(checked=chosen, on_change=lambda _v: EditState.toggle_batch(img["id"]),
+                    aria_label="Add to batch: " + img["label"], class_name="library-check"),
+        class_name=rx.cond(chosen, "library-tile chosen", "library-tile"),
+    )
+
+
+def library_strip() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Your images", size="4", as_="h2"), rx.spacer(),
+                      rx.cond(EditState.batch_ids.length() > 0,
+                              rx.hstack(rx.badge(EditState.batch_ids.length().to_string() + " in batch",
+                                                 id="batch-count"),
+                                        rx.button("Clear", on_click=EditState.clear_batch, size="1",
+                                                  variant="ghost"), align="center")),
+                      width="100%", align="center"),
+            rx.text("Click to edit one; tick up to 20 to run the tool on all of them as a batch.", size="1",
+                    color_scheme="gray"),
+            rx.cond(EditState.library_images.length() > 0,
+                    rx.grid(rx.foreach(EditState.library_images, library_tile),
+                            columns=rx.breakpoints(initial="4", sm="6", md="8"), spacing="2", width="100%"),
+                    rx.text("Nothing yet: upload an image or make one in the Studio.", size="2",
+                            color_scheme="gray")),
+            spacing="2", width="100%",
+        ),
+        size="2", width="100%",
+    )
+
+
+def picker_select(items_label: str, value, on_change, html_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.select.root(
+        rx.select.trigger(placeholder="Pick one of your images", id=html_id, width="100%", aria_label=items_label),
+        rx.select.content(rx.foreach(EditState.library_images,
+                                     lambda img: rx.select.item(img["label"] + " (#" + img["id"].to_string() + ")",
+                                                                value=img["id"].to_string()))),
+        value=value, on_change=on_change,
+    )
+
+
+def style_tile(opt: StyleOption) -> rx.Component:
+    chosen = EditState.style == opt["key"]
+    return rx.el.button(
+        rx.cond(opt["key"] == "reference", rx.center(rx.icon("image_plus", size=22), class_name="style-thumb"),
+                rx.image(src=opt["thumb"], alt="", class_name="style-thumb")),
+        rx.text(opt["label"], size="1"),
+        on_click=EditState.set_style(opt["key"]), type="button", aria_pressed=chosen,
+        class_name=rx.cond(chosen, "style-tile chosen", "style-tile"),
+    )
+
+
+def settings_for_tool() -> rx.Component:
+    return rx.match(
+        EditState.tool,
+        ("i2i", rx.vstack(
+            label("Prompt", "edit-prompt"),
+            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="3",
+                         width="100%", placeholder="The same scene as a snowy winter evening"),
+            strength_slider("How much may change"), width="100%", spacing="2")),
+        ("bg_replace", rx.vstack(
+            rx.text("New background", class_name="field-label"),
+            rx.segmented_control.root(
+                rx.foreach(EditState.bg_modes, lambda m: rx.segmented_control.item(
+                    rx.match(m, ("color", "Colour"), ("image", "Photo"), ("prompt", "Prompt"), m), value=m)),
+                value=EditState.bg_mode, on_change=EditState.set_bg_mode, width="100%", aria_label="Background"),
+            rx.match(
+                EditState.bg_mode,
+                ("color", rx.hstack(label("Colour", "bg-color"),
+                                    rx.el.input(type="color", id="bg-color", value=EditState.color,
+                                                on_change=EditState.set_color, class_name="color-input"),
+                                    rx.code(EditState.color), align="center")),
+                ("image", picker_select("Background image", EditState.background_id.to_string(),
+                                        EditState.set_background, "bg-image")),
+                rx.vstack(label("Describe the new background", "edit-prompt"),
+                          rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt,
+                                       rows="2", width="100%", placeholder="A sunlit beach at dawn"),
+                          width="100%", spacing="1"),
+            ),
+            width="100%", spacing="2")),
+        ("upscale", rx.vstack(
+            rx.text("Scale", class_name="field-label"),
+            rx.segmented_control.root(
+                rx.segmented_control.item("2×", value="2x"), rx.segmented_control.item("4×", value="4x"),
+                rx.segmented_control.item("To 4K", value="4k"),
+                value=EditState.upscale_mode, on_change=EditState.set_upscale_mode, width="100%",
+                aria_label="Scale"),
+            rx.cond(EditState.upscale_mode == "4k", rx.segmented_control.root(
+                rx.segmented_control.item("3840 px", value="3840"), rx.segmented_control.item("4096 px", value="4096"),
+                value=EditState.long_side, on_change=EditState.set_long_side, width="100%",
+                aria_label="Long side")),
+            width="100%", spacing="2")),
+        ("inpaint", rx.vstack(
+            rx.text("Paint over the area to change. B brush, E eraser, [ ] size, Ctrl+Z undo.", size="1",
+                    color_scheme="gray"),
+            label("What should go there (optional for local)", "edit-prompt"),
+            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="2",
+                         width="100%", placeholder="Leave empty to remove what you painted"),
+            width="100%", spacing="2")),
+        ("outpaint", rx.vstack(
+            rx.text("Extend to", class_name="field-label"),
+            rx.flex(*[rx.button(a, on_click=EditState.set_aspect(a), size="1", variant="soft", type="button")
+                      for a in ASPECTS], wrap="wrap", gap="6px", role="group", aria_label="Aspect ratio presets"),
+            rx.grid(*[rx.vstack(label(side.title() + " (px)", "pad-" + side),
+                                rx.input(id="pad-" + side, type="number", min=0, max=4096,
+                                         value=getattr(EditState, side).to_string(),
+                                         on_change=lambda v, s=side: EditState.set_side(s, v)),
+                                spacing="1") for side in ("left", "top", "right", "bottom")],
+                    columns="2", spacing="2", width="100%"),
+            label("Prompt (optional)", "edit-prompt"),
+            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="2",
+                         width="100%"),
+            width="100%", spacing="2")),
+        ("style", rx.vstack(
+            rx.text("Style", class_name="field-label"),
+            rx.grid(rx.foreach(EditState.style_options, style_tile), columns="3", spacing="2", width="100%"),
+            rx.cond(EditState.style == "reference",
+                    picker_select("Reference image", EditState.reference_id.to_string(), EditState.set_reference,
+                                  "style-reference")),
+            width="100%", spacing="2")),
+        ("restore", rx.vstack(
+            strength_slider("Strength"),
+            rx.el.label(rx.hstack(rx.switch(checked=EditState.faces, on_change=EditState.set_faces, id="faces"),
+                                  rx.text("Restore faces (where the model offers it)", size="2"), align="center"),
+                        html_for="faces"),
+            width="100%", spacing="2")),
+        rx.text("No settings: press Run.", size="2", color_scheme="gray"),
+    )
+
+
+def strength_slider(text: str) -> rx.Component:
+    return range_field(text, "strength", EditState.strength, EditState.set_strength, low=0.05, high=1, step=0.05,
+                       key=EditState.tool)
+
+
+def tool_panel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(EditState.tool_hint, size="2", color_scheme="gray", id="tool-hint"),
+            label("Model", "edit-model"),
+            rx.select.root(
+                rx.select.trigger(id="edit-model", width="100%", aria_label="Model"),
+                rx.select.content(rx.foreach(EditState.models, model_item)),
+                value=EditState.model, on_change=EditState.pick_model, size="3",
+            ),
+            rx.cond(EditState.is_local,
+                    rx.badge(rx.icon("cpu", size=12), "Local — not AI", color_scheme="amber", variant="outline",
+                             id="edit-local-badge")),
+            rx.text(EditState.model_blurb, size="1", color_scheme="gray"),
+            settings_for_tool(),
+            rx.separator(size="4"),
+            rx.hstack(
+                rx.vstack(
+                    rx.text(rx.text.strong(EditState.cost, rx.cond(EditState.cost == 1, " credit", " credits"),
+                                           id="edit-cost"), size="2"),
+                    rx.text("Balance after: ", EditState.balance_after, size="1", color_scheme="gray"),
+                    rx.cond(EditState.result_size != "", rx.text("Result: ", EditState.result_size, size="1",
+                                                                 color_scheme="gray", id="result-size")),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                rx.button(rx.icon("play", size=16),
+                          rx.cond(EditState.batch_ids.length() > 0,
+                                  "Run on " + EditState.batch_ids.length().to_string(), "Run"),
+                          on_click=EditState.run, size="3", id="run-tool",
+                          disabled=(EditState.balance_after < 0)
+                          | (~EditState.has_source & (EditState.batch_ids.length() == 0))),
+                width="100%", align="center",
+            ),
+            rx.cond(EditState.problem != "", rx.callout(EditState.problem, icon="circle_alert", color_scheme="red",
+                                                        size="1", role="alert", id="edit-problem")),
+            spacing="3", width="100%", align="start",
+        ),
+        size="3", width="100%",
+    )
+
+
+def compare_panel() -> rx.Component:
+    result = EditState.latest_result
+    return rx.cond(
+        result["after"] != "",
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.heading("Before / after", size="4", as_="h2"), rx.spacer(),
+                          rx.button(rx.icon("arrow_right_to_line", size=14), "Use result as input",
+                                    on_click=EditState.use_result(result["id"]), size="2", variant="soft",
+                                    id="use-result"),
+                          link_button(rx.icon("download", size=14), "Download", href=result["download"], download=True,
+                                      size="2", variant="soft", id="download-result"),
+                          width="100%", align="center", wrap="wrap"),
+                compare_slider(result["before"], result["after"], before_alt="Your image before the edit",
+                               after_alt="The result", id="compare", max_height="560px", width="100%"),
+                spacing="3", width="100%",
+            ),
+            size="3", width="100%",
+        ),
+    )
+
+
+def edit_image_actions(img: ImageCard) -> list[rx.Component]:
+    return [rx.spacer(), rx.button("Use as input", on_click=EditState.use_result(img["id"].to_string()), size="1",
+                                   variant="soft")]
+
+
+def no_actions(job: JobCard) -> list[rx.Component]:
+    return []
+
+
+def editor() -> rx.Component:
+    return page(
+        rx.el.button("", id="upload-busy", on_click=EditState.upload_started, class_name="visually-hidden",
+                     tab_index=-1, aria_hidden="true", type="button"),
+        rx.el.button("", id="upload-done", class_name="visually-hidden", tab_index=-1, aria_hidden="true",
+                     type="button",
+                     on_click=rx.call_script("window.__palettUpload", callback=EditState.upload_finished)),
+        rx.vstack(
+            rx.hstack(rx.heading("Edit", size="7", as_="h1"), rx.spacer(),
+                      link_button(rx.icon("sparkles", size=16), "Studio", href="/studio", variant="soft", size="2"),
+                      width="100%", align="center"),
+            rx.flex(rx.foreach(EditState.tools, tool_tab), wrap="wrap", gap="8px", role="tablist",
+                    aria_label="Editing tools"),
+            rx.flex(
+                rx.box(source_panel(), flex="2 1 480px", min_width="0"),
+                rx.box(tool_panel(), flex="1 1 320px", max_width="100%", class_name="options-col"),
+                gap="20px", wrap="wrap", align="start", width="100%",
+            ),
+            compare_panel(),
+            library_strip(),
+            rx.cond(EditState.jobs.length() > 0, rx.vstack(
+                rx.heading("Recent edits", size="4", as_="h2"),
+                rx.grid(rx.foreach(EditState.jobs, lambda job: job_card(EditState, job, no_actions,
+                                                                        edit_image_actions)),
+                        columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", id="edit-jobs"),
+                width="100%", spacing="3")),
+            spacing="4", padding_y="28px", width="100%",
+        ),
+        width="1280px",
+    )
+
+
+ON_LOAD = [EditState.load_editor]

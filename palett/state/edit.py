@@ -1,0 +1,456 @@
+"""The editor: pick or upload an image, choose a tool and its settings, run it, compare, chain."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import uuid
+from typing import Any, TypedDict
+
+import reflex as rx
+
+from palett.models import User
+from palett.services import catalog, dispatch, images, library, pipeline
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.services.local_ops.outpaint import padding_for_aspect
+from palett.services.local_ops.style import STYLES
+from palett.services.storage import get_storage, new_key
+from palett.state.jobs import JobsState, ModelOption, model_options
+
+TOOLS: list[tuple[str, str, str, str]] = [
+    ("bg_remove", "Remove background", "scissors", "A transparent cut-out of the subject."),
+    ("bg_replace", "Replace background", "layers", "Put the subject on a colour, a photo or a new scene."),
+    ("upscale", "Upscale", "maximize", "2×, 4× or straight to 4K."),
+    ("inpaint", "Inpaint", "brush", "Paint over what should change or disappear."),
+    ("outpaint", "Outpaint", "expand", "Extend the picture beyond its edges."),
+    ("style", "Style", "palette", "Repaint it in a named style or like a reference."),
+    ("restore", "Restore", "history", "Denoise, fix colour cast and contrast, sharpen."),
+    ("i2i", "Image to image", "images", "Steer the whole image with a prompt."),
+]
+ASPECTS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
+STYLE_LABELS = {**STYLES, "reference": "Match a reference image"}
+MAX_MASK_BYTES = 8 * 1024 * 1024
+
+
+class PickedImage(TypedDict):
+    id: int
+    url: str
+    thumb: str
+    width: int
+    height: int
+    label: str
+
+
+class StyleOption(TypedDict):
+    key: str
+    label: str
+    thumb: str
+
+
+def _picked(ref: library.ImageRef) -> PickedImage:
+    return PickedImage(id=ref.id, url=ref.url, thumb=ref.thumb, width=ref.width, height=ref.height, label=ref.label)
+
+
+def store_mask(user_id: int, data_url: str, size: tuple[int, int]) -> str:
+    """Check a mask the browser exported (PNG data URL, exactly the image's size) and store it."""
+    header, _, payload = data_url.partition(",")
+    if header != "data:image/png;base64" or len(payload) > MAX_MASK_BYTES * 4 // 3:
+        raise UserError("mask_invalid")
+    try:
+        raw = base64.b64decode(payload, validate=True)
+        mask = images.open_safely(raw, size[0] * size[1] + 1)
+    except (ValueError, binascii.Error) as exc:
+        raise UserError("mask_invalid") from exc
+    if mask.size != size:
+        raise UserError("mask_invalid")
+    grey = mask.getchannel("A") if mask.mode == "RGBA" and mask.getextrema()[3] != (255, 255) else mask.convert("L")
+    binary = grey.point(lambda v: 255 if v >= 128 else 0)
+    if binary.getextrema() == (0, 0):
+        raise UserError("mask_empty")
+    key = new_key(user_id, "png")
+    get_storage().put(key, images.to_png(binary, {}), "image/png")
+    return key
+
+
+class EditState(JobsState):
+    tool: str = "bg_remove"
+    model: str = ""
+    models: list[ModelOption] = []
+    source: PickedImage = PickedImage(id=0, url="", thumb="", width=0, height=0, label="")
+    library_images: list[PickedImage] = []
+    upload_error: str = ""
+    uploading: bool = False
+    # tool settings
+    prompt: str = ""
+    strength: float = 0.85
+    bg_mode: str = "color"
+    color: str = "#ffffff"
+    background_id: int = 0
+    upscale_mode: str = "2x"
+    long_side: str = "4096"
+    left: int = 0
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+    style: str = "watercolor"
+    reference_id: int = 0
+    faces: bool = True
+    mask_key: str = ""
+    mask_request: int = 0  # bump to ask the mask editor for an export
+    batch_ids: list[int] = []
+
+    def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
+        return ("t2i",), True
+
+    def _spec(self) -> catalog.ModelSpec | None:
+        try:
+            return catalog.get(self.model)
+        except UserError:
+            return None
+
+    # ---- derived ----
+
+    @rx.var
+    def tools(self) -> list[list[str]]:
+        return [list(t) for t in TOOLS]
+
+    @rx.var
+    def tool_hint(self) -> str:
+        return next((t[3] for t in TOOLS if t[0] == self.tool), "")
+
+    @rx.var
+    def has_source(self) -> bool:
+        return self.source["id"] > 0
+
+    @rx.var
+    def cost(self) -> int:
+        spec = self._spec()
+        count = max(1, len(self.batch_ids))
+        return spec.credits_per_image * count if spec else 0
+
+    @rx.var
+    def balance_after(self) -> int:
+        return self.credits - self.cost
+
+    @rx.var
+    def is_local(self) -> bool:
+        spec = self._spec()
+        return bool(spec and spec.is_local)
+
+    @rx.var
+    def model_blurb(self) -> str:
+        spec = self._spec()
+        return spec.blurb if spec else ""
+
+    @rx.var
+    def bg_modes(self) -> list[str]:
+        spec = self._spec()
+        return list(spec.extra.get("modes", ())) if spec else []
+
+    @rx.var
+    def style_options(self) -> list[StyleOption]:
+        spec = self._spec()
+        keys = spec.styles if spec else ()
+        return [StyleOption(key=k, label=STYLE_LABELS.get(k, k.title()), thumb=f"/styles/{k}.webp") for k in keys]
+
+    @rx.var
+    def result_size(self) -> str:
+        w, h = self.source["width"], self.source["height"]
+        if self.tool == "upscale" and w:
+            if self.upscale_mode == "4k":
+                scale = int(self.long_side) / max(w, h)
+            else:
+                scale = 2 if self.upscale_mode == "2x" else 4
+            return f"{round(w * scale)} × {round(h * scale)}"
+        if self.tool == "outpaint" and w:
+            return f"{w + self.left + self.right} × {h + self.top + self.bottom}"
+        return f"{w} × {h}" if w else ""
+
+    @rx.var
+    def canvas_preview(self) -> dict[str, str]:
+        """CSS for the outpaint preview: the new canvas, with the original placed inside it."""
+        w, h = self.source["width"], self.source["height"]
+        total_w, total_h = w + self.left + self.right, h + self.top + self.bottom
+        if not w or not total_w:
+            return {"aspect": "1 / 1", "left": "0%", "top": "0%", "width": "100%", "height": "100%"}
+        return {"aspect": f"{total_w} / {total_h}", "left": f"{100 * self.left / total_w:.2f}%",
+                "top": f"{100 * self.top / total_h:.2f}%", "width": f"{100 * w / total_w:.2f}%",
+                "height": f"{100 * h / total_h:.2f}%"}
+
+    @rx.var
+    def latest_result(self) -> dict[str, str]:
+        """The newest finished edit with its source, for the before/after slider."""
+        for job in self.jobs:
+            if job["status"] == "succeeded" and job["images"] and job["before"]:
+                return {"before": job["before"], "after": job["images"][0]["url"],
+                        "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"]}
+        return {"before": "", "after": "", "id": "", "download": ""}
+
+    # ---- loading ----
+
+    @rx.event
+    async def load_editor(self):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        user_id = found[1].id or 0
+        params = self.router.url.query_parameters
+        if params.get("tool") in {t[0] for t in TOOLS}:
+            self.tool = params["tool"]
+        self._apply_tool(self.tool)
+        wanted = params.get("image", "")
+        if wanted.isdigit():
+            await self._use_image(user_id, int(wanted))
+        await self._refresh_library(user_id)
+        active = await self._refresh_jobs(user_id)
+        return EditState.watch if active else None
+
+    async def _jobs_settled(self, user_id: int) -> None:
+        await self._refresh_library(user_id)  # new results can be picked and batched
+
+    async def _refresh_library(self, user_id: int) -> None:
+        def run() -> list[PickedImage]:
+            with session_scope() as db:
+                return [_picked(r) for r in library.recent_images(db, user_id)]
+
+        self.library_images = await asyncio.to_thread(run)
+
+    async def _use_image(self, user_id: int, image_id: int) -> None:
+        def run() -> PickedImage:
+            with session_scope() as db:
+                return _picked(library.owned_image(db, user_id, image_id))
+
+        try:
+            self.source = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return
+        self.mask_key = ""
+        self.left = self.top = self.right = self.bottom = 0
+
+    def _apply_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.models = model_options(tool)
+        available = [m for m in self.models if m["available"]]
+        if not any(m["key"] == self.model for m in available):
+            self.model = available[0]["key"] if available else ""
+        spec = self._spec()
+        if spec and spec.styles and self.style not in spec.styles:
+            self.style = spec.styles[0]
+        modes = spec.extra.get("modes", ()) if spec else ()
+        if modes and self.bg_mode not in modes:
+            self.bg_mode = modes[0]
+        self.problem = ""
+
+    # ---- events ----
+
+    @rx.event
+    def pick_tool(self, tool: str) -> None:
+        if tool in {t[0] for t in TOOLS}:
+            self._apply_tool(tool)
+
+    @rx.event
+    def pick_model(self, key: str) -> None:
+        if any(m["key"] == key and m["available"] for m in self.models):
+            self.model = key
+            self._apply_tool(self.tool)
+
+    @rx.event
+    async def pick_image(self, image_id: int):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._use_image(found[1].id or 0, int(image_id))
+        return None
+
+    @rx.event
+    def upload_started(self) -> None:
+        self.uploading, self.upload_error = True, ""
+
+    @rx.event
+    async def upload_finished(self, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+        self.uploading = False
+        if not isinstance(answer, dict) or "id" not in answer:
+            message = answer.get("message") if isinstance(answer, dict) else None
+            self.upload_error = str(message or "The upload failed.")[:200]
+            return None
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._use_image(found[1].id or 0, int(answer["id"]))
+        await self._refresh_library(found[1].id or 0)
+        return None
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value[:2000]
+
+    @rx.event
+    def set_strength(self, value: float | str) -> None:
+        self.strength = max(0.0, min(1.0, round(float(value), 2)))
+
+    @rx.event
+    def set_bg_mode(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.bg_mode = value
+
+    @rx.event
+    def set_color(self, value: str) -> None:
+        self.color = value[:7]
+
+    @rx.event
+    def set_background(self, image_id: str) -> None:
+        self.background_id = int(image_id) if str(image_id).isdigit() else 0
+
+    @rx.event
+    def set_upscale_mode(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.upscale_mode = value
+
+    @rx.event
+    def set_long_side(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.long_side = value
+
+    @rx.event
+    def set_side(self, side: str, value: str) -> None:  # value comes from a number input
+        amount = max(0, min(4096, int(value))) if value.isdigit() else 0
+        if side in ("left", "top", "right", "bottom"):
+            setattr(self, side, amount)
+
+    @rx.event
+    def set_aspect(self, aspect: str) -> None:
+        if self.source["width"]:
+            self.left, self.top, self.right, self.bottom = padding_for_aspect(
+                self.source["width"], self.source["height"], aspect)
+
+    @rx.event
+    def set_style(self, value: str) -> None:
+        self.style = value
+
+    @rx.event
+    def set_reference(self, image_id: str) -> None:
+        self.reference_id = int(image_id) if str(image_id).isdigit() else 0
+
+    @rx.event
+    def set_faces(self, value: bool) -> None:
+        self.faces = value
+
+    @rx.event
+    def toggle_batch(self, image_id: int) -> None:
+        image_id = int(image_id)
+        if image_id in self.batch_ids:
+            self.batch_ids = [i for i in self.batch_ids if i != image_id]
+        elif len(self.batch_ids) < 20:
+            self.batch_ids = [*self.batch_ids, image_id]
+
+    @rx.event
+    def clear_batch(self) -> None:
+        self.batch_ids = []
+
+    @rx.event
+    async def mask_exported(self, data_url: str):  # type: ignore[no-untyped-def]
+        """The mask editor's export arrives here; then the inpaint job is submitted."""
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        size = (self.source["width"], self.source["height"])
+        try:
+            self.mask_key = await asyncio.to_thread(store_mask, found[1].id or 0, data_url, size)
+        except UserError as err:
+            self.problem = err.message
+            return None
+        return await self._submit(self._params(self.source["id"]))
+
+    def _params(self, image_id: int) -> dict[str, Any]:
+        base: dict[str, Any] = {"model": self.model, "image_id": image_id}
+        tool = self.tool
+        if tool == "i2i":
+            return {**base, "prompt": self.prompt, "strength": self.strength}
+        if tool == "bg_replace":
+            extra: dict[str, Any] = {"mode": self.bg_mode}
+            if self.bg_mode == "color":
+                extra["color"] = self.color
+            elif self.bg_mode == "image":
+                extra["background_id"] = self.background_id or None
+            else:
+                extra["prompt"] = self.prompt
+            return {**base, **extra}
+        if tool == "upscale":
+            return {**base, "mode": self.upscale_mode, "long_side": int(self.long_side)}
+        if tool == "inpaint":
+            return {**base, "mask_key": self.mask_key, "prompt": self.prompt}
+        if tool == "outpaint":
+            return {**base, "left": self.left, "top": self.top, "right": self.right, "bottom": self.bottom,
+                    "prompt": self.prompt}
+        if tool == "style":
+            extra = {"style": self.style}
+            if self.style == "reference":
+                extra["reference_id"] = self.reference_id or None
+            return {**base, **extra}
+        if tool == "restore":
+            return {**base, "strength": self.strength, "faces": self.faces}
+        return base
+
+    @rx.event
+    async def run(self):  # type: ignore[no-untyped-def]
+        if self.batch_ids:
+            return await self._run_batch()
+        if not self.has_source:
+            self.problem = "Upload or pick an image first."
+            return None
+        if self.tool == "inpaint":
+            self.mask_request += 1  # the editor exports; mask_exported submits
+            return None
+        return await self._submit(self._params(self.source["id"]))
+
+    async def _run_batch(self):  # type: ignore[no-untyped-def]
+        """One job per selected image, sharing a batch id; each is charged and refunded on its own."""
+        if self.tool == "inpaint":
+            self.problem = "Inpainting needs a mask per image, so it can't run as a batch."
+            return None
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        batch = uuid.uuid4().hex[:16]
+        jobs_params = [self._params(image_id) for image_id in self.batch_ids]
+        total = self.cost
+
+        def run() -> list[tuple[int, int]]:
+            made = []
+            with session_scope() as db:  # all or nothing: one transaction for the whole batch
+                user = db.get(User, found[1].id)
+                assert user is not None
+                if user.credits < total:
+                    raise UserError("no_credits", cost=total, balance=user.credits)
+                for params in jobs_params:
+                    job = pipeline.submit(db, user=user, params=params, batch_id=batch)
+                    made.append((job.id or 0, job.priority))
+            return made
+
+        self.problem = ""
+        try:
+            made = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return None
+        for job_id, priority in made:
+            await dispatch.enqueue(job_id, priority)
+        self.batch_ids = []
+        await self.current_user()
+        await self._refresh_jobs(found[1].id or 0)
+        return EditState.watch
+
+    @rx.event
+    async def use_result(self, image_id: str):  # type: ignore[no-untyped-def]
+        """Feed a result into the next tool."""
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        if image_id.isdigit():
+            await self._use_image(found[1].id or 0, int(image_id))
+            await self._refresh_library(found[1].id or 0)
+        return None
+

@@ -1,0 +1,177 @@
+"""What the studio and the editor share: submitting jobs and watching them live."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, TypedDict
+
+import reflex as rx
+
+from palett.models import User
+from palett.services import catalog, dispatch, jobs, pipeline
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.settings import get_settings
+from palett.state.session import SessionState
+
+POLL_SECONDS = 0.5
+OPERATION_LABELS = {
+    "t2i": "Text to image", "i2i": "Image to image", "bg_remove": "Remove background",
+    "bg_replace": "Replace background", "upscale": "Upscale", "inpaint": "Inpaint", "outpaint": "Outpaint",
+    "style": "Style", "restore": "Restore",
+}
+
+
+class ModelOption(TypedDict):
+    key: str
+    label: str
+    available: bool
+    reason: str
+    blurb: str
+    local: bool
+
+
+class ImageCard(TypedDict):
+    id: int
+    url: str
+    thumb: str
+    download: str
+    seed: str
+    size: str
+
+
+class JobCard(TypedDict):
+    id: int
+    operation: str
+    status: str
+    active: bool
+    model_label: str
+    local: bool
+    prompt: str
+    num_images: int
+    cost: int
+    charged: int
+    progress: int
+    queue_position: int
+    last_log: str
+    error: str
+    created: str
+    before: str
+    images: list[ImageCard]
+
+
+def model_options(operation: str) -> list[ModelOption]:
+    settings = get_settings()
+    return [
+        ModelOption(key=m.key, label=m.label, available=not catalog.unavailable_reason(m, settings),
+                    reason=catalog.unavailable_reason(m, settings), blurb=m.blurb, local=m.is_local)
+        for m in catalog.models(operation)
+    ]
+
+
+def _card(view: jobs.JobView) -> JobCard:
+    return JobCard(
+        id=view.id, operation=view.operation, status=view.status, active=view.active, model_label=view.model_label,
+        local=view.local, prompt=view.prompt or OPERATION_LABELS.get(view.operation, view.operation),
+        num_images=view.num_images, cost=view.cost, charged=view.charged,
+        progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
+        last_log=view.last_log, error=view.error, created=view.created, before=view.before,
+        images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
+                          seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
+                for i in view.images],
+    )
+
+
+def load_cards(user_id: int, operations: tuple[str, ...] | None, exclude: bool) -> tuple[list[JobCard], bool]:
+    with session_scope() as db:
+        views = jobs.recent(db, user_id, operations=operations, exclude=exclude)
+        return [_card(v) for v in views], any(v.active for v in views)
+
+
+class JobsState(SessionState):
+    """A list of the user's recent jobs of some operations, kept live while any is running."""
+
+    jobs: list[JobCard] = []
+    problem: str = ""
+    _watching: bool = False
+
+    def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
+        """(operations, exclude): which jobs this page lists."""
+        return None, False
+
+    async def _jobs_settled(self, user_id: int) -> None:
+        """Called once no job is running any more."""
+        return None
+
+    async def _refresh_jobs(self, user_id: int) -> bool:
+        self.jobs, active = await asyncio.to_thread(load_cards, user_id, *self._job_filter())
+        return active
+
+    async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        user = found[1]
+
+        def run() -> tuple[int, int]:
+            with session_scope() as db:
+                fresh = db.get(User, user.id)
+                assert fresh is not None
+                job = pipeline.submit(db, user=fresh, params=params)
+                return job.id or 0, job.priority
+
+        self.problem = ""
+        try:
+            job_id, priority = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return None
+        await dispatch.enqueue(job_id, priority)
+        await self.current_user()  # the balance dropped by the reservation
+        await self._refresh_jobs(user.id or 0)
+        return type(self).watch
+
+    @rx.event
+    async def cancel(self, job_id: int):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+
+        def run() -> bool:
+            with session_scope() as db:
+                return pipeline.cancel(db, user_id=found[1].id or 0, job_id=int(job_id))
+
+        await asyncio.to_thread(run)
+        await self.current_user()
+        await self._refresh_jobs(found[1].id or 0)
+        return None
+
+    @rx.event
+    def copy_seed(self, seed: str):  # type: ignore[no-untyped-def]
+        return [rx.set_clipboard(seed), rx.toast.success(f"Seed {seed} copied")]
+
+    @rx.event(background=True)
+    async def watch(self):  # type: ignore[no-untyped-def]
+        """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            found = await self.current_user()
+            job_filter = self._job_filter()
+        try:
+            if found is None:
+                return
+            user_id = found[1].id or 0
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
+                async with self:
+                    self.jobs = cards
+                    if not active:
+                        await self.current_user()  # final balance after capture or refund
+                        await self._jobs_settled(user_id)
+                        break
+        finally:
+            async with self:
+                self._watching = False

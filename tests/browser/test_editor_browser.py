@@ -1,0 +1,115 @@
+"""The editing suite as a person uses it: upload, tools, before/after, chaining, masks, batches."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_accounts_browser import open_page
+from tests.browser.test_studio_browser import signed_in_page
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def upload(page: Page, name: str) -> None:
+    page.locator("#upload-input").set_input_files(str(FIXTURES / name))
+    expect(page.locator("#source-img, #mask-editor, #outpaint-preview").first).to_be_visible(timeout=20_000)
+
+
+def pick_tool(page: Page, tool_id: str) -> None:
+    page.locator(f"#tool-{tool_id}").click()
+    expect(page.locator(f"#tool-{tool_id}")).to_have_attribute("aria-selected", "true")
+
+
+def newest_edit_done(page: Page, count: int) -> None:
+    expect(page.locator("#edit-jobs .job-card")).to_have_count(count, timeout=20_000)
+    expect(page.locator("#edit-jobs .job-card .job-status").first).to_have_text("Done", timeout=60_000)
+
+
+def test_upload_cut_out_compare_chain_into_upscale_and_download(running_app, browser, shots):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/edit")
+    upload(page, "astronaut.png")
+    pick_tool(page, "bg_remove")
+    page.locator("#edit-model").click()
+    page.get_by_role("option", name=re.compile("Local cut-out")).click()
+    expect(page.locator("#edit-local-badge")).to_contain_text("not AI")
+    expect(page.locator("#edit-cost")).to_have_text("1 credit")
+    page.locator("#run-tool").click()
+    newest_edit_done(page, 1)
+    compare = page.locator("#compare")
+    expect(compare).to_be_visible()
+    handle = page.get_by_role("slider", name=re.compile("Compare"))
+    handle.focus()
+    page.keyboard.press("Home")
+    expect(handle).to_have_attribute("aria-valuenow", "0")
+    page.screenshot(path=shots / "edit-desktop-light.png", full_page=True)
+
+    page.locator("#use-result").click()
+    pick_tool(page, "upscale")
+    page.get_by_role("radio", name="To 4K").click()
+    expect(page.locator("#result-size")).to_contain_text("4096 × 4096")
+    page.locator("#run-tool").click()
+    newest_edit_done(page, 2)
+    expect(page.locator("#edit-jobs .job-card").first).to_contain_text("4096×4096")
+    with page.expect_download() as download:
+        page.locator("#download-result").click()
+    assert download.value.suggested_filename.endswith(".png")
+    expect(page.locator("#credits-balance")).to_have_text("8")
+
+
+def test_bad_upload_gets_a_clear_message(running_app, browser, tmp_path):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/edit")
+    fake = tmp_path / "not-an-image.png"
+    fake.write_text("<html><script>alert(1)</script></html>")
+    page.locator("#upload-input").set_input_files(str(fake))
+    expect(page.locator("#upload-error")).to_contain_text("isn't a JPEG, PNG")
+    expect(page.locator("#credits-balance")).to_have_text("10")
+
+
+def test_paint_a_mask_undo_once_and_inpaint(running_app, browser, shots):
+    url = running_app.url
+    page = signed_in_page(browser, url, color_scheme="dark")
+    open_page(page, f"{url}/edit?tool=inpaint")
+    upload(page, "coffee.png")
+    canvas = page.locator("#mask-editor canvas").first
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    assert box
+    for dy in (0.3, 0.6):  # two strokes, then undo the second
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * dy)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * dy, steps=8)
+        page.mouse.up()
+    canvas.focus()
+    page.keyboard.press("Control+z")
+    page.locator("#run-tool").click()
+    newest_edit_done(page, 1)
+    expect(page.locator("#edit-jobs .job-card").first).to_contain_text("600×400")
+    page.screenshot(path=shots / "edit-inpaint-desktop-dark.png", full_page=True)
+
+
+def test_batch_of_five_with_per_item_progress(running_app, browser):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/edit")
+    for name in ("astronaut.png", "chelsea.png", "coffee.png", "chelsea.png", "coffee.png"):
+        upload(page, name)
+    pick_tool(page, "style")
+    page.get_by_role("button", name=re.compile("Pencil sketch")).click()
+    checks = page.locator(".library-check")
+    expect(checks).to_have_count(5)
+    for i in range(5):
+        checks.nth(i).click()
+    expect(page.locator("#batch-count")).to_have_text("5 in batch")
+    expect(page.locator("#edit-cost")).to_have_text("10 credits")
+    page.locator("#run-tool").click()
+    expect(page.locator("#edit-jobs .job-card")).to_have_count(5, timeout=20_000)
+    for i in range(5):
+        expect(page.locator("#edit-jobs .job-card .job-status").nth(i)).to_have_text("Done", timeout=90_000)
+    expect(page.locator("#credits-balance")).to_have_text("0")
