@@ -13,7 +13,7 @@ export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 PORT ?= 3000
 
-.PHONY: run dev worker test setup setup-dev migrate lint types unit integration browser screenshots clean
+.PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -56,6 +56,10 @@ dev: migrate
 ## A job worker (procrastinate on PostgreSQL: needs DATABASE_URL; run the app with DISPATCH=worker too).
 worker: migrate
 	DISPATCH=worker $(BIN)/python -m palett.worker
+
+## A demo account (demo@palett.local) with IMAGES images; OTHERS adds other users' rows for benchmarks.
+seed-demo: migrate
+	$(BIN)/python scripts/seed_demo.py --images $(or $(IMAGES),200) --others $(or $(OTHERS),0)
 
 lint: setup-dev
 	$(BIN)/ruff check palett tests alembic scripts bench

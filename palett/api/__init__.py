@@ -10,6 +10,7 @@ from palett.api import (
     account_routes,
     auth_routes,
     health_routes,
+    library_routes,
     media_routes,
     oauth_routes,
     upload_routes,
@@ -35,5 +36,7 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     routers = (auth_routes, account_routes, oauth_routes, health_routes, media_routes, upload_routes, webhook_routes)
     for module in routers:
         api.include_router(module.router)
+    api.include_router(library_routes.router)
+    api.include_router(library_routes.share_router)
     api.mount("", HashSessionCookie(reflex_app))
     return api

@@ -6,14 +6,17 @@ import logging
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import (
     Account,
+    Collection,
+    CollectionImage,
     CreditTransaction,
     GeneratedImage,
+    ImageLike,
     Job,
     Purchase,
     Role,
@@ -26,7 +29,9 @@ from palett.models import (
 )
 from palett.services import credits, mailer, sessions, throttle, tokens
 from palett.services.errors import UserError
+from palett.services.gallery._common import after_commit
 from palett.services.security import hash_password, password_is_weak, verify_password
+from palett.services.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -219,7 +224,16 @@ def delete_account(db: DB, user: User, *, confirmation: str) -> None:
     if confirmation.strip() != "DELETE":
         raise UserError("confirm_delete")
     uid = user.id
-    for table in (Session, VerificationToken, Account, GeneratedImage, Job, CreditTransaction, Purchase, UsageLog):
+    assert uid is not None
+    # Likes this user gave to other people's public images go away with them.
+    for image_id in db.exec(select(ImageLike.image_id).where(ImageLike.user_id == uid)).all():
+        db.execute(update(GeneratedImage).where(col(GeneratedImage.id) == image_id, col(GeneratedImage.likes) > 0)
+                   .values(likes=col(GeneratedImage.likes) - 1))
+    owned_collections = select(Collection.id).where(Collection.user_id == uid)
+    db.execute(delete(CollectionImage).where(col(CollectionImage.collection_id).in_(owned_collections)))
+    for table in (Session, VerificationToken, Account, ImageLike, GeneratedImage, Collection, Job, CreditTransaction,
+                  Purchase, UsageLog):
         db.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
     db.execute(delete(User).where(col(User.id) == uid))
+    after_commit(db, lambda: get_storage().delete_user(uid))
     log.info("deleted account %s", uid)

@@ -12,6 +12,7 @@ import hmac
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 import unicodedata
@@ -89,6 +90,10 @@ class Storage(ABC):
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    def delete_user(self, user_id: int) -> None:
+        """Remove everything stored for a user (keys u/<id>/...): uploads, results, masks, canvases."""
+
+    @abstractmethod
     def url(self, key: str, expires_in: int = 3600, download_name: str | None = None) -> str:
         """A URL that serves the object until `expires_in` seconds from now."""
 
@@ -131,6 +136,9 @@ class LocalStorage(Storage):
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def delete_user(self, user_id: int) -> None:
+        shutil.rmtree(self.root / "u" / str(int(user_id)), ignore_errors=True)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -184,6 +192,13 @@ class S3Storage(Storage):
     def delete(self, key: str) -> None:
         validate_key(key)
         self.client.delete_object(Bucket=self.bucket, Key=key)  # S3 deletes are idempotent
+
+    def delete_user(self, user_id: int) -> None:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"u/{int(user_id)}/")
+        for listing in pages:
+            keys = [{"Key": item["Key"]} for item in listing.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

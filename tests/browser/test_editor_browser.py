@@ -23,6 +23,12 @@ def pick_tool(page: Page, tool_id: str) -> None:
     expect(page.locator(f"#tool-{tool_id}")).to_have_attribute("aria-selected", "true")
 
 
+def pick_model(page: Page, name: str) -> None:
+    page.locator("#edit-model").click()
+    page.get_by_role("option", name=re.compile(name)).click()
+    expect(page.locator("#edit-model")).to_contain_text(re.compile(name))
+
+
 def newest_edit_done(page: Page, count: int) -> None:
     expect(page.locator("#edit-jobs .job-card")).to_have_count(count, timeout=20_000)
     expect(page.locator("#edit-jobs .job-card .job-status").first).to_have_text("Done", timeout=60_000)
@@ -34,8 +40,7 @@ def test_upload_cut_out_compare_chain_into_upscale_and_download(running_app, bro
     open_page(page, f"{url}/edit")
     upload(page, "astronaut.png")
     pick_tool(page, "bg_remove")
-    page.locator("#edit-model").click()
-    page.get_by_role("option", name=re.compile("Local cut-out")).click()
+    pick_model(page, "Local cut-out")
     expect(page.locator("#edit-local-badge")).to_contain_text("not AI")
     expect(page.locator("#edit-cost")).to_have_text("1 credit")
     page.locator("#run-tool").click()
@@ -50,6 +55,7 @@ def test_upload_cut_out_compare_chain_into_upscale_and_download(running_app, bro
 
     page.locator("#use-result").click()
     pick_tool(page, "upscale")
+    pick_model(page, "Local Lanczos")
     page.get_by_role("radio", name="To 4K").click()
     expect(page.locator("#result-size")).to_contain_text("4096 × 4096")
     page.locator("#run-tool").click()
@@ -77,6 +83,7 @@ def test_paint_a_mask_undo_once_and_inpaint(running_app, browser, shots):
     page = signed_in_page(browser, url, color_scheme="dark")
     open_page(page, f"{url}/edit?tool=inpaint")
     upload(page, "coffee.png")
+    pick_model(page, "Local inpaint")
     canvas = page.locator("#mask-editor canvas").first
     expect(canvas).to_be_visible()
     box = canvas.bounding_box()
@@ -101,6 +108,7 @@ def test_batch_of_five_with_per_item_progress(running_app, browser):
     for name in ("astronaut.png", "chelsea.png", "coffee.png", "chelsea.png", "coffee.png"):
         upload(page, name)
     pick_tool(page, "style")
+    pick_model(page, "Local style")
     page.get_by_role("button", name=re.compile("Pencil sketch")).click()
     checks = page.locator(".library-check")
     expect(checks).to_have_count(5)

@@ -205,3 +205,27 @@ def test_delete_account_removes_every_row(db):
     with db() as s:
         for table in (User, Session, Account, CreditTransaction, VerificationToken):
             assert s.exec(select(func.count()).select_from(table)).one() == 0, table
+
+
+def test_delete_account_removes_stored_files_and_likes_given(db):
+    from palett.models import GeneratedImage
+    from palett.services import gallery
+    from palett.services.storage import get_storage, new_key
+
+    liker = make_verified(db, "liker@example.com")
+    owner = make_verified(db, "owner@example.com")
+    key = new_key(liker.id, "png")
+    get_storage().put(key, b"\x89PNG mine", "image/png")
+    with db() as s:
+        s.add(GeneratedImage(user_id=liker.id, image_url=key))
+        public = GeneratedImage(user_id=owner.id, image_url=new_key(owner.id, "png"), is_public=True,
+                                share_token="t" * 22)
+        s.add(public)
+        s.flush()
+        gallery.like(s, public.id, liker.id)
+        public_id = public.id
+    with db() as s:
+        accounts.delete_account(s, s.get(User, liker.id), confirmation="DELETE")
+    assert not get_storage().exists(key)
+    with db() as s:
+        assert s.get(GeneratedImage, public_id).likes == 0
