@@ -86,6 +86,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
 
+    # Billing (Stripe): payments are on when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are both set
+    # (services.billing.billing_enabled); a product is offered only when its price id is set.
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""  # whsec_... of the endpoint PUBLIC_URL/api/webhooks/stripe
+    stripe_api_base: str = ""  # empty = https://api.stripe.com; http://127.0.0.1:PORT for the test emulator
+    stripe_webhook_tolerance_seconds: int = 300  # signatures older or newer than this are refused
+    stripe_price_starter: str = ""
+    stripe_price_creator: str = ""
+    stripe_price_professional: str = ""
+    stripe_price_pro_monthly: str = ""
+    stripe_price_pro_yearly: str = ""
+    stripe_price_premium_monthly: str = ""
+    stripe_price_premium_yearly: str = ""
+    premium_fair_use: int = 2000  # Premium: credits' worth of generations per month without using credits
+
 
     @property
     def production(self) -> bool:

@@ -13,6 +13,7 @@ from palett.api import (
     library_routes,
     media_routes,
     oauth_routes,
+    profile_routes,
     upload_routes,
     webhook_routes,
 )
@@ -38,5 +39,6 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
         api.include_router(module.router)
     api.include_router(library_routes.router)
     api.include_router(library_routes.share_router)
+    api.include_router(profile_routes.router)
     api.mount("", HashSessionCookie(reflex_app))
     return api

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from palett.state.jobs import ImageCard, JobCard, JobsState
+from palett.components.forms import link_button
+from palett.state.jobs import BatchCard, ImageCard, JobCard, JobsState
 
 JobActions = Callable[[JobCard], list[rx.Component]]
 ImageActions = Callable[[ImageCard], list[rx.Component]]
@@ -114,3 +115,30 @@ def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: I
     )
 
 
+
+
+def batch_card(batch: BatchCard) -> rx.Component:
+    """A batch at a glance: how many are done, failed (refunded) or running, and all results as a zip."""
+    return rx.card(
+        rx.hstack(
+            rx.center(rx.icon("layers", size=18), class_name="tool-icon"),
+            rx.vstack(
+                rx.text("Batch of ", batch["total"], " · ", plural(batch["cost"], "credit") + " reserved",
+                        weight="medium", size="2"),
+                rx.progress(value=(batch["done"] + batch["failed"]) * 100 / batch["total"], width="100%",
+                            aria_label="Batch progress"),
+                rx.text(batch["done"], " done · ", batch["active"], " running · ", batch["failed"],
+                        " failed (not charged)", size="1", color_scheme="gray", class_name="batch-summary"),
+                spacing="1", flex="1",
+            ),
+            rx.cond(batch["zip_url"] != "",
+                    link_button(rx.icon("download", size=14), "Download all", href=batch["zip_url"], download=True,
+                                size="2", variant="soft", class_name="batch-zip")),
+            align="center", spacing="3", width="100%",
+        ),
+        width="100%", class_name="batch-card",
+    )
+
+
+def batch_summaries(state: type[JobsState]) -> rx.Component:
+    return rx.foreach(state.batches, batch_card)

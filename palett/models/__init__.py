@@ -1,7 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from palett.models._base import utcnow
-from palett.models.billing import CreditTransaction, Purchase, UsageLog
+from palett.models.billing import AuditLog, CreditTransaction, Purchase, StripeEvent, UsageLog
 from palett.models.job import ACTIVE, Job, JobStatus
 from palett.models.library import Collection, CollectionImage, ImageLike
 from palett.models.media import GeneratedImage
@@ -10,6 +10,7 @@ from palett.models.user import Account, Plan, Role, Session, TokenPurpose, User,
 __all__ = [
     "ACTIVE",
     "Account",
+    "AuditLog",
     "Collection",
     "CollectionImage",
     "CreditTransaction",
@@ -21,6 +22,7 @@ __all__ = [
     "Purchase",
     "Role",
     "Session",
+    "StripeEvent",
     "TokenPurpose",
     "UsageLog",
     "User",

@@ -38,7 +38,17 @@ class User(SQLModel, table=True):
     stripe_customer_id: str | None = Field(default=None, index=True)
     subscription_id: str | None = None
     subscription_status: str | None = None
+    # The plan whose rules apply now: a paid plan only while its subscription is active or trialing,
+    # otherwise free (past_due, canceled ... fall back to Free rules). Kept in sync by services.billing.
     plan: str = Field(default=Plan.free, max_length=16)
+    # What the Stripe subscription is for, whatever its status (the UI's "your Pro plan is past due").
+    subscription_plan: str | None = Field(default=None, max_length=16)
+    billing_interval: str | None = Field(default=None, max_length=8)  # month | year
+    current_period_start: datetime | None = None
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = False
+    # When the sweeper next tops up this user's credits (Free anniversary, yearly Pro month); None = compute.
+    credits_refill_at: datetime | None = Field(default=None, index=True)
     role: str = Field(default=Role.user, max_length=16)
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)

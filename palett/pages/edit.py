@@ -6,7 +6,7 @@ import reflex as rx
 
 from palett.components.compare_slider import compare_slider
 from palett.components.forms import link_button, range_field
-from palett.components.jobs import job_card
+from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.mask_editor import mask_editor
 from palett.state.edit import ASPECTS, EditState, PickedImage, StyleOption
@@ -345,6 +345,7 @@ def editor() -> rx.Component:
             library_strip(),
             rx.cond(EditState.jobs.length() > 0, rx.vstack(
                 rx.heading("Recent edits", size="4", as_="h2"),
+                batch_summaries(EditState),
                 rx.grid(rx.foreach(EditState.jobs, lambda job: job_card(EditState, job, no_actions,
                                                                         edit_image_actions)),
                         columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", id="edit-jobs"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from palett.components.forms import link_button, range_field
-from palett.components.jobs import job_card
+from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.studio import SizeOption, StudioState
@@ -53,11 +53,29 @@ def options_panel() -> rx.Component:
                            color_scheme="amber", size="1", id="local-notice"),
                 rx.text(StudioState.model_blurb, size="1", color_scheme="gray"),
             ),
-            rx.hstack(label("Prompt", "prompt"), rx.spacer(),
-                      rx.text(StudioState.prompt_length, " / 2000", size="1", color_scheme="gray"), width="100%"),
-            rx.text_area(id="prompt", value=StudioState.prompt, on_change=StudioState.set_prompt, max_length=2000,
-                         placeholder="A lighthouse on a cliff at golden hour, volumetric light, 35mm film",
-                         rows="5", size="3", width="100%", resize="vertical"),
+            rx.el.label(rx.hstack(rx.switch(checked=StudioState.batch_mode, on_change=StudioState.set_batch_mode,
+                                            id="batch-mode"),
+                                  rx.text("Batch: one prompt per line (up to 20)", size="2"), align="center"),
+                        html_for="batch-mode"),
+            rx.cond(
+                StudioState.batch_mode,
+                rx.vstack(
+                    rx.hstack(label("Prompts", "batch-prompts"), rx.spacer(),
+                              rx.text(StudioState.batch_list.length(), " / 20 prompts", size="1", color_scheme="gray"),
+                              width="100%"),
+                    rx.text_area(id="batch-prompts", value=StudioState.batch_prompts,
+                                 on_change=StudioState.set_batch_prompts, rows="7", size="2", width="100%",
+                                 placeholder="A red fox in the snow\nA lighthouse at dawn\nA bowl of ramen, top view"),
+                    width="100%", spacing="1"),
+                rx.vstack(
+                    rx.hstack(label("Prompt", "prompt"), rx.spacer(),
+                              rx.text(StudioState.prompt_length, " / 2000", size="1", color_scheme="gray"),
+                              width="100%"),
+                    rx.text_area(id="prompt", value=StudioState.prompt, on_change=StudioState.set_prompt,
+                                 max_length=2000, rows="5", size="3", width="100%", resize="vertical",
+                                 placeholder="A lighthouse on a cliff at golden hour, volumetric light, 35mm film"),
+                    width="100%", spacing="1"),
+            ),
             rx.cond(StudioState.has_negative, rx.vstack(
                 label("Negative prompt", "negative-prompt"),
                 rx.text_area(id="negative-prompt", value=StudioState.negative_prompt,
@@ -107,7 +125,8 @@ def options_panel() -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.button(rx.icon("sparkles", size=18), "Generate", on_click=StudioState.generate, size="3",
-                          disabled=(StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
+                          disabled=rx.cond(StudioState.batch_mode, StudioState.batch_list.length() == 0,
+                                           StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
                           id="generate"),
                 width="100%",
                 align="center",
@@ -145,7 +164,8 @@ def canvas() -> rx.Component:
     return rx.vstack(
         rx.cond(
             StudioState.jobs.length() > 0,
-            rx.vstack(rx.foreach(StudioState.jobs, lambda job: job_card(StudioState, job, studio_actions, edit_link)),
+            rx.vstack(batch_summaries(StudioState),
+                      rx.foreach(StudioState.jobs, lambda job: job_card(StudioState, job, studio_actions, edit_link)),
                       spacing="3", width="100%", id="jobs"),
             rx.center(
                 rx.vstack(

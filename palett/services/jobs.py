@@ -45,6 +45,7 @@ class JobView:
     created: str
     params: dict[str, Any]
     before: str = ""  # the source image of an edit
+    batch_id: str = ""
     images: list[ImageView] = field(default_factory=list)
 
     @property
@@ -103,7 +104,7 @@ def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
         charged=job.charged, progress=job.progress, queue_position=job.queue_position,
         last_log=(job.logs[-1] if job.logs else ""), error=job.error or "",
         created=job.created_at.strftime("%H:%M"), params=dict(job.params),
-        before=storage.url(source, ttl) if source else "",
+        before=storage.url(source, ttl) if source else "", batch_id=job.batch_id or "",
         images=[_image_view(i, storage, ttl) for i in imgs],
     )
 

@@ -234,11 +234,13 @@ def _load(job_id: int) -> Job | None:
 def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str], params: catalog.OpInput
            ) -> dict[str, Any]:
     """Decode safely, re-encode from pixels (no foreign metadata survives) with our label, add a thumbnail."""
-    img = params.finish(images.open_safely(data, get_settings().max_output_pixels))
+    decoded = images.open_safely(data, get_settings().max_output_pixels)
+    img = params.finish(decoded)
     key = new_key(user_id, "png")
-    png = images.to_png(img, label)
+    # Keep a provider PNG's pixel chunks as they are when nothing changed them; else re-encode.
+    png = (images.relabel_png(data, label) if img is decoded else None) or images.to_png(img, label)
     storage.put(key, png, "image/png")
-    thumb, _, _ = images.thumbnail_webp(png)
+    thumb, _, _ = images.thumbnail_webp_image(img)
     thumb_key = key.rsplit(".", 1)[0] + "-thumb.webp"
     storage.put(thumb_key, thumb, "image/webp")
     return {"key": key, "thumb": thumb_key, "width": img.width, "height": img.height}

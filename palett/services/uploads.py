@@ -436,16 +436,8 @@ def _clean(source: bytes | IO[bytes], max_bytes: int, max_pixels: int) -> Cleane
 
 
 def thumbnail(img: Image.Image, size: int = images.THUMBNAIL_SIZE) -> bytes:
-    """The same WebP as images.thumbnail_webp, made from pixels we already hold (no second decode)."""
-    scale = min(1.0, size / max(img.size))
-    target = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-    small = img.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0) if scale < 1 else _fresh(img)
-    if small.mode not in ("RGB", "RGBA"):
-        small = small.convert("RGB")
-    small.info = {}
-    buf = io.BytesIO()
-    small.save(buf, "WEBP", quality=80, method=4)
-    return buf.getvalue()
+    """The WebP thumbnail, made from pixels we already hold (no second decode)."""
+    return images.thumbnail_webp_image(img, size)[0]
 
 
 def sanitize_filename(filename: str) -> str:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import uuid
 from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.models import User
-from palett.services import catalog, dispatch, images, library, pipeline
+from palett.services import catalog, images, library
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.local_ops.outpaint import padding_for_aspect
@@ -411,37 +409,9 @@ class EditState(JobsState):
         if self.tool == "inpaint":
             self.problem = "Inpainting needs a mask per image, so it can't run as a batch."
             return None
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        batch = uuid.uuid4().hex[:16]
-        jobs_params = [self._params(image_id) for image_id in self.batch_ids]
-        total = self.cost
-
-        def run() -> list[tuple[int, int]]:
-            made = []
-            with session_scope() as db:  # all or nothing: one transaction for the whole batch
-                user = db.get(User, found[1].id)
-                assert user is not None
-                if user.credits < total:
-                    raise UserError("no_credits", cost=total, balance=user.credits)
-                for params in jobs_params:
-                    job = pipeline.submit(db, user=user, params=params, batch_id=batch)
-                    made.append((job.id or 0, job.priority))
-            return made
-
-        self.problem = ""
-        try:
-            made = await asyncio.to_thread(run)
-        except UserError as err:
-            self.problem = err.message
-            return None
-        for job_id, priority in made:
-            await dispatch.enqueue(job_id, priority)
+        all_params = [self._params(image_id) for image_id in self.batch_ids]
         self.batch_ids = []
-        await self.current_user()
-        await self._refresh_jobs(found[1].id or 0)
-        return EditState.watch
+        return await self._submit_all(all_params)
 
     @rx.event
     async def use_result(self, image_id: str):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any, TypedDict
 
 import reflex as rx
@@ -57,7 +58,18 @@ class JobCard(TypedDict):
     error: str
     created: str
     before: str
+    batch_id: str
     images: list[ImageCard]
+
+
+class BatchCard(TypedDict):
+    id: str
+    total: int
+    done: int
+    failed: int
+    active: int
+    cost: int
+    zip_url: str
 
 
 def model_options(operation: str) -> list[ModelOption]:
@@ -75,7 +87,7 @@ def _card(view: jobs.JobView) -> JobCard:
         local=view.local, prompt=view.prompt or OPERATION_LABELS.get(view.operation, view.operation),
         num_images=view.num_images, cost=view.cost, charged=view.charged,
         progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
-        last_log=view.last_log, error=view.error, created=view.created, before=view.before,
+        last_log=view.last_log, error=view.error, created=view.created, before=view.before, batch_id=view.batch_id,
         images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
                           seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
                 for i in view.images],
@@ -99,6 +111,23 @@ class JobsState(SessionState):
         """(operations, exclude): which jobs this page lists."""
         return None, False
 
+    @rx.var
+    def batches(self) -> list[BatchCard]:
+        """One summary per batch among the listed jobs: per-item progress and a zip of the results."""
+        groups: dict[str, list[JobCard]] = {}
+        for job in self.jobs:
+            if job["batch_id"]:
+                groups.setdefault(job["batch_id"], []).append(job)
+        cards = []
+        for batch_id, items in groups.items():
+            ids = [str(img["id"]) for job in items for img in job["images"]]
+            cards.append(BatchCard(
+                id=batch_id, total=len(items), done=sum(j["status"] == "succeeded" for j in items),
+                failed=sum(j["status"] in ("failed", "cancelled") for j in items),
+                active=sum(j["active"] for j in items), cost=sum(j["cost"] for j in items),
+                zip_url="/api/library/download.zip?ids=" + ",".join(ids) if ids else ""))
+        return cards
+
     async def _jobs_settled(self, user_id: int) -> None:
         """Called once no job is running any more."""
         return None
@@ -108,25 +137,31 @@ class JobsState(SessionState):
         return active
 
     async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+        return await self._submit_all([params], batch=False)
+
+    async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True):  # type: ignore[no-untyped-def]
+        """Submit one job, or a batch sharing a batch id in ONE transaction: all are reserved or none."""
         found = await self.current_user()
         if found is None:
             return rx.redirect("/signin?error=signed_out")
         user = found[1]
+        batch_id = uuid.uuid4().hex[:16] if batch else None
 
-        def run() -> tuple[int, int]:
+        def run() -> list[tuple[int, int]]:
             with session_scope() as db:
                 fresh = db.get(User, user.id)
                 assert fresh is not None
-                job = pipeline.submit(db, user=fresh, params=params)
-                return job.id or 0, job.priority
+                made = [pipeline.submit(db, user=fresh, params=params, batch_id=batch_id) for params in all_params]
+                return [(job.id or 0, job.priority) for job in made]
 
         self.problem = ""
         try:
-            job_id, priority = await asyncio.to_thread(run)
+            made = await asyncio.to_thread(run)
         except UserError as err:
             self.problem = err.message
             return None
-        await dispatch.enqueue(job_id, priority)
+        for job_id, priority in made:
+            await dispatch.enqueue(job_id, priority)
         await self.current_user()  # the balance dropped by the reservation
         await self._refresh_jobs(user.id or 0)
         return type(self).watch

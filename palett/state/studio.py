@@ -9,11 +9,14 @@ from typing import Any, TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services import catalog, jobs
+from palett.services import catalog, gallery, jobs
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
+from palett.state.studio_defaults import StudioDefaults
+
+MAX_BATCH = 20
 
 
 class SizeOption(TypedDict):
@@ -36,7 +39,10 @@ class StudioState(JobsState):
     negative_prompt: str = ""
     style: str = ""
     models: list[ModelOption] = []
+    batch_mode: bool = False
+    batch_prompts: str = ""
     form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
+    _defaults_applied: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
 
@@ -89,7 +95,8 @@ class StudioState(JobsState):
     @rx.var
     def cost(self) -> int:
         spec = self._spec()
-        return spec.credits_per_image * self.num_images if spec else 0
+        runs = max(1, len(self.batch_list)) if self.batch_mode else 1
+        return spec.credits_per_image * self.num_images * runs if spec else 0
 
     @rx.var
     def balance_after(self) -> int:
@@ -114,11 +121,25 @@ class StudioState(JobsState):
         self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
             self._apply_model(catalog.default_model("t2i", settings).key)
-        draft = self.router.url.query_parameters.get("rerun", "")
+        if not self._defaults_applied:  # a fresh form starts from the defaults set on the profile page
+            self._defaults_applied = True
+            await self._apply_defaults()
+        query = self.router.url.query_parameters
+        draft, recipe = query.get("rerun", ""), query.get("recipe", "")
         if draft.isdigit():
             await self._load_recipe(found[1], int(draft))
+        elif recipe.isdigit() and len(recipe) < 19:
+            await self._load_image_recipe(found[1], int(recipe))
         active = await self._refresh_jobs(found[1].id or 0)
         return StudioState.watch if active else None
+
+    async def _apply_defaults(self) -> None:
+        defaults = await self.get_state(StudioDefaults)
+        if defaults.model and any(m["key"] == defaults.model and m["available"] for m in self.models):
+            self._apply_model(defaults.model)
+        spec = self._spec()
+        if spec and defaults.size in spec.sizes:
+            self.size = defaults.size
 
     def _apply_model(self, key: str) -> None:
         self.model = key
@@ -202,7 +223,25 @@ class StudioState(JobsState):
 
     @rx.event
     async def generate(self):  # type: ignore[no-untyped-def]
+        if self.batch_mode:
+            if not self.batch_list:
+                self.problem = "Write one prompt per line."
+                return None
+            return await self._submit_all([{**self._params(), "prompt": p} for p in self.batch_list])
         return await self._submit(self._params())
+
+    @rx.event
+    def set_batch_mode(self, value: bool) -> None:
+        self.batch_mode = value
+
+    @rx.event
+    def set_batch_prompts(self, value: str) -> None:
+        self.batch_prompts = value[:20 * 2001]
+
+    @rx.var
+    def batch_list(self) -> list[str]:
+        """Up to 20 non-empty prompts, one per line."""
+        return [line.strip()[:2000] for line in self.batch_prompts.splitlines() if line.strip()][:MAX_BATCH]
 
     async def _load_recipe(self, user: User, job_id: int) -> bool:
         def run() -> dict[str, Any]:
@@ -214,6 +253,27 @@ class StudioState(JobsState):
         except UserError as err:
             self.problem = err.message
             return False
+        self._fill_form(params)
+        return True
+
+    async def _load_image_recipe(self, user: User, image_id: int) -> bool:
+        """The form from an image's stored recipe (for images whose job is gone)."""
+
+        def run() -> dict[str, Any]:
+            with session_scope() as db:
+                return gallery.detail(db, user.id or 0, image_id).rerun
+
+        try:
+            params = await asyncio.to_thread(run)
+        except UserError as err:
+            self.problem = err.message
+            return False
+        if params.get("operation") != "t2i":
+            return False
+        self._fill_form(params)
+        return True
+
+    def _fill_form(self, params: dict[str, Any]) -> None:
         if any(m["key"] == params.get("model") and m["available"] for m in self.models):
             self._apply_model(str(params["model"]))
         self.prompt = str(params.get("prompt", ""))
@@ -226,7 +286,6 @@ class StudioState(JobsState):
         self.seed = "" if params.get("seed") is None else str(params["seed"])
         self.seed_random = params.get("seed") is None
         self.form_version += 1
-        return True
 
     @rx.event
     async def rerun(self, job_id: int):  # type: ignore[no-untyped-def]

@@ -120,4 +120,8 @@ def test_batch_of_five_with_per_item_progress(running_app, browser):
     expect(page.locator("#edit-jobs .job-card")).to_have_count(5, timeout=20_000)
     for i in range(5):
         expect(page.locator("#edit-jobs .job-card .job-status").nth(i)).to_have_text("Done", timeout=90_000)
+    expect(page.locator(".batch-summary").first).to_contain_text("5 done")
     expect(page.locator("#credits-balance")).to_have_text("0")
+    zip_href = page.locator(".batch-zip").first.get_attribute("href")
+    answer = page.request.get(url + zip_href)
+    assert answer.status == 200 and answer.body()[:2] == b"PK"

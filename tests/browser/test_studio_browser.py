@@ -34,7 +34,7 @@ def test_generate_with_the_local_engine_live(running_app, browser, shots):
     open_page(page, f"{url}/studio")
     pick_model(page, "Local preview — not AI")
     expect(page.locator("#local-notice")).to_contain_text("not AI")
-    page.get_by_label("Prompt").fill("misty mountains at sunset")
+    page.get_by_label("Prompt", exact=True).fill("misty mountains at sunset")
     page.get_by_role("button", name="Landscape 4:3").click()
     expect(page.locator("#run-cost")).to_have_text("1 credit")
     expect(page.locator("#balance-after")).to_contain_text("9")
@@ -53,9 +53,9 @@ def test_generate_with_the_local_engine_live(running_app, browser, shots):
     page.screenshot(path=shots / "studio-desktop-light.png", full_page=True)
 
     # Re-run puts the exact settings back in the form without submitting.
-    page.get_by_label("Prompt").fill("something else")
+    page.get_by_label("Prompt", exact=True).fill("something else")
     card.get_by_role("button", name="Re-run settings").click()
-    expect(page.get_by_label("Prompt")).to_have_value("misty mountains at sunset")
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("misty mountains at sunset")
     expect(page.locator(".job-card")).to_have_count(1)
 
 
@@ -64,7 +64,7 @@ def test_jobs_survive_a_reload_and_cancel_refunds(running_app, browser):
     page = signed_in_page(browser, url)
     open_page(page, f"{url}/studio")
     pick_model(page, "Local preview — not AI")
-    page.get_by_label("Prompt").fill("a slow forest at night with many stars")
+    page.get_by_label("Prompt", exact=True).fill("a slow forest at night with many stars")
     set_images(page, 4)
     expect(page.locator("#run-cost")).to_have_text("4 credits")
     page.locator("#generate").click()
@@ -90,7 +90,7 @@ def test_too_few_credits_is_explained_before_submitting(running_app, browser):
     page = signed_in_page(browser, url)
     open_page(page, f"{url}/studio")
     pick_model(page, "Local preview — not AI")
-    page.get_by_label("Prompt").fill("anything")
+    page.get_by_label("Prompt", exact=True).fill("anything")
     expect(page.locator("#generate")).to_be_enabled()
     # Spend down to 2 credits, then ask for 4 images.
     for done in (1, 2):
@@ -111,7 +111,7 @@ def test_fal_models_live_progress_and_a_failure_that_costs_nothing(running_app, 
     expect(page.locator("#model-select")).to_contain_text("FLUX 1.1 Pro Ultra")  # the best available model
     pick_model(page, "FLUX.1 dev")
     expect(page.get_by_label("Steps")).to_be_visible()
-    page.get_by_label("Prompt").fill("a red fox in the snow, 35mm")
+    page.get_by_label("Prompt", exact=True).fill("a red fox in the snow, 35mm")
     fal_emulator.behave("fal-ai/flux/dev", "succeed", queue_polls=3, progress_polls=3)
     page.locator("#generate").click()
     card = page.locator(".job-card").first
@@ -130,3 +130,17 @@ def test_fal_models_live_progress_and_a_failure_that_costs_nothing(running_app, 
     expect(failed.locator(".job-status")).to_have_text("Failed", timeout=30_000)
     expect(failed.locator(".job-error")).to_contain_text("not charged")
     expect(page.locator("#credits-balance")).to_have_text("9")
+
+
+def test_a_batch_of_prompts_runs_as_one_batch(running_app, browser):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/studio")
+    pick_model(page, "Local preview — not AI")
+    page.get_by_text("Batch: one prompt per line").click()
+    page.get_by_label("Prompts", exact=True).fill("a red fox\n\na lighthouse at dawn\na bowl of ramen")
+    expect(page.locator("#run-cost")).to_have_text("3 credits")
+    page.locator("#generate").click()
+    expect(page.locator(".job-card")).to_have_count(3)
+    expect(page.locator(".batch-summary")).to_contain_text("3 done", timeout=60_000)
+    expect(page.locator("#credits-balance")).to_have_text("7")

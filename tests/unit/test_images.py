@@ -161,3 +161,30 @@ def test_thumbnail_keeps_alpha_and_never_upscales() -> None:
 def test_thumbnail_of_a_tall_image(photo: Image.Image) -> None:
     _, width, height = thumbnail_webp(_encode(photo.resize((500, 1000)), "JPEG"), size=256)
     assert (width, height) == (128, 256)
+
+
+def test_relabel_png_keeps_pixels_drops_metadata_and_adds_our_label():
+    import io as _io
+
+    from PIL import Image as _Image
+    from PIL import PngImagePlugin
+
+    from palett.services import images as _images
+
+    src = _Image.new("RGBA", (64, 48), (10, 200, 30, 128))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "gps 48.85,2.35")
+    buf = _io.BytesIO()
+    src.save(buf, "PNG", pnginfo=info, icc_profile=b"\0" * 16)
+    label = {"Software": "Palett local engine (not AI)", "palett:model": "FLUX — dev"}
+    out = _images.relabel_png(buf.getvalue(), label)
+    assert out is not None
+    back = _Image.open(_io.BytesIO(out))
+    back.load()
+    assert back.text == label
+    assert "icc_profile" not in back.info
+    assert back.tobytes() == src.tobytes()
+    assert _images.relabel_png(b"\xff\xd8\xff not a png", {}) is None
+    frames = _io.BytesIO()
+    src.save(frames, "PNG", save_all=True, append_images=[src.copy()])
+    assert _images.relabel_png(frames.getvalue(), {}) is None  # animated: re-encoded the safe way

@@ -1,0 +1,97 @@
+"""Explore: what people chose to share, newest or most liked. Works signed out; liking needs an account."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from palett.components.forms import link_button
+from palett.components.layout import page
+from palett.components.library import empty_state, feed_bottom, feed_top
+from palett.state.explore import ExploreState, ExploreTile
+
+S = ExploreState
+
+
+def like_control(t: ExploreTile) -> rx.Component:
+    count = rx.text(t["likes"].to_string(), size="1", class_name="like-count")
+    return rx.cond(
+        S.signed_in,
+        rx.el.button(
+            rx.icon("heart", size=16, fill=rx.cond(t["liked"], "currentColor", "none")), count,
+            on_click=S.toggle_like(t["id"]), type="button",
+            aria_pressed=rx.cond(t["liked"], "true", "false"),
+            aria_label=rx.cond(t["liked"], "Unlike", "Like") + " (" + t["likes"].to_string() + " likes)",
+            class_name=rx.cond(t["liked"], "like-button on", "like-button"),
+        ),
+        rx.el.a(rx.icon("heart", size=16), count, href="/signin", class_name="like-button",
+                aria_label="Sign in to like (" + t["likes"].to_string() + " likes)", title="Sign in to like"),
+    )
+
+
+def tile(t: ExploreTile) -> rx.Component:
+    return rx.box(
+        rx.el.a(rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
+                href=t["href"], class_name="gallery-open", aria_label="Open " + t["alt"]),
+        rx.box(
+            rx.text(t["prompt"], size="1", class_name="explore-prompt"),
+            rx.hstack(rx.text(t["model_label"], size="1", color_scheme="gray", class_name="explore-model"),
+                      rx.spacer(), like_control(t), align="center", width="100%"),
+            class_name="explore-caption",
+        ),
+        class_name="explore-tile",
+        role="listitem",
+    )
+
+
+def explore_page() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Explore", size="7", as_="h1"),
+                    rx.text("Images people made with Palett and chose to share.", size="2", color_scheme="gray"),
+                    spacing="1",
+                ),
+                rx.spacer(),
+                rx.segmented_control.root(
+                    rx.segmented_control.item("Newest", value="newest"),
+                    rx.segmented_control.item("Most liked", value="most_liked"),
+                    value=S.sort, on_change=S.set_sort, aria_label="Sort", id="explore-sort",
+                ),
+                width="100%",
+                align="end",
+                wrap="wrap",
+            ),
+            rx.cond(S.problem != "", rx.callout(S.problem, icon="circle_alert", color_scheme="red", role="alert")),
+            rx.cond(
+                ~S.loaded,
+                rx.center(rx.spinner(size="3"), padding="64px", width="100%"),
+                rx.cond(
+                    S.rows.length() > 0,
+                    rx.vstack(
+                        feed_top(S),
+                        rx.el.div(rx.foreach(S.rows, tile), class_name="explore-grid", id="explore-grid",
+                                  role="list", aria_label="Shared images"),
+                        feed_bottom(S, "explore-more", "You've seen everything shared so far."),
+                        width="100%",
+                        spacing="3",
+                    ),
+                    empty_state("globe", "Nothing shared yet",
+                                "Open one of your images and switch it to Public: it gets a share link and shows up "
+                                "here.",
+                                rx.cond(S.signed_in,
+                                        link_button(rx.icon("images", size=16), "Go to your gallery", href="/gallery",
+                                                    size="3"),
+                                        link_button("Create a free account", href="/signup", size="3")),
+                                id="explore-empty"),
+                ),
+            ),
+            spacing="4",
+            padding_y="28px",
+            width="100%",
+        ),
+        width="1400px",
+    )
+
+
+ON_LOAD = [ExploreState.load_explore]

@@ -1,0 +1,119 @@
+"""Explore: everyone's public images, newest or most liked, in a sliding window; likes for signed-in people."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+from sqlmodel import Session as DB
+
+from palett.services import gallery
+from palett.services.errors import UserError
+from palett.state.feed_window import FeedWindow
+from palett.state.gallery import in_db
+from palett.state.session import SessionState
+
+PAGE_SIZE = 48
+
+
+class ExploreTile(TypedDict):
+    id: int
+    href: str
+    thumb: str
+    prompt: str
+    alt: str
+    model_label: str
+    likes: int
+    liked: bool
+
+
+def as_tile(t: gallery.PublicTile) -> ExploreTile:
+    return ExploreTile(id=t.id, href=f"/api/share/{t.share_token}", thumb=t.thumb, prompt=t.prompt,
+                       alt=t.prompt or gallery.operation_label(t.operation), model_label=t.model_label,
+                       likes=t.likes, liked=t.liked)
+
+
+class ExploreState(SessionState):
+    rows: list[ExploreTile] = []
+    hidden_before: int = 0
+    has_more: bool = False
+    loading: bool = False
+    loaded: bool = False
+    sort: str = "newest"
+    problem: str = ""
+    _starts: list[str] = []
+    _sizes: list[int] = []
+    _first: int = 0
+    _after: str = ""
+
+    async def _viewer(self) -> int | None:
+        found = await self.current_user()  # signed out is fine here: the feed is public
+        return (found[1].id or 0) if found else None
+
+    async def _page(self, viewer: int | None, cursor: str | None) -> gallery.ExplorePage:
+        sort = "most_liked" if self.sort == "most_liked" else "newest"
+        return await in_db(lambda db: gallery.explore(db, cursor=cursor, limit=PAGE_SIZE, sort=sort,  # type: ignore[arg-type]
+                                                      viewer_id=viewer))
+
+    @rx.event
+    async def load_explore(self) -> None:
+        viewer = await self._viewer()
+        self.problem = ""
+        first = await self._page(viewer, None)
+        FeedWindow(self).reset([as_tile(t) for t in first.items], first.next_cursor)
+        self.loaded = True
+
+    @rx.event
+    async def set_sort(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.sort = "most_liked" if value == "most_liked" else "newest"
+        await self.load_explore()
+
+    @rx.event
+    async def load_more(self):  # type: ignore[no-untyped-def]
+        window = FeedWindow(self)
+        cursor = window.after_cursor
+        if cursor is None or self.loading:
+            return
+        self.loading = True
+        yield
+        viewer = await self._viewer()
+        try:
+            more = await self._page(viewer, cursor)
+        except UserError as err:
+            self.problem, self.loading = err.message, False
+            return
+        window.append([as_tile(t) for t in more.items], more.next_cursor)
+        self.loading = False
+
+    @rx.event
+    async def show_newer(self) -> None:
+        window = FeedWindow(self)
+        cursor = window.before_cursor
+        if cursor is None:
+            return
+        page = await self._page(await self._viewer(), cursor or None)
+        window.prepend([as_tile(t) for t in page.items])
+
+    @rx.event
+    async def back_to_top(self):  # type: ignore[no-untyped-def]
+        await self.load_explore()
+        return rx.call_script("window.scrollTo({top: 0})")
+
+    @rx.event
+    async def toggle_like(self, image_id: int):  # type: ignore[no-untyped-def]
+        viewer = await self._viewer()
+        if viewer is None:
+            return rx.redirect("/signin")
+        image_id = int(image_id)
+        liked = next((r["liked"] for r in self.rows if r["id"] == image_id), False)
+
+        def work(db: DB) -> gallery.LikeState:
+            return (gallery.unlike if liked else gallery.like)(db, image_id, viewer)
+
+        try:
+            now = await in_db(work)
+        except UserError as err:
+            return rx.toast.error(err.message)
+        FeedWindow(self).update([image_id], likes=now.likes, liked=now.liked)
+        return None

@@ -1,0 +1,513 @@
+"""The gallery: one window of thumbnails, filters, favourites, bulk selection and collections.
+
+Every handler re-checks the signed-in user and passes that id to services.gallery, which filters by owner;
+ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of KEEP_PAGES pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypedDict, TypeVar
+
+import reflex as rx
+from reflex_base.event import PointerEventInfo
+from sqlmodel import Session as DB
+
+from palett.services import gallery
+from palett.services.db import session_scope
+from palett.services.errors import UserError
+from palett.state.feed_window import FeedWindow
+from palett.state.session import SessionState
+
+PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
+ALL = "all"
+T = TypeVar("T")
+
+
+class GalleryTile(TypedDict):
+    id: int
+    thumb: str
+    prompt: str
+    alt: str
+    model_label: str
+    operation: str
+    operation_label: str
+    favorite: bool
+    is_public: bool
+    created: str
+    size: str
+
+
+class FacetOption(TypedDict):
+    value: str
+    label: str
+
+
+class CollectionItem(TypedDict):
+    id: int
+    name: str
+    count: int
+
+
+def short_date(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def as_tile(t: gallery.Tile) -> GalleryTile:
+    label = gallery.operation_label(t.operation)
+    return GalleryTile(
+        id=t.id, thumb=t.thumb, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
+        operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
+        created=short_date(t.created), size=f"{t.width} × {t.height}",
+    )
+
+
+def as_collections(views: list[gallery.CollectionView]) -> list[CollectionItem]:
+    return [CollectionItem(id=v.id, name=v.name, count=v.count) for v in views]
+
+
+def parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+async def in_db(work: Callable[[DB], T]) -> T:
+    """Run `work(db)` in one unit of work on a worker thread (never on the event loop)."""
+
+    def run() -> T:
+        with session_scope() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
+
+
+class GalleryState(SessionState):
+    # the window of thumbnails (see FeedWindow)
+    rows: list[GalleryTile] = []
+    hidden_before: int = 0
+    has_more: bool = False
+    total: int = 0
+    loading: bool = False
+    loaded: bool = False
+    _starts: list[str] = []
+    _sizes: list[int] = []
+    _first: int = 0
+    _after: str = ""
+    # filters
+    q: str = ""
+    operation: str = ALL
+    model: str = ALL
+    date_from: str = ""
+    date_to: str = ""
+    favorites: bool = False
+    collection_id: int = 0
+    visibility: str = ALL
+    sort: str = "newest"
+    operations: list[FacetOption] = []
+    models: list[FacetOption] = []
+    library_total: int = 0  # all the user's images, whatever the filters
+    # selection
+    selected: list[int] = []
+    _anchor: int = 0
+    # collections
+    collections: list[CollectionItem] = []
+    new_open: bool = False
+    new_name: str = ""
+    new_adds_selection: bool = False
+    rename_open: bool = False
+    rename_name: str = ""
+    _rename_id: int = 0
+    remove_open: bool = False
+    remove_name: str = ""
+    _remove_id: int = 0
+    problem: str = ""
+
+    # ---- derived ----
+
+    @rx.var
+    def selected_count(self) -> int:
+        return len(self.selected)
+
+    @rx.var
+    def zip_href(self) -> str:
+        return "/api/library/download.zip?ids=" + ",".join(str(i) for i in self.selected)
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self.q.strip() or self.operation != ALL or self.model != ALL or self.date_from or self.date_to
+                    or self.favorites or self.collection_id or self.visibility != ALL)
+
+    @rx.var
+    def only_collection(self) -> bool:
+        """A collection is chosen and nothing else narrows it (its empty state differs)."""
+        return bool(self.collection_id) and not (self.q.strip() or self.operation != ALL or self.model != ALL
+                                                 or self.date_from or self.date_to or self.favorites
+                                                 or self.visibility != ALL)
+
+    @rx.var
+    def collection_name(self) -> str:
+        return next((c["name"] for c in self.collections if c["id"] == self.collection_id), "")
+
+    @rx.var
+    def window_label(self) -> str:
+        if not self.rows:
+            return ""
+        start, end = self.hidden_before + 1, self.hidden_before + len(self.rows)
+        return f"Showing {start:,}–{end:,} of {self.total:,}"
+
+    # ---- loading ----
+
+    def _filters(self) -> gallery.Filters:
+        return gallery.Filters(
+            q=self.q, operation=None if self.operation == ALL else self.operation,
+            model=None if self.model == ALL else self.model, date_from=parse_day(self.date_from),
+            date_to=parse_day(self.date_to), favorites=self.favorites, collection_id=self.collection_id or None,
+            visibility=self.visibility if self.visibility in ("public", "private") else "all",  # type: ignore[arg-type]
+            sort="oldest" if self.sort == "oldest" else "newest",
+        )
+
+    async def _user_id(self) -> int | None:
+        found = await self.current_user()
+        return (found[1].id or 0) if found else None
+
+    @rx.event
+    async def load_gallery(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        params = self.router.url.query_parameters
+        if params.get("collection", "").isdigit():
+            self._clear_filters()
+            self.collection_id = int(params["collection"])
+        elif "q" in params:
+            self._clear_filters()
+            self.q = params["q"][:200]
+        self.selected, self.problem = [], ""
+        await self._refresh_side(user_id)
+        await self._reload(user_id)
+        return None
+
+    async def _refresh_side(self, user_id: int) -> None:
+        def work(db: DB) -> tuple[gallery.Facets, list[gallery.CollectionView]]:
+            return gallery.facets(db, user_id), gallery.list_collections(db, user_id)
+
+        facets, views = await in_db(work)
+        self.operations = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.operations]
+        self.models = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.models]
+        self.library_total = facets.total
+        self.collections = as_collections(views)
+        if self.collection_id and not any(c["id"] == self.collection_id for c in self.collections):
+            self.collection_id = 0
+
+    async def _reload(self, user_id: int) -> None:
+        filters = self._filters()
+        try:
+            first = await in_db(lambda db: gallery.page_of(db, user_id, filters, limit=PAGE_SIZE))
+        except UserError as err:
+            self.problem = err.message
+            FeedWindow(self).reset([], None)
+            self.total, self.loaded = 0, True
+            return
+        FeedWindow(self).reset([as_tile(t) for t in first.items], first.next_cursor)
+        self.total = first.total or 0
+        self.loaded = True
+
+    @rx.event
+    async def load_more(self):  # type: ignore[no-untyped-def]
+        window = FeedWindow(self)
+        cursor = window.after_cursor
+        if cursor is None or self.loading:
+            return
+        user_id = await self._user_id()
+        if user_id is None:
+            yield rx.redirect("/signin?error=signed_out")
+            return
+        self.loading = True
+        yield
+        filters = self._filters()
+        try:
+            more = await in_db(lambda db: gallery.page_of(db, user_id, filters, cursor=cursor, limit=PAGE_SIZE))
+        except UserError as err:
+            self.problem, self.loading = err.message, False
+            return
+        window.append([as_tile(t) for t in more.items], more.next_cursor)
+        self.loading = False
+
+    @rx.event
+    async def show_newer(self):  # type: ignore[no-untyped-def]
+        window = FeedWindow(self)
+        cursor = window.before_cursor
+        if cursor is None:
+            return None
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        filters = self._filters()
+        try:
+            page = await in_db(lambda db: gallery.page_of(db, user_id, filters, cursor=cursor or None,
+                                                          limit=PAGE_SIZE))
+        except UserError as err:
+            self.problem = err.message
+            return None
+        window.prepend([as_tile(t) for t in page.items])
+        return None
+
+    @rx.event
+    async def back_to_top(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._reload(user_id)
+        return rx.call_script("window.scrollTo({top: 0})")
+
+    # ---- filters ----
+
+    def _clear_filters(self) -> None:
+        self.q, self.operation, self.model, self.date_from, self.date_to = "", ALL, ALL, "", ""
+        self.favorites, self.collection_id, self.visibility = False, 0, ALL
+
+    async def _refilter(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        self.problem = ""
+        await self._reload(user_id)
+        return None
+
+    @rx.event
+    async def set_q(self, value: str):  # type: ignore[no-untyped-def]
+        self.q = value[:200]
+        return await self._refilter()
+
+    @rx.event
+    async def set_operation(self, value: str):  # type: ignore[no-untyped-def]
+        self.operation = value or ALL
+        return await self._refilter()
+
+    @rx.event
+    async def set_model(self, value: str):  # type: ignore[no-untyped-def]
+        self.model = value or ALL
+        return await self._refilter()
+
+    @rx.event
+    async def set_date_from(self, value: str):  # type: ignore[no-untyped-def]
+        self.date_from = value if parse_day(value) else ""
+        return await self._refilter()
+
+    @rx.event
+    async def set_date_to(self, value: str):  # type: ignore[no-untyped-def]
+        self.date_to = value if parse_day(value) else ""
+        return await self._refilter()
+
+    @rx.event
+    async def set_favorites(self, value: bool):  # type: ignore[no-untyped-def]
+        self.favorites = bool(value)
+        return await self._refilter()
+
+    @rx.event
+    async def set_visibility(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+        value = value[0] if isinstance(value, list) else value
+        self.visibility = value if value in ("public", "private") else ALL
+        return await self._refilter()
+
+    @rx.event
+    async def set_sort(self, value: str):  # type: ignore[no-untyped-def]
+        self.sort = "oldest" if value == "oldest" else "newest"
+        return await self._refilter()
+
+    @rx.event
+    async def show_collection(self, collection_id: int):  # type: ignore[no-untyped-def]
+        self.collection_id = int(collection_id)
+        self.selected = []
+        return await self._refilter()
+
+    @rx.event
+    async def clear_filters(self):  # type: ignore[no-untyped-def]
+        self._clear_filters()
+        return await self._refilter()
+
+    # ---- favourites and selection ----
+
+    @rx.event
+    async def toggle_favorite(self, image_id: int):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        image_id = int(image_id)
+        current = next((r["favorite"] for r in self.rows if r["id"] == image_id), False)
+        try:
+            now = await in_db(lambda db: gallery.set_favorite(db, user_id, image_id, not current))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        FeedWindow(self).update([image_id], favorite=now)
+        return None
+
+    @rx.event
+    def toggle_select(self, image_id: int, info: PointerEventInfo | None = None) -> None:
+        """Click toggles one tile; shift-click selects every tile between the last clicked one and this one."""
+        image_id = int(image_id)
+        ids = [r["id"] for r in self.rows]
+        shift = bool(info and info.get("shift_key"))
+        if shift and self._anchor in ids and image_id in ids:
+            a, b = sorted((ids.index(self._anchor), ids.index(image_id)))
+            span = ids[a:b + 1]
+            self.selected = [*self.selected, *(i for i in span if i not in self.selected)]
+        elif image_id in self.selected:
+            self.selected = [i for i in self.selected if i != image_id]
+        else:
+            self.selected = [*self.selected, image_id]
+        self._anchor = image_id
+        if len(self.selected) > gallery.MAX_SELECTION:
+            self.selected = self.selected[-gallery.MAX_SELECTION:]
+
+    @rx.event
+    def select_all(self) -> None:
+        in_view = [r["id"] for r in self.rows]
+        self.selected = [*self.selected, *(i for i in in_view if i not in self.selected)][-gallery.MAX_SELECTION:]
+
+    @rx.event
+    def clear_selection(self) -> None:
+        self.selected = []
+
+    # ---- bulk actions ----
+
+    @rx.event
+    async def delete_selected(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        ids = list(self.selected)
+        try:
+            count = await in_db(lambda db: gallery.delete_images(db, user_id, ids))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        FeedWindow(self).remove(ids)
+        self.total = max(0, self.total - count)
+        self.selected = []
+        await self._refresh_side(user_id)
+        return rx.toast.success(f"Deleted {count} image{'' if count == 1 else 's'}.")
+
+    @rx.event
+    async def set_selected_public(self, public: bool):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        ids = list(self.selected)
+        try:
+            changed = await in_db(lambda db: gallery.set_public(db, user_id, ids, bool(public)))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        FeedWindow(self).update([v.id for v in changed], is_public=bool(public))
+        what = "public: anyone with the link can see them" if public else "private"
+        return rx.toast.success(f"{len(changed)} image{'' if len(changed) == 1 else 's'} made {what}.")
+
+    @rx.event
+    async def add_selected_to(self, collection_id: int):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        return await self._add_to(user_id, int(collection_id), list(self.selected))
+
+    async def _add_to(self, user_id: int, collection_id: int, ids: list[int]):  # type: ignore[no-untyped-def]
+        try:
+            added = await in_db(lambda db: gallery.add_images(db, user_id, collection_id, ids))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        await self._refresh_side(user_id)
+        name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
+        return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
+
+    # ---- collections ----
+
+    @rx.event
+    def open_new_collection(self, for_selection: bool = False) -> None:
+        self.new_open, self.new_name, self.new_adds_selection, self.problem = True, "", bool(for_selection), ""
+
+    @rx.event
+    def set_new_open(self, value: bool) -> None:
+        self.new_open = value
+
+    @rx.event
+    def set_new_name(self, value: str) -> None:
+        self.new_name = value[:80]
+
+    @rx.event
+    async def create_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        name = str((form or {}).get("name", self.new_name))
+        try:
+            view = await in_db(lambda db: gallery.create_collection(db, user_id, name))
+        except UserError as err:
+            self.problem = err.message
+            return None
+        self.new_open = False
+        if self.new_adds_selection and self.selected:
+            return await self._add_to(user_id, view.id, list(self.selected))
+        await self._refresh_side(user_id)
+        return rx.toast.success(f"Created {view.name}.")
+
+    @rx.event
+    def open_rename(self, collection_id: int) -> None:
+        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
+        if found:
+            self._rename_id, self.rename_name, self.rename_open, self.problem = found["id"], found["name"], True, ""
+
+    @rx.event
+    def set_rename_open(self, value: bool) -> None:
+        self.rename_open = value
+
+    @rx.event
+    def set_rename_name(self, value: str) -> None:
+        self.rename_name = value[:80]
+
+    @rx.event
+    async def rename_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        name, collection_id = str((form or {}).get("name", self.rename_name)), self._rename_id
+        try:
+            await in_db(lambda db: gallery.rename_collection(db, user_id, collection_id, name))
+        except UserError as err:
+            self.problem = err.message
+            return None
+        self.rename_open = False
+        await self._refresh_side(user_id)
+        return None
+
+    @rx.event
+    def open_remove(self, collection_id: int) -> None:
+        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
+        if found:
+            self._remove_id, self.remove_name, self.remove_open = found["id"], found["name"], True
+
+    @rx.event
+    def set_remove_open(self, value: bool) -> None:
+        self.remove_open = value
+
+    @rx.event
+    async def delete_collection(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        collection_id = self._remove_id
+        try:
+            await in_db(lambda db: gallery.delete_collection(db, user_id, collection_id))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        self.remove_open = False
+        if self.collection_id == collection_id:
+            self.collection_id = 0
+            await self._reload(user_id)
+        await self._refresh_side(user_id)
+        return rx.toast.success(f"Deleted the collection {self.remove_name}. Its images are still in your gallery.")

@@ -1,0 +1,224 @@
+"""Usage history: one page of the user's jobs with filters, CSV export, and credit charts with text summaries."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+from urllib.parse import urlencode
+
+import reflex as rx
+from sqlmodel import Session as DB
+
+from palett.services import gallery, usage
+from palett.services.errors import UserError
+from palett.state.gallery import ALL, in_db, parse_day, short_date
+from palett.state.image import duration_text
+from palett.state.session import SessionState
+
+PAGE_SIZE = 50
+STATUSES = [("succeeded", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled"), ("running", "Running"),
+            ("queued", "Queued")]
+
+
+class UsageItem(TypedDict):
+    id: int
+    when: str
+    operation: str
+    model: str
+    local: bool
+    status: str
+    credits: str
+    refunded: int
+    images: int
+    duration: str
+    error: str
+
+
+def as_item(row: usage.UsageRow) -> UsageItem:
+    if row.status in ("queued", "running"):
+        credits = f"{row.reserved} reserved"
+    else:
+        credits = str(row.charged)
+    return UsageItem(
+        id=row.job_id, when=f"{short_date(row.created)}, {row.created[11:16]}", operation=row.operation_label,
+        model=row.model_label, local=row.model.startswith("local"), status=row.status, credits=credits,
+        refunded=row.refunded, images=row.images, duration=duration_text(row.duration_ms), error=row.error,
+    )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSummary) -> str:
+    """The per-day chart in words, for screen readers and anyone who prefers text."""
+    if not summary.jobs:
+        return f"No finished jobs in the last {days} days."
+    busiest = max(by_day, key=lambda d: d["credits"]) if by_day else None
+    text = (f"In the last {days} days you used {plural(summary.credits_used, 'credit')} on "
+            f"{plural(summary.jobs, 'job')}")
+    if summary.failed:
+        text += f"; {plural(summary.failed, 'job')} failed or were cancelled and {summary.credits_refunded} " \
+                f"credit{'' if summary.credits_refunded == 1 else 's'} came back"
+    text += "."
+    if busiest and busiest["credits"]:
+        text += f" Busiest day: {busiest['label']}, {plural(busiest['credits'], 'credit')}."
+    return text
+
+
+def operation_summary(days: int, by_operation: list[dict[str, Any]]) -> str:
+    if not by_operation:
+        return f"No credits used by any operation in the last {days} days."
+    parts = [f"{row['label']} {plural(row['credits'], 'credit')} ({plural(row['jobs'], 'job')})"
+             for row in by_operation]
+    return "Credits by operation: " + "; ".join(parts) + "."
+
+
+class UsageState(SessionState):
+    rows: list[UsageItem] = []
+    days: str = "30"
+    operation: str = ALL
+    status: str = ALL
+    date_from: str = ""
+    date_to: str = ""
+    by_day: list[dict[str, Any]] = []
+    by_operation: list[dict[str, Any]] = []
+    day_text: str = ""
+    operation_text: str = ""
+    used: int = 0
+    refunded: int = 0
+    jobs_count: int = 0
+    failed: int = 0
+    page_number: int = 1
+    has_next: bool = False
+    loaded: bool = False
+    has_jobs: bool = True
+    _cursors: list[str] = []  # the cursor of each page up to the current one ("" for the first)
+    _next: str = ""
+
+    @rx.var
+    def csv_href(self) -> str:
+        query = {"operation": "" if self.operation == ALL else self.operation,
+                 "status": "" if self.status == ALL else self.status,
+                 "date_from": self.date_from, "date_to": self.date_to}
+        encoded = urlencode({k: v for k, v in query.items() if v})
+        return "/api/library/usage.csv" + ("?" + encoded if encoded else "")
+
+    @rx.var
+    def operation_options(self) -> list[list[str]]:
+        return [[key, label] for key, label in gallery.OPERATION_LABELS.items() if key != "upload"]
+
+    @rx.var
+    def status_options(self) -> list[list[str]]:
+        return [list(s) for s in STATUSES]
+
+    async def _user_id(self) -> int | None:
+        found = await self.current_user()
+        return (found[1].id or 0) if found else None
+
+    @rx.event
+    async def load_usage(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._charts(user_id)
+        await self._page(user_id, "", reset=True)
+        self.has_jobs = bool(self.rows) or bool(await in_db(lambda db: usage.history(db, user_id, limit=1).rows))
+        self.loaded = True
+        return None
+
+    async def _charts(self, user_id: int) -> None:
+        days = int(self.days) if self.days in ("7", "30", "90") else 30
+
+        def work(db: DB) -> tuple[list[dict[str, Any]], list[dict[str, Any]], usage.UsageSummary]:
+            return (usage.credits_by_day(db, user_id, days), usage.credits_by_operation(db, user_id, days),
+                    usage.summary(db, user_id, days))
+
+        by_day, by_operation, summary = await in_db(work)
+        self.by_day, self.by_operation = by_day, by_operation
+        self.used, self.refunded = summary.credits_used, summary.credits_refunded
+        self.jobs_count, self.failed = summary.jobs, summary.failed
+        self.day_text = day_summary(days, by_day, summary)
+        self.operation_text = operation_summary(days, by_operation)
+
+    async def _page(self, user_id: int, cursor: str, *, reset: bool = False) -> None:
+        operation = None if self.operation == ALL else self.operation
+        status = None if self.status == ALL else self.status
+        date_from, date_to = parse_day(self.date_from), parse_day(self.date_to)
+        try:
+            page = await in_db(lambda db: usage.history(db, user_id, cursor=cursor or None, limit=PAGE_SIZE,
+                                                        operation=operation, status=status, date_from=date_from,
+                                                        date_to=date_to))
+        except UserError:
+            cursor, reset = "", True
+            page = await in_db(lambda db: usage.history(db, user_id, limit=PAGE_SIZE))
+        if reset:
+            self._cursors = [""]
+        self.rows = [as_item(r) for r in page.rows]
+        self._next = page.next_cursor or ""
+        self.has_next = bool(page.next_cursor)
+        self.page_number = len(self._cursors)
+
+    @rx.event
+    async def next_page(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        if not self._next:
+            return None
+        cursor = self._next
+        self._cursors = [*self._cursors, cursor]
+        await self._page(user_id, cursor)
+        return rx.call_script("document.getElementById('usage-table')?.scrollIntoView({block: 'start'})")
+
+    @rx.event
+    async def previous_page(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        if len(self._cursors) < 2:
+            return None
+        self._cursors = self._cursors[:-1]
+        await self._page(user_id, self._cursors[-1])
+        return None
+
+    async def _refilter(self):  # type: ignore[no-untyped-def]
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._page(user_id, "", reset=True)
+        return None
+
+    @rx.event
+    async def set_days(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+        value = value[0] if isinstance(value, list) else value
+        self.days = value if value in ("7", "30", "90") else "30"
+        user_id = await self._user_id()
+        if user_id is None:
+            return rx.redirect("/signin?error=signed_out")
+        await self._charts(user_id)
+        return None
+
+    @rx.event
+    async def set_operation(self, value: str):  # type: ignore[no-untyped-def]
+        self.operation = value or ALL
+        return await self._refilter()
+
+    @rx.event
+    async def set_status(self, value: str):  # type: ignore[no-untyped-def]
+        self.status = value or ALL
+        return await self._refilter()
+
+    @rx.event
+    async def set_date_from(self, value: str):  # type: ignore[no-untyped-def]
+        self.date_from = value if parse_day(value) else ""
+        return await self._refilter()
+
+    @rx.event
+    async def set_date_to(self, value: str):  # type: ignore[no-untyped-def]
+        self.date_to = value if parse_day(value) else ""
+        return await self._refilter()
+
+    @rx.event
+    async def clear_filters(self):  # type: ignore[no-untyped-def]
+        self.operation, self.status, self.date_from, self.date_to = ALL, ALL, "", ""
+        return await self._refilter()
