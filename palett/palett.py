@@ -7,7 +7,21 @@ import logging
 import reflex as rx
 
 from palett.api import mount_api
-from palett.pages import auth, dev_components, edit, home, landing, outbox, settings, studio
+from palett.pages import (
+    auth,
+    dev_components,
+    edit,
+    explore,
+    gallery,
+    home,
+    image,
+    landing,
+    outbox,
+    profile,
+    settings,
+    studio,
+    usage,
+)
 from palett.services import dispatch
 from palett.settings import get_settings
 
@@ -28,6 +42,7 @@ app = rx.App(
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),
+        rx.script(src="/js/library.js"),
     ],
 )
 
@@ -41,6 +56,12 @@ app.add_page(studio.studio, route="/studio", title=f"Studio · {TITLE}", on_load
 app.add_page(edit.editor, route="/edit", title=f"Edit · {TITLE}", on_load=edit.ON_LOAD)
 app.add_page(home.home, route="/app", title=f"Home · {TITLE}", on_load=home.ON_LOAD)
 app.add_page(settings.settings_page, route="/settings", title=f"Settings · {TITLE}", on_load=settings.ON_LOAD)
+app.add_page(gallery.gallery_page, route="/gallery", title=f"Gallery · {TITLE}", on_load=gallery.ON_LOAD)
+app.add_page(image.image_page, route="/image/[image_id]", title=f"Image · {TITLE}", on_load=image.ON_LOAD)
+app.add_page(explore.explore_page, route="/explore", title=f"Explore · {TITLE}", on_load=explore.ON_LOAD,
+             description="Images people made with Palett AI and chose to share.")
+app.add_page(usage.usage_page, route="/usage", title=f"Usage · {TITLE}", on_load=usage.ON_LOAD)
+app.add_page(profile.profile_page, route="/profile", title=f"Profile · {TITLE}", on_load=profile.ON_LOAD)
 if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
     app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",

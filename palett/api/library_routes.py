@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -133,31 +133,106 @@ def share_image(token: str, size: str = "full") -> Response:
 
 @share_router.get("/{token}")
 def share_page(token: str) -> Response:
-    """A minimal public page with Open Graph/Twitter tags, for link previews and signed-out visitors."""
+    """A small public page with Open Graph/Twitter tags, for link previews and signed-out visitors."""
     with session_scope() as db:
         public = gallery.by_share_token(db, token)
-    if public is None:
-        return HTMLResponse("<!doctype html><title>Not found</title><p>This image isn't shared.</p>",
-                            status_code=404, headers=_NO_STORE)
     base = get_settings().public_url.rstrip("/")
+    if public is None:
+        return HTMLResponse(_share_html(base, "This image isn't shared · Palett AI", "", _NOT_SHARED.format(base=base)),
+                            status_code=404, headers={**_NO_STORE, "Content-Security-Policy": _SHARE_CSP})
     image = f"{base}/api/share/{token}/image"
     page = f"{base}/api/share/{token}"
     e = html.escape
-    body = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(public.og_title)} · Palett AI</title>
+    meta = f"""<meta name="description" content="{e(public.og_description)}">
 <meta property="og:type" content="website"><meta property="og:site_name" content="Palett AI">
 <meta property="og:title" content="{e(public.og_title)}">
 <meta property="og:description" content="{e(public.og_description)}">
 <meta property="og:url" content="{e(page)}"><meta property="og:image" content="{e(image)}">
 <meta property="og:image:width" content="{public.width}"><meta property="og:image:height" content="{public.height}">
-<meta name="twitter:card" content="summary_large_image"><meta name="robots" content="noindex">
-<style>body{{margin:0;font:16px system-ui,sans-serif;background:#0f172a;color:#e2e8f0;display:grid;
-place-items:center;min-height:100vh}}
-main{{max-width:960px;padding:24px}}img{{max-width:100%;height:auto;border-radius:12px}}a{{color:#a5b4fc}}</style>
-</head><body><main><img src="{e(image)}" alt="{e(public.og_title)}" width="{public.width}" height="{public.height}">
-<p>{e(public.prompt)}</p><p>{e(public.og_description)} · <a href="{e(base)}/">Make your own with Palett AI</a></p>
-</main></body></html>"""
-    return HTMLResponse(body, headers={"Cache-Control": "public, max-age=300",
-                                       "Content-Security-Policy": "default-src 'none'; img-src 'self'; "
-                                                                  "style-src 'unsafe-inline'"})
+<meta property="og:image:alt" content="{e(public.og_title)}">
+<meta name="twitter:card" content="summary_large_image"><meta name="robots" content="noindex">"""
+    facts = [public.operation_label, public.model_label, _day(public.created)]
+    if public.likes:
+        facts.append(f"{public.likes} like{'' if public.likes == 1 else 's'}")
+    chips = "".join(f"<li>{e(fact)}</li>" for fact in facts if fact)
+    negative = (f'<p class="neg"><span>Negative prompt</span> {e(public.negative_prompt)}</p>'
+                if public.negative_prompt else "")
+    prompt = (f'<blockquote>{e(public.prompt)}</blockquote>' if public.prompt
+              else f"<p class=\"muted\">{e(public.operation_label)}</p>")
+    body = f"""<main>
+<figure><a href="{e(image)}" title="Open the full-size image"><img src="{e(image)}" alt="{e(public.og_title)}"
+ width="{public.width}" height="{public.height}"></a>
+<figcaption>{prompt}{negative}<ul class="chips">{chips}</ul></figcaption></figure>
+<section class="cta"><div><h2>Make your own</h2><p>FLUX, Imagen, Ideogram and more, plus background removal,
+upscaling to 4K and inpainting, in one studio.</p></div>
+<div class="buttons"><a class="button" href="{e(base)}/signup">Start free</a>
+<a class="button soft" href="{e(base)}/explore">Explore more images</a></div></section>
+</main>"""
+    return HTMLResponse(_share_html(base, f"{public.og_title} · Palett AI", meta, body),
+                        headers={"Cache-Control": "public, max-age=300", "Content-Security-Policy": _SHARE_CSP})
+
+
+_SHARE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_NOT_SHARED = """<main class="gone"><h1>This image isn't shared</h1>
+<p>Its owner made it private, or the link is mistyped.</p>
+<div class="buttons"><a class="button" href="{base}/explore">Explore shared images</a></div></main>"""
+_LOGO = ('<svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="white" stroke-width="2" '
+         'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><circle cx="13.5" cy="6.5" r=".5" '
+         'fill="white"/><circle cx="17.5" cy="10.5" r=".5" fill="white"/><circle cx="8.5" cy="7.5" r=".5" '
+         'fill="white"/><circle cx="6.5" cy="12.5" r=".5" fill="white"/><path d="M12 2C6.5 2 2 6.5 2 12s4.5 10 '
+         '10 10c.926 0 1.648-.746 1.648-1.688 0-.437-.18-.835-.437-1.125-.29-.289-.438-.652-.438-1.125a1.64 1.64 0 '
+         '0 1 1.668-1.668h1.996c3.051 0 5.555-2.503 5.555-5.554C21.965 6.012 17.461 2 12 2z"/></svg>')
+_SHARE_STYLE = """:root{color-scheme:light dark;--bg:#f8fafc;--panel:#fff;--text:#0f172a;--muted:#475569;--line:#e2e8f0;
+--accent:#6e56cf;--accent-text:#5b3fc4;--soft:#ede9fe}
+@media (prefers-color-scheme:dark){:root{--bg:#0b1120;--panel:#111827;--text:#e2e8f0;--muted:#94a3b8;
+--line:#1e293b;--accent:#7c66dc;--accent-text:#c4b5fd;--soft:#2e2357}}
+*{box-sizing:border-box}body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+background:var(--bg);color:var(--text)}a{color:var(--accent-text)}
+header{max-width:1040px;margin:0 auto;padding:16px 20px;display:flex;align-items:center;justify-content:space-between}
+.brand{display:flex;align-items:center;gap:8px;color:var(--text);text-decoration:none;font-weight:700;font-size:20px;
+letter-spacing:-.02em}.mark{width:30px;height:30px;border-radius:9px;display:grid;place-items:center;
+background:linear-gradient(135deg,#6e56cf,#3e63dd)}.ai{font-size:12px;font-weight:600;padding:1px 7px;
+border-radius:999px;background:var(--soft);color:var(--accent-text)}
+main{max-width:1040px;margin:0 auto;padding:4px 20px 48px}
+figure{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:20px;overflow:hidden;
+box-shadow:0 24px 60px -32px rgba(15,23,42,.45)}
+figure>a{display:block;background:repeating-conic-gradient(#94a3b822 0% 25%,transparent 0% 50%) 50%/20px 20px}
+figure img{display:block;margin:0 auto;max-width:100%;max-height:78vh;width:auto;height:auto}
+figcaption{padding:18px 22px 20px;border-top:1px solid var(--line)}
+blockquote{margin:0 0 10px;font-size:18px;line-height:1.5;white-space:pre-wrap;word-break:break-word}
+.neg{margin:0 0 10px;color:var(--muted);font-size:14px}.neg span{font-weight:600;margin-right:6px}
+.muted{color:var(--muted);margin:0 0 10px}
+.chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+.chips li{font-size:13px;padding:3px 10px;border-radius:999px;background:var(--soft);color:var(--accent-text)}
+.cta{margin-top:22px;display:flex;flex-wrap:wrap;gap:16px;align-items:center;justify-content:space-between;
+padding:20px 22px;border-radius:20px;border:1px solid var(--line);background:var(--panel)}
+.cta h2{margin:0 0 4px;font-size:18px}.cta p{margin:0;color:var(--muted);max-width:520px;font-size:15px}
+.buttons{display:flex;gap:10px;flex-wrap:wrap}
+.button{display:inline-block;padding:10px 16px;border-radius:10px;background:var(--accent);color:#fff;
+text-decoration:none;font-weight:600}.button.soft{background:var(--soft);color:var(--accent-text)}
+.button:focus-visible,a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+.gone{text-align:center;padding-top:12vh}.gone .buttons{justify-content:center}
+footer{max-width:1040px;margin:0 auto;padding:0 20px 32px;color:var(--muted);font-size:13px}"""
+
+
+def _share_html(base: str, title: str, meta: str, body: str) -> str:
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)}</title>
+{meta}
+<style>{_SHARE_STYLE}</style>
+</head><body>
+<header><a class="brand" href="{e(base)}/" aria-label="Palett AI home"><span class="mark">{_LOGO}</span>Palett
+<span class="ai">AI</span></a><a href="{e(base)}/signin">Sign in</a></header>
+{body}
+<footer>Shared from Palett AI. Made with care by a small team.</footer>
+</body></html>"""
+
+
+def _day(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{moment.day} {moment:%b %Y}"

@@ -171,7 +171,7 @@ def filters() -> rx.Component:
 def add_to_menu() -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(rx.button(rx.icon("folder_plus", size=16), "Add to collection",
-                                           rx.dropdown_menu.trigger_icon(), variant="soft", size="2",
+                                           rx.icon("chevron_down", size=14), variant="soft", size="2",
                                            id="bulk-add")),
         rx.dropdown_menu.content(
             rx.foreach(S.collections, lambda c: rx.dropdown_menu.item(c["name"], on_click=S.add_selected_to(c["id"]))),

@@ -107,7 +107,7 @@ def prompt_card() -> rx.Component:
 def edit_menu() -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(rx.button(rx.icon("wand_sparkles", size=16), "Edit with…",
-                                           rx.dropdown_menu.trigger_icon(), variant="soft", size="2",
+                                           rx.icon("chevron_down", size=14), variant="soft", size="2",
                                            id="edit-with")),
         rx.dropdown_menu.content(
             *[rx.dropdown_menu.item(rx.icon(icon, size=14), label,
@@ -120,7 +120,7 @@ def edit_menu() -> rx.Component:
 def download_menu() -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(rx.button(rx.icon("download", size=16), "Download",
-                                           rx.dropdown_menu.trigger_icon(), variant="soft", size="2",
+                                           rx.icon("chevron_down", size=14), variant="soft", size="2",
                                            id="download-menu")),
         rx.dropdown_menu.content(
             *[rx.dropdown_menu.item(
@@ -243,7 +243,7 @@ def collections_card() -> rx.Component:
                 rx.cond(S.all_collections.length() > 0,
                         rx.dropdown_menu.root(
                             rx.dropdown_menu.trigger(rx.button(rx.icon("folder_plus", size=14), "Add",
-                                                               rx.dropdown_menu.trigger_icon(), variant="soft",
+                                                               rx.icon("chevron_down", size=14), variant="soft",
                                                                size="1", id="image-add-collection")),
                             rx.dropdown_menu.content(rx.foreach(
                                 S.all_collections,
