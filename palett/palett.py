@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import reflex as rx
@@ -22,7 +23,8 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import dispatch
+from palett.services import admin, dispatch
+from palett.services.db import session_scope
 from palett.settings import get_settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -66,6 +68,19 @@ if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
     app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",
                  on_load=dev_components.ON_LOAD)
+
+
+async def _sync_admins() -> None:
+    """Lifespan task: promote existing accounts listed in ADMIN_EMAILS (new ones get the role at sign-up)."""
+
+    def run() -> None:
+        with session_scope() as db:
+            admin.sync_admins(db)
+
+    await asyncio.to_thread(run)
+
+
+app.register_lifespan_task(_sync_admins)
 
 if _settings.dispatch == "inprocess":
     # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 SCHEMA = "procrastinate"
 RUN_JOB = "palett.run_job"
 SWEEP_JOBS = "palett.sweep_jobs"
+REFILL_CREDITS = "palett.refill_credits"
 SWEEP_PRIORITY = 100  # the sweeper goes before waiting jobs: it is what unblocks stuck ones
 SHUTDOWN_GRACE_SECONDS = 20.0  # below the usual 30 s a container gets between SIGTERM and SIGKILL
 MAX_ATTEMPTS = 5
@@ -102,6 +103,8 @@ def app_for(dsn: str, *, sync: bool = False) -> procrastinate.App:
     # and block every later sweep, the very thing that requeues killed jobs. Two sweeps at once are safe.
     sweep = app.task(name=SWEEP_JOBS, priority=SWEEP_PRIORITY, queueing_lock=SWEEP_JOBS)
     app.periodic(cron="* * * * *")(sweep(sweep_jobs))
+    refill = app.task(name=REFILL_CREDITS, priority=SWEEP_PRIORITY, queueing_lock=REFILL_CREDITS)
+    app.periodic(cron="*/5 * * * *")(refill(refill_credits))
     if sync:
         app.open()
     return app
@@ -181,6 +184,13 @@ def _seconds_to_deadline(job_id: int) -> float:
 async def sweep_jobs(timestamp: int) -> None:
     """Periodic (every minute, one worker): see `recover`."""
     await recover(get_app())
+
+
+async def refill_credits(timestamp: int) -> None:
+    """Periodic (every 5 minutes, one worker): Free anniversaries and yearly Pro months."""
+    from palett.services.dispatch import refill_credits as refill
+
+    await refill()
 
 
 @dataclass

@@ -39,7 +39,7 @@ def isolated_env(tmp_path, monkeypatch) -> Iterator[None]:
     # Keys are off unless a test turns a provider on (fal_on, ...); FAL_*_HOST and SSL_CERT_FILE stay.
     for var in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "PALETT_ENV", "SECRET_KEY", "GOOGLE_CLIENT_ID",
                 "GITHUB_CLIENT_ID", "ADMIN_EMAILS", "FAL_KEY", "OPENAI_API_KEY", "S3_BUCKET", "S3_ENDPOINT_URL",
-                "FAL_WEBHOOKS"):
+                "FAL_WEBHOOKS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PREMIUM_FAIR_USE"):
         monkeypatch.delenv(var, raising=False)
     reset_caches()
     yield

@@ -34,6 +34,17 @@
   // view (a tall screen): check both a few times a second.
   setInterval(() => { watch(); pull(); }, 300);
 
+  // Back in the gallery from an image page: bring that image's tile into view and focus it.
+  window.palettShowTile = (id) => {
+    setTimeout(() => {
+      const tile = document.querySelector(`.gallery-tile[data-id="${Number(id)}"]`);
+      if (!tile) return;
+      tile.scrollIntoView({ block: "center" });
+      const link = tile.querySelector("a");
+      if (link) link.focus({ preventScroll: true });
+    }, 60);
+  };
+
   const KEYS = { ArrowLeft: "prev-image", ArrowRight: "next-image", Escape: "back-to-gallery" };
   document.addEventListener("keydown", (event) => {
     if (!document.getElementById("image-page") || event.defaultPrevented) return;

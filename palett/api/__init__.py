@@ -9,6 +9,7 @@ from starlette.types import ASGIApp
 from palett.api import (
     account_routes,
     auth_routes,
+    billing_routes,
     health_routes,
     library_routes,
     media_routes,
@@ -40,5 +41,6 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     api.include_router(library_routes.router)
     api.include_router(library_routes.share_router)
     api.include_router(profile_routes.router)
+    api.include_router(billing_routes.router)  # /api/webhooks/stripe, /api/billing/checkout|portal
     api.mount("", HashSessionCookie(reflex_app))
     return api

@@ -69,9 +69,9 @@ def studio_and_edit_links() -> list[rx.Component]:
     ]
 
 
-def labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
+def labelled(label: str, control: rx.Component, html_for: str, class_name: str = "") -> rx.Component:
     return rx.vstack(rx.el.label(label, html_for=html_for, class_name="field-label small"), control, spacing="1",
-                     min_width="0")
+                     min_width="0", class_name=class_name)
 
 
 def date_input(label: str, html_id: str, value: Any, on_change: Any) -> rx.Component:

@@ -61,6 +61,7 @@ def tile(t: GalleryTile) -> rx.Component:
         ),
         class_name=rx.cond(chosen, "gallery-tile selected", "gallery-tile"),
         custom_attrs={"data-id": t["id"].to_string()},
+        role="listitem",
     )
 
 
@@ -113,6 +114,9 @@ def filters() -> rx.Component:
                     ),
                     flex="1 1 260px",
                 ),
+                rx.button(rx.icon("sliders_horizontal", size=16), "Filters", on_click=S.toggle_filters,
+                          variant=rx.cond(S.filtered, "solid", "soft"), size="3", class_name="show-sm",
+                          aria_expanded=S.filters_open, aria_controls="gallery-filters"),
                 rx.select.root(
                     rx.select.trigger(aria_label="Sort", id="gallery-sort"),
                     rx.select.content(rx.select.item("Newest first", value="newest"),
@@ -136,7 +140,7 @@ def filters() -> rx.Component:
                     rx.segmented_control.item("Private", value="private"),
                     value=S.visibility, on_change=S.set_visibility, id="filter-visibility",
                     aria_label="Visibility", width="100%",
-                ), "filter-visibility"),
+                ), "filter-visibility", class_name="filter-wide"),
                 rx.vstack(
                     rx.text("Only", class_name="field-label small"),
                     rx.button(
@@ -146,8 +150,10 @@ def filters() -> rx.Component:
                         id="filter-favorites", width="100%",
                     ),
                     spacing="1",
+                    class_name="filter-narrow",
                 ),
-                class_name="filter-grid",
+                class_name=rx.cond(S.filters_open, "filter-grid", "filter-grid collapsed"),
+                id="gallery-filters",
             ),
             rx.hstack(
                 rx.text(S.window_label, size="1", color_scheme="gray", id="gallery-position"),
@@ -263,7 +269,7 @@ def sidebar() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.button(rx.icon("images", size=16), rx.text("All images"), rx.spacer(),
-                      rx.text(S.library_total.to_string(), size="1", color_scheme="gray"),
+                      rx.text(S.library_total_label, size="1", color_scheme="gray"),
                       on_click=S.show_collection(0), variant=rx.cond(S.collection_id == 0, "soft", "ghost"),
                       color_scheme=rx.cond(S.collection_id == 0, "violet", "gray"),
                       aria_current=rx.cond(S.collection_id == 0, "true", "false"), class_name="collection-button",
@@ -277,7 +283,7 @@ def sidebar() -> rx.Component:
                     rx.vstack(rx.foreach(S.collections, collection_row), spacing="1", width="100%",
                               id="collection-list"),
                     rx.text("Group images into collections: select some, then Add to collection.", size="1",
-                            color_scheme="gray")),
+                            color_scheme="gray", class_name="gallery-hint")),
             spacing="2",
             width="100%",
         ),
@@ -344,8 +350,7 @@ def gallery_page() -> rx.Component:
             rx.hstack(
                 rx.heading("Gallery", size="7", as_="h1"),
                 rx.cond(S.loaded & (S.library_total > 0),
-                        rx.badge(S.total.to_string() + rx.cond(S.filtered, " matching", " images"), variant="soft",
-                                 size="2", id="gallery-total")),
+                        rx.badge(S.total_label, variant="soft", size="2", id="gallery-total")),
                 rx.spacer(),
                 link_button(rx.icon("sparkles", size=16), "Studio", href="/studio", variant="soft", size="2"),
                 link_button(rx.icon("wand_sparkles", size=16), "Edit", href="/edit", variant="soft", size="2",

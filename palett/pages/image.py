@@ -48,8 +48,10 @@ def viewer() -> rx.Component:
                 rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.segmented_control.root(
-                    rx.segmented_control.item(rx.icon("shrink", size=14), "Fit", value="fit"),
-                    rx.segmented_control.item(rx.icon("zoom_in", size=14), "100%", value="full"),
+                    rx.segmented_control.item(rx.hstack(rx.icon("shrink", size=14), "Fit", spacing="1",
+                                                        align="center"), value="fit"),
+                    rx.segmented_control.item(rx.hstack(rx.icon("zoom_in", size=14), "100%", spacing="1",
+                                                        align="center"), value="full"),
                     value=rx.cond(S.zoomed, "full", "fit"), on_change=lambda _v: S.toggle_zoom(),
                     aria_label="Zoom", size="1", id="zoom-control",
                 ),
@@ -137,10 +139,14 @@ def actions_card() -> rx.Component:
             rx.heading("Actions", size="3", as_="h2"),
             rx.flex(
                 rx.cond(S.rerun_link != "",
-                        rx.button(rx.el.a(rx.icon("rotate_ccw", size=16), "Re-run exactly", href=S.rerun_link,
-                                          target="_blank", rel="noopener", id="rerun-link",
-                                          title="Opens a new studio tab with these settings; your current form "
-                                                "stays as it is"),
+                        rx.button(rx.el.a(rx.icon("rotate_ccw", size=16),
+                                          rx.cond(S.rerun_in_studio, "Re-run exactly", "Redo this edit"),
+                                          href=S.rerun_link, target="_blank", rel="noopener", id="rerun-link",
+                                          title=rx.cond(S.rerun_in_studio,
+                                                        "Opens a new studio tab with these settings; your current "
+                                                        "form stays as it is",
+                                                        "Opens the original in the editor with this tool, in a new "
+                                                        "tab")),
                                   as_child=True, size="2")),
                 rx.cond(S.can_vary, rx.button(rx.icon("shuffle", size=16), "Variations", on_click=S.variations,
                                               loading=S.working, variant="soft", size="2", id="variations")),
@@ -168,8 +174,8 @@ def actions_card() -> rx.Component:
                 gap="8px",
                 wrap="wrap",
             ),
-            rx.cond(S.rerun_link != "", rx.text("Re-run opens a new studio tab, so the form you are working on stays "
-                                                "untouched.", size="1", color_scheme="gray")),
+            rx.cond(S.rerun_in_studio, rx.text("Re-run opens a new studio tab, so the form you are working on stays "
+                                               "untouched.", size="1", color_scheme="gray")),
             spacing="3",
             width="100%",
         ),

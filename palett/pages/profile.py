@@ -26,9 +26,8 @@ def avatar_section() -> rx.Component:
                 rx.el.label(
                     rx.el.input(type="file", id="avatar-input", accept="image/jpeg,image/png,image/webp,image/avif",
                                 class_name="visually-hidden"),
-                    rx.icon("upload", size=16), rx.text("Upload a picture"),
-                    html_for="avatar-input", tab_index=0, id="avatar-pick",
-                    class_name="rt-Button rt-variant-soft rt-r-size-2 upload-pick",
+                    rx.icon("upload", size=16), "Upload a picture",
+                    html_for="avatar-input", tab_index=0, id="avatar-pick", class_name="file-button",
                     custom_attrs={"data-file-input": "avatar-input"},
                 ),
                 rx.cond(S.has_own_avatar | (SessionState.user_image != ""),

@@ -136,8 +136,8 @@ def history() -> rx.Component:
                 choice("Status", "usage-status", S.status, S.set_status, S.status_options, "Any status"),
                 date_input("From", "usage-from", S.date_from, S.set_date_from),
                 date_input("To", "usage-to", S.date_to, S.set_date_to),
-                rx.vstack(rx.text("\u00a0", class_name="field-label small"),
-                          rx.button("Clear", on_click=S.clear_filters, variant="ghost", size="2"), spacing="1"),
+                rx.button(rx.icon("x", size=14), "Clear filters", on_click=S.clear_filters, variant="soft",
+                          color_scheme="gray", size="2", class_name="filter-narrow"),
                 class_name="filter-grid",
             ),
             rx.cond(

@@ -134,7 +134,7 @@ class UserDetail:
     ledger: list[LedgerRow]  # one page, newest first
     ledger_sum: int
     balance_matches_ledger: bool
-    purchases: list[dict[str, Any]]
+    purchases: list[PaymentRow]  # the latest 20
     active_sessions: int
     jobs_total: int
     jobs_failed: int
@@ -164,7 +164,7 @@ def view_user(db: DB, admin: User, user_id: int, *, ledger_limit: int = 50,
         renews_at=user.current_period_end, cancel_at_period_end=user.cancel_at_period_end,
         stripe_customer_id=user.stripe_customer_id, ledger=[_ledger_row(t) for t in db.exec(ledger_stmt)],
         ledger_sum=total, balance_matches_ledger=total == user.credits,
-        purchases=[_purchase_dict(p) for p in purchases], active_sessions=len(sessions.active(db, user_id)),
+        purchases=[_payment_row(p) for p in purchases], active_sessions=len(sessions.active(db, user_id)),
         jobs_total=int(jobs_total), jobs_failed=int(jobs_failed),
     )
 
@@ -344,15 +344,30 @@ def refund_job(db: DB, admin: User, job_id: int, reason: str) -> RefundResult:
 # ---- payments -----------------------------------------------------------------------------------------------
 
 
-def _purchase_dict(p: Purchase) -> dict[str, Any]:
-    return {"id": p.id, "user_id": p.user_id, "created_at": p.created_at, "kind": p.kind,
-            "description": describe(p.product), "amount": money(p.amount_cents, p.currency), "credits": p.credits,
-            "credits_refunded": p.credits_refunded, "status": p.status, "receipt_url": p.receipt_url,
-            "stripe_session_id": p.stripe_session_id, "stripe_invoice_id": p.stripe_invoice_id}
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    user_id: int
+    created_at: datetime
+    kind: str  # pack | subscription
+    description: str  # "Creator pack", "Pro plan (monthly)"
+    amount: str  # "$19.99"
+    credits: int
+    credits_refunded: int
+    status: str
+    receipt_url: str | None
+    stripe_session_id: str | None
+    stripe_invoice_id: str | None
+
+
+def _payment_row(p: Purchase) -> PaymentRow:
+    return PaymentRow(p.id or 0, p.user_id, p.created_at, p.kind, describe(p.product),
+                      money(p.amount_cents, p.currency), p.credits, p.credits_refunded, p.status, p.receipt_url,
+                      p.stripe_session_id, p.stripe_invoice_id)
 
 
 def list_purchases(db: DB, admin: User, *, user_id: int | None = None, status: str | None = None,
-                   limit: int = 50, before_id: int | None = None) -> list[dict[str, Any]]:
+                   limit: int = 50, before_id: int | None = None) -> list[PaymentRow]:
     acting = require_admin(db, admin)
     stmt = select(Purchase).order_by(col(Purchase.id).desc()).limit(min(limit, 200))
     if user_id is not None:
@@ -361,7 +376,7 @@ def list_purchases(db: DB, admin: User, *, user_id: int | None = None, status: s
         stmt = stmt.where(Purchase.status == status)
     if before_id is not None:
         stmt = stmt.where(col(Purchase.id) < before_id)
-    rows = [_purchase_dict(p) for p in db.exec(stmt)]
+    rows = [_payment_row(p) for p in db.exec(stmt)]
     audit(db, acting, "purchases.list", "purchase", None, user_id=user_id, status=status, results=len(rows))
     return rows
 

@@ -58,12 +58,28 @@ class InProcessRunner:
             while True:
                 await asyncio.sleep(get_settings().sweep_interval_seconds)
                 await pipeline.sweep_and_cancel()
+                await refill_credits()
         finally:
             for worker in workers:
                 worker.cancel()
 
 
 runner = InProcessRunner()
+
+
+async def refill_credits() -> None:
+    """Free anniversaries and yearly Pro months (billing.refill_due); a failure waits for the next sweep."""
+    from palett.services.billing import refill_due
+    from palett.services.db import session_scope
+
+    def run() -> None:
+        with session_scope() as db:
+            refill_due(db)
+
+    try:
+        await asyncio.to_thread(run)
+    except Exception:
+        log.exception("refill sweep failed; the next sweep retries")
 
 
 async def enqueue(job_id: int, priority: int = 0) -> None:

@@ -15,7 +15,7 @@ MESSAGES: dict[str, str] = {
     "token_expired": "This link has expired. Ask for a new one.",
     "wrong_password": "Your current password is wrong.",
     "signed_out": "Please sign in to continue.",
-    "forbidden": "That request came from another site and was refused.",
+    "forbidden": "That request was refused.",
     "oauth_failed": "Signing in with {provider} didn't work. Please try again.",
     "oauth_state": "That sign-in link was stale or forged. Please start again.",
     "oauth_unavailable": "{provider} isn't reachable right now. Try again in a moment, or use your password.",
@@ -53,6 +53,20 @@ MESSAGES: dict[str, str] = {
     "image_not_found": "That image doesn't exist or isn't yours.",
     "job_not_found": "That job doesn't exist or isn't yours.",
     "last_login_method": "Set a password or keep another connected account before removing this one.",
+    "billing_disabled": "Payments aren't set up on this server, so nothing can be bought here yet.",
+    "unknown_product": "That plan or pack doesn't exist. Pick one on the pricing page.",
+    "product_unavailable": "The {product} isn't on sale right now.",
+    "already_subscribed": "You already have a subscription. Change or cancel it with Manage subscription.",
+    "no_billing_account": "There's nothing to manage yet: you haven't bought a plan or a pack.",
+    "payment_provider_error": "We couldn't reach our payment provider. Nothing was charged; try again in a moment.",
+    "reason_required": "Give a reason of 3 to {limit} characters; it is kept in the ledger and the audit log.",
+    "adjust_invalid": "Enter a whole number of credits other than 0 (at most 1,000,000 either way).",
+    "adjust_below_zero": "That would take the balance below zero; it is {balance} now.",
+    "admin_self": "You can't disable your own account.",
+    "user_not_found": "That user doesn't exist.",
+    "job_not_retryable": "Only failed or cancelled jobs can be retried.",
+    "already_refunded": "That job's credits were already given back.",
+    "nothing_to_refund": "That job used no credits, so there's nothing to refund.",
 }
 
 NOTICES: dict[str, str] = {
@@ -68,6 +82,9 @@ NOTICES: dict[str, str] = {
     "unlinked": "Account disconnected.",
     "profile_saved": "Saved.",
     "verify_sent": "We sent a new verification link.",
+    "payment_received": "Payment received: your credits were added.",
+    "payment_pending": "Payment received by Stripe; your credits appear as soon as it's confirmed.",
+    "checkout_cancelled": "Checkout cancelled. Nothing was charged.",
 }
 
 

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, User, utcnow
 from palett.services import catalog, credits, images, ratelimit
+from palett.services.billing.premium import is_unlimited
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.fetch import FetchRefused, fetch_bytes
@@ -60,6 +61,7 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     if wait:
         raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
     cost = spec.cost(valid)
+    unlimited = is_unlimited(user, db, cost=cost)  # Premium within fair use: nothing is reserved
     job = Job(
         user_id=user.id, batch_id=batch_id, operation=spec.operation, model=spec.key, provider=spec.provider,
         params=valid.model_dump(), cost=cost,
@@ -68,12 +70,13 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     )
     db.add(job)
     db.flush()
-    try:
-        credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve,
-                      idempotency_key=f"job:{job.id}:reserve", reference=f"{spec.label} · job #{job.id}")
-    except credits.InsufficientCredits:
-        raise UserError("no_credits", cost=cost, balance=user.credits) from None
-    job.charged = cost
+    if not unlimited:
+        try:
+            credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve,
+                          idempotency_key=f"job:{job.id}:reserve", reference=f"{spec.label} · job #{job.id}")
+        except credits.InsufficientCredits:
+            raise UserError("no_credits", cost=cost, balance=user.credits) from None
+        job.charged = cost
     ratelimit.hit(limit, f"gen:{user.id}")
     return job
 

@@ -57,6 +57,9 @@ class ExploreState(SessionState):
 
     @rx.event
     async def load_explore(self) -> None:
+        await self._first_page()
+
+    async def _first_page(self) -> None:
         viewer = await self._viewer()
         self.problem = ""
         first = await self._page(viewer, None)
@@ -67,7 +70,7 @@ class ExploreState(SessionState):
     async def set_sort(self, value: str | list[str]) -> None:
         value = value[0] if isinstance(value, list) else value
         self.sort = "most_liked" if value == "most_liked" else "newest"
-        await self.load_explore()
+        await self._first_page()
 
     @rx.event
     async def load_more(self):  # type: ignore[no-untyped-def]
@@ -97,7 +100,7 @@ class ExploreState(SessionState):
 
     @rx.event
     async def back_to_top(self):  # type: ignore[no-untyped-def]
-        await self.load_explore()
+        await self._first_page()
         return rx.call_script("window.scrollTo({top: 0})")
 
     @rx.event

@@ -111,12 +111,14 @@ class GalleryState(SessionState):
     collection_id: int = 0
     visibility: str = ALL
     sort: str = "newest"
+    filters_open: bool = False  # phones only: the filters fold away under a button
     operations: list[FacetOption] = []
     models: list[FacetOption] = []
     library_total: int = 0  # all the user's images, whatever the filters
     # selection
     selected: list[int] = []
     _anchor: int = 0
+    _return_to: int = 0  # the image page last shown, to scroll back to
     # collections
     collections: list[CollectionItem] = []
     new_open: bool = False
@@ -157,6 +159,16 @@ class GalleryState(SessionState):
         return next((c["name"] for c in self.collections if c["id"] == self.collection_id), "")
 
     @rx.var
+    def library_total_label(self) -> str:
+        return f"{self.library_total:,}"
+
+    @rx.var
+    def total_label(self) -> str:
+        if self.filtered:
+            return f"{self.total:,} matching"
+        return f"{self.total:,} image{'' if self.total == 1 else 's'}"
+
+    @rx.var
     def window_label(self) -> str:
         if not self.rows:
             return ""
@@ -186,14 +198,31 @@ class GalleryState(SessionState):
         params = self.router.url.query_parameters
         if params.get("collection", "").isdigit():
             self._clear_filters()
+            self.loaded = False
             self.collection_id = int(params["collection"])
         elif "q" in params:
             self._clear_filters()
             self.q = params["q"][:200]
+            self.loaded = False
         self.selected, self.problem = [], ""
         await self._refresh_side(user_id)
-        await self._reload(user_id)
+        if self.loaded and self.rows:
+            await self._refresh_window(user_id)  # back from an image page: stay where you were
+        else:
+            await self._reload(user_id)
+        back_to, self._return_to = self._return_to, 0
+        if back_to and any(r["id"] == back_to for r in self.rows):
+            return rx.call_script(f"window.palettShowTile && window.palettShowTile({int(back_to)})")
         return None
+
+    async def _refresh_window(self, user_id: int) -> None:
+        """The rows of the current window again (fresh signed URLs, stars), minus what was deleted meanwhile."""
+        ids = [r["id"] for r in self.rows]
+        fresh = {t.id: as_tile(t) for t in await in_db(lambda db: gallery.tiles(db, user_id, ids))}
+        gone = [i for i in ids if i not in fresh]
+        FeedWindow(self).remove(gone)
+        self.rows = [fresh[r["id"]] for r in self.rows]
+        self.total = max(0, self.total - len(gone))
 
     async def _refresh_side(self, user_id: int) -> None:
         def work(db: DB) -> tuple[gallery.Facets, list[gallery.CollectionView]]:
@@ -205,7 +234,7 @@ class GalleryState(SessionState):
         self.library_total = facets.total
         self.collections = as_collections(views)
         if self.collection_id and not any(c["id"] == self.collection_id for c in self.collections):
-            self.collection_id = 0
+            self.collection_id, self.loaded = 0, False
 
     async def _reload(self, user_id: int) -> None:
         filters = self._filters()
@@ -328,6 +357,10 @@ class GalleryState(SessionState):
         self.collection_id = int(collection_id)
         self.selected = []
         return await self._refilter()
+
+    @rx.event
+    def toggle_filters(self) -> None:
+        self.filters_open = not self.filters_open
 
     @rx.event
     async def clear_filters(self):  # type: ignore[no-untyped-def]

@@ -98,6 +98,7 @@ class ImageState(SessionState):
     in_collections: list[CollectionRef] = []
     all_collections: list[CollectionRef] = []
     rerun_link: str = ""
+    rerun_in_studio: bool = False
     can_vary: bool = False
     share_url: str = ""
     prev_id: int = 0
@@ -159,10 +160,12 @@ class ImageState(SessionState):
         self.in_collections = [CollectionRef(id=c.id, name=c.name) for c in d.collections]
         self.all_collections = [CollectionRef(id=v.id, name=v.name) for v in views]
         self.rerun_link = rerun_href(d)
+        self.rerun_in_studio = d.operation == "t2i"
         self._rerun = dict(d.rerun)
         self.can_vary = bool(d.rerun) and d.seed is not None
         self.share_url = self._share_url(d.share_token if d.is_public else None)
         self.prev_id, self.next_id = around.prev or 0, around.next or 0
+        grid._return_to = d.id  # Esc or "Gallery" scrolls back to this image
 
     @staticmethod
     def _share_url(token: str | None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col
 
 from palett.models import Purchase, User
@@ -82,6 +82,21 @@ def create_checkout(user_id: int, product: str) -> CheckoutLink:
         db.flush()
         purchase_id = purchase.id or 0
 
+    try:
+        session = _open_session(user_id, purchase_id, wanted, price_id)
+    except UserError:
+        with session_scope() as db:  # nothing was opened at Stripe: no pending row to show
+            db.execute(delete(Purchase).where(col(Purchase.id) == purchase_id,
+                                              col(Purchase.stripe_session_id).is_(None)))
+        raise
+    with session_scope() as db:
+        db.execute(update(Purchase).where(col(Purchase.id) == purchase_id, col(Purchase.stripe_session_id).is_(None))
+                   .values(stripe_session_id=session["id"]))
+    return CheckoutLink(url=str(session.get("url") or ""), session_id=str(session["id"]), purchase_id=purchase_id)
+
+
+def _open_session(user_id: int, purchase_id: int, wanted: catalog.Product, price_id: str) -> dict[str, Any]:
+    settings = get_settings()
     customer = ensure_customer(user_id)
     base = settings.public_url.rstrip("/")
     meta = {"user_id": str(user_id), "product": wanted.label, "purchase_id": str(purchase_id)}
@@ -99,17 +114,12 @@ def create_checkout(user_id: int, product: str) -> CheckoutLink:
     else:
         params["subscription_data"] = {"metadata": {"user_id": str(user_id), "plan": wanted.key}}
     try:
-        session = stripe_api.as_dict(stripe_api.client(settings).v1.checkout.sessions.create(
+        return stripe_api.as_dict(stripe_api.client(settings).v1.checkout.sessions.create(
             params,  # type: ignore[arg-type]
             {"idempotency_key": f"palett-checkout-{purchase_id}"}))
     except stripe.StripeError as exc:
         log.warning("stripe: checkout for user %s (%s) failed: %r", user_id, wanted.label, exc)
         raise UserError("payment_provider_error") from exc
-
-    with session_scope() as db:
-        db.execute(update(Purchase).where(col(Purchase.id) == purchase_id, col(Purchase.stripe_session_id).is_(None))
-                   .values(stripe_session_id=session["id"]))
-    return CheckoutLink(url=str(session.get("url") or ""), session_id=str(session["id"]), purchase_id=purchase_id)
 
 
 def ensure_customer(user_id: int) -> str:

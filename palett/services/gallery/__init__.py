@@ -13,7 +13,18 @@ unit of work (services.db.session_scope) does, and storage deletes wait for that
 """
 
 from palett.services.gallery._common import MAX_SELECTION, OPERATION_LABELS, Tile, model_label, operation_label
-from palett.services.gallery.browse import Facets, Filters, Neighbours, Option, Page, facets, neighbours, page, page_of
+from palett.services.gallery.browse import (
+    Facets,
+    Filters,
+    Neighbours,
+    Option,
+    Page,
+    facets,
+    neighbours,
+    page,
+    page_of,
+    tiles,
+)
 from palett.services.gallery.collection import (
     CollectionRef,
     CollectionView,
@@ -86,6 +97,7 @@ __all__ = [
     "set_favorite",
     "set_public",
     "terms",
+    "tiles",
     "unlike",
     "zip_images",
 ]

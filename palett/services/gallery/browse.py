@@ -30,6 +30,7 @@ from palett.services.gallery._common import (
     model_label,
     operation_label,
     owned,
+    owned_images,
     signer,
     tile,
 )
@@ -119,6 +120,13 @@ def page_of(db: DB, user_id: int, filters: Filters, *, cursor: str | None = None
         total = len(rows) if not more else int(db.exec(select(func.count()).where(*conditions)).one())
     sign = signer()
     return Page(items=[tile(r, sign) for r in rows], next_cursor=next_cursor, total=total)
+
+
+def tiles(db: DB, user_id: int, image_ids: list[int]) -> list[Tile]:
+    """Fresh tiles for the user's images among `image_ids`, in the order given (others' and missing ids are
+    skipped). For refreshing a grid the browser already shows: new signed URLs, stars, public/private."""
+    sign = signer()
+    return [tile(img, sign) for img in owned_images(db, user_id, image_ids)]
 
 
 def neighbours(db: DB, user_id: int, image_id: int, *, filters: Filters | None = None) -> Neighbours:
