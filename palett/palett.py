@@ -8,8 +8,10 @@ import logging
 import reflex as rx
 
 from palett.api import mount_api
+from palett.pages import admin as admin_pages
 from palett.pages import (
     auth,
+    billing,
     dev_components,
     edit,
     explore,
@@ -64,6 +66,8 @@ app.add_page(explore.explore_page, route="/explore", title=f"Explore · {TITLE}"
              description="Images people made with Palett AI and chose to share.")
 app.add_page(usage.usage_page, route="/usage", title=f"Usage · {TITLE}", on_load=usage.ON_LOAD)
 app.add_page(profile.profile_page, route="/profile", title=f"Profile · {TITLE}", on_load=profile.ON_LOAD)
+app.add_page(billing.billing_page, route="/billing", title=f"Billing · {TITLE}", on_load=billing.ON_LOAD)
+app.add_page(admin_pages.admin_page, route="/admin", title=f"Admin · {TITLE}", on_load=admin_pages.ON_LOAD)
 if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
     app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",

@@ -211,20 +211,18 @@ def test_a_long_scroll_keeps_a_window_and_arrows_walk_the_images(running_app, br
 
     open_gallery(page, url)
     expect(page.locator("#gallery-total")).to_have_text("2,001 images")
-    seen_last = 0
-    for _ in range(120):
-        assert page.locator("img").count() <= MAX_IMAGES_IN_DOM
+    most_images = 0
+    for _ in range(120):  # scroll to the bottom again and again, as a person flicking through would
+        most_images = max(most_images, page.locator("img").count())
+        assert most_images <= MAX_IMAGES_IN_DOM
         if page.locator("#gallery-more-end").is_visible():
             break
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         page.wait_for_timeout(250)
-        label = page.locator("#gallery-position").inner_text()
-        seen_last = max(seen_last, int(re.search(r"–([\d,]+)", label).group(1).replace(",", "")))
     expect(page.locator("#gallery-more-end")).to_be_visible()
-    assert seen_last == 2001
+    expect(page.locator("#gallery-position")).to_have_text(re.compile(r"–2,001 of 2,001$"))
     assert page.locator("img").count() <= MAX_IMAGES_IN_DOM
-    assert tiles(page).count() <= 192
-    expect(page.locator("#gallery-position")).to_have_text(re.compile(r"of 2,001$"))
+    assert tiles(page).count() <= 192 and most_images > 150  # the window filled up, then slid
     expect(tiles(page).last).to_contain_text("seeded scene number 2000")
 
     # Opening an image and pressing Esc comes back to the same place, that image's tile focused.

@@ -1,0 +1,324 @@
+"""The admin pages' state. Every handler re-reads the signed-in user and goes through services.admin,
+which refuses anyone who is not an enabled admin (and writes the audit log). A non-admin is sent away
+and their events change nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, TypedDict
+
+import reflex as rx
+from sqlmodel import Session as DB
+
+from palett.models import User
+from palett.services import admin, dispatch
+from palett.services.errors import UserError
+from palett.state.gallery import in_db
+from palett.state.session import SessionState
+
+JOB_FILTERS = ("failed", "stuck", "active", "all")
+
+
+class UserItem(TypedDict):
+    id: int
+    email: str
+    name: str
+    plan: str
+    credits: int
+    disabled: bool
+    role: str
+
+
+class LedgerItem(TypedDict):
+    id: int
+    when: str
+    delta: str
+    balance: int
+    kind: str
+    reference: str
+
+
+class JobItem(TypedDict):
+    id: int
+    user_id: int
+    when: str
+    operation: str
+    model: str
+    status: str
+    error: str
+    charged: int
+    stuck: bool
+    retryable: bool
+
+
+class PaymentItem(TypedDict):
+    id: int
+    user_id: int
+    when: str
+    description: str
+    amount: str
+    credits: int
+    status: str
+
+
+class EventItem(TypedDict):
+    id: str
+    type: str
+    when: str
+    outcome: str
+    user_id: str
+
+
+class AuditItem(TypedDict):
+    id: int
+    when: str
+    admin: str
+    action: str
+    target: str
+    details: str
+
+
+def when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+def user_item(u: admin.UserRow) -> UserItem:
+    return UserItem(id=u.id, email=u.email, name=u.name, plan=u.plan, credits=u.credits, disabled=u.disabled,
+                    role=u.role)
+
+
+def dashboard_summary(rows: list[admin.DayStats]) -> str:
+    days = len(rows)
+    total = {k: sum(getattr(r, k) for r in rows) for k in ("signups", "jobs", "failures", "credits_sold",
+                                                           "credits_used")}
+    return (f"Last {days} days: {total['signups']:,} sign-ups, {total['jobs']:,} jobs of which "
+            f"{total['failures']:,} failed; {total['credits_sold']:,} credits sold and "
+            f"{total['credits_used']:,} used.")
+
+
+class AdminState(SessionState):
+    allowed: bool = False
+    problem: str = ""
+    notice: str = ""
+    query: str = ""
+    users: list[UserItem] = []
+    selected: UserItem = UserItem(id=0, email="", name="", plan="", credits=0, disabled=False, role="")
+    selected_info: str = ""
+    ledger_check: str = ""
+    ledger: list[LedgerItem] = []
+    adjust_form_key: str = ""
+    job_filter: str = "failed"
+    jobs: list[JobItem] = []
+    job_reason: str = ""
+    payments: list[PaymentItem] = []
+    events: list[EventItem] = []
+    days: list[dict[str, Any]] = []
+    days_text: str = ""
+    audit_rows: list[AuditItem] = []
+
+    async def _admin(self) -> User | None:
+        """The signed-in user if they are an admin right now (the services check again)."""
+        found = await self.current_user()
+        user = found[1] if found else None
+        self.allowed = bool(user and user.role == "admin" and not user.disabled)
+        return user if self.allowed else None
+
+    def _fail(self, err: UserError) -> None:
+        self.problem, self.notice = err.message or err.code, ""
+
+    def _done(self, text: str) -> None:
+        self.problem, self.notice = "", text
+
+    def _away(self):  # type: ignore[no-untyped-def]
+        self._clear()
+        return rx.redirect("/app" if self.signed_in else "/signin?error=signed_out")
+
+    def _clear(self) -> None:
+        self.users, self.ledger, self.jobs, self.payments, self.events, self.days, self.audit_rows = \
+            [], [], [], [], [], [], []
+        self.selected_info = self.days_text = self.ledger_check = ""
+
+    # ---- loading ----------------------------------------------------------------------------------------
+
+    async def _load_users(self, me: User) -> None:
+        query = self.query
+        self.users = [user_item(u) for u in await in_db(lambda db: admin.search_users(db, me, query))]
+
+    async def _load_detail(self, me: User, user_id: int) -> None:
+        detail = await in_db(lambda db: admin.view_user(db, me, user_id))
+        self.selected = user_item(detail.user)
+        renews = f", renews {when(detail.renews_at)}" if detail.renews_at else ""
+        self.selected_info = (f"Plan {detail.user.plan} (subscription: {detail.subscription_plan or 'none'}, "
+                              f"{detail.user.subscription_status or 'no status'}{renews}). Jobs: "
+                              f"{detail.jobs_total} ({detail.jobs_failed} failed). Active sessions: "
+                              f"{detail.active_sessions}.")
+        self.ledger_check = ("Ledger sum matches the balance." if detail.balance_matches_ledger else
+                             f"Ledger sum {detail.ledger_sum} does not match the balance {detail.user.credits}!")
+        self.ledger = [LedgerItem(id=t.id, when=when(t.created_at), delta=f"{t.delta:+d}", balance=t.balance_after,
+                                  kind=t.kind, reference=t.reference) for t in detail.ledger]
+        self.adjust_form_key = uuid.uuid4().hex
+
+    async def _load_jobs(self, me: User) -> None:
+        state = self.job_filter if self.job_filter in JOB_FILTERS else "failed"
+        rows = await in_db(lambda db: admin.list_jobs(db, me, state=state))  # type: ignore[arg-type]
+        self.jobs = [JobItem(id=j.id, user_id=j.user_id, when=when(j.created_at), operation=j.operation,
+                             model=j.model, status=j.status, error=(j.error or "")[:160], charged=j.charged,
+                             stuck=j.stuck, retryable=j.status in ("failed", "cancelled")) for j in rows]
+
+    async def _load_rest(self, me: User) -> None:
+        def work(db: DB) -> tuple[list[admin.PaymentRow], list[admin.EventRow], list[admin.DayStats],
+                                  list[admin.AuditRow]]:
+            return (admin.list_purchases(db, me, limit=30), admin.list_stripe_events(db, me, limit=30),
+                    admin.dashboard(db, me, days=30), admin.list_audit(db, me, limit=40))
+
+        payments, events, days, audits = await in_db(work)
+        self.payments = [PaymentItem(id=p.id, user_id=p.user_id, when=when(p.created_at), description=p.description,
+                                     amount=p.amount, credits=p.credits, status=p.status) for p in payments]
+        self.events = [EventItem(id=e.id, type=e.type, when=when(e.applied_at), outcome=e.outcome,
+                                 user_id=str(e.user_id or "")) for e in events]
+        self.days = [{"label": d.day[5:], "signups": d.signups, "jobs": d.jobs, "failures": d.failures,
+                      "credits_sold": d.credits_sold, "credits_used": d.credits_used} for d in days]
+        self.days_text = dashboard_summary(days)
+        self.audit_rows = [AuditItem(id=a.id, when=when(a.created_at), admin=a.admin_email, action=a.action,
+                                     target=f"{a.target_type} {a.target_id or ''}".strip(),
+                                     details=json.dumps(a.details, default=str)[:200]) for a in audits]
+
+    @rx.event
+    async def load_admin(self):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        self.problem = self.notice = ""
+        try:
+            await self._load_users(me)
+            await self._load_jobs(me)
+            await self._load_rest(me)
+        except UserError as err:
+            self._fail(err)
+            return self._away()
+        return None
+
+    # ---- users ------------------------------------------------------------------------------------------
+
+    @rx.event
+    async def search(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        self.query = str(form.get("query", ""))[:120]
+        try:
+            await self._load_users(me)
+            self._done(f"{len(self.users)} account(s) found.")
+        except UserError as err:
+            self._fail(err)
+        return None
+
+    @rx.event
+    async def select_user(self, user_id: int):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        try:
+            await self._load_detail(me, int(user_id))
+            self.problem = ""
+        except (UserError, ValueError) as err:
+            self._fail(err if isinstance(err, UserError) else UserError("user_not_found"))
+        return None
+
+    @rx.event
+    async def adjust(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        user_id = self.selected["id"]
+        try:
+            delta = int(str(form.get("delta", "")).strip())
+        except ValueError:
+            self._fail(UserError("adjust_invalid"))
+            return None
+        reason = str(form.get("reason", ""))
+        request_id = self.adjust_form_key or uuid.uuid4().hex
+        try:
+            row = await in_db(lambda db: admin.adjust_credits(db, me, user_id, delta, reason, request_id=request_id))
+            await self._load_detail(me, user_id)
+            await self._load_users(me)
+            self._done(f"Adjusted by {delta:+d}; the balance is now {row.balance_after}.")
+        except UserError as err:
+            self._fail(err)
+        return None
+
+    @rx.event
+    async def set_disabled(self, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        try:
+            await in_db(lambda db: admin.set_disabled(db, me, int(user_id), bool(disabled)))
+            await self._load_users(me)
+            if self.selected["id"] == int(user_id):
+                await self._load_detail(me, int(user_id))
+            self._done("Account disabled; its sessions were signed out." if disabled else "Account enabled.")
+        except UserError as err:
+            self._fail(err)
+        return None
+
+    # ---- jobs -------------------------------------------------------------------------------------------
+
+    @rx.event
+    async def set_job_filter(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        value = value[0] if isinstance(value, list) else value
+        self.job_filter = value if value in JOB_FILTERS else "failed"
+        try:
+            await self._load_jobs(me)
+        except UserError as err:
+            self._fail(err)
+        return None
+
+    @rx.event
+    def set_job_reason(self, value: str) -> None:
+        self.job_reason = value[:200]
+
+    @rx.event
+    async def retry(self, job_id: int):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        try:
+            result = await in_db(lambda db: admin.retry_job(db, me, int(job_id)))
+        except UserError as err:
+            self._fail(err)
+            return None
+        await dispatch.enqueue(result.job_id, result.priority)  # after the commit
+        await self._load_jobs(me)
+        self._done(f"Job #{job_id} is running again as job #{result.job_id}.")
+        return None
+
+    @rx.event
+    async def refund(self, job_id: int):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        reason = self.job_reason
+        try:
+            result = await in_db(lambda db: admin.refund_job(db, me, int(job_id), reason))
+            await self._load_jobs(me)
+            self._done(f"Job #{job_id}: {result.credits} credit(s) returned ({result.how}).")
+        except UserError as err:
+            self._fail(err)
+        return None
+
+    @rx.event
+    async def refresh_lists(self):  # type: ignore[no-untyped-def]
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        try:
+            await self._load_rest(me)
+        except UserError as err:
+            self._fail(err)
+        return None

@@ -1,0 +1,196 @@
+"""The billing page: plan, balance, offers, purchase history, and the return from Stripe Checkout.
+
+Everything shown is read from our own tables (the webhooks keep them in sync); nothing here talks to
+Stripe. The signed-in user is looked up afresh in every handler, never taken from state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TypedDict
+
+import reflex as rx
+from sqlmodel import Session as DB
+
+from palett.services import billing
+from palett.settings import get_settings
+from palett.state.gallery import in_db
+from palett.state.session import SessionState
+
+POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed
+POLL_FOR = 60.0  # give up (and say so) after about this long
+
+
+class PlanCard(TypedDict):
+    key: str
+    name: str
+    monthly: str
+    yearly: str
+    saving: int
+    features: list[str]
+    available_monthly: bool
+    available_yearly: bool
+    paid: bool
+
+
+class PackCard(TypedDict):
+    key: str
+    name: str
+    credits: int
+    bonus: int
+    price: str
+    available: bool
+
+
+class HistoryRow(TypedDict):
+    id: int
+    when: str
+    description: str
+    amount: str
+    credits: str
+    status: str
+    receipt_url: str
+
+
+def day_text(when: datetime | None) -> str:
+    return f"{when:%b} {when.day}, {when.year}" if when else ""
+
+
+def history_row(row: billing.PurchaseRow) -> HistoryRow:
+    credits = f"+{row.credits}" if row.credits else "—"
+    if row.credits_refunded:
+        credits += f" (−{row.credits_refunded} refunded)"
+    return HistoryRow(id=row.id, when=day_text(row.created_at), description=row.description, amount=row.amount,
+                      credits=credits, status=row.status, receipt_url=row.receipt_url or "")
+
+
+STATUS_LABELS = {"active": "Active", "trialing": "Trial", "past_due": "Payment failed", "unpaid": "Unpaid",
+                 "canceled": "Ended", "incomplete": "Waiting for payment", "incomplete_expired": "Expired",
+                 "paused": "Paused"}
+
+
+class BillingState(SessionState):
+    loaded: bool = False
+    enabled: bool = False
+    can_manage: bool = False
+    current_plan: str = "free"
+    plan_name: str = "Free"
+    status_label: str = ""
+    interval_label: str = ""
+    balance: int = 0
+    renews_text: str = ""
+    banner: str = ""
+    fair_use_text: str = ""
+    yearly: bool = False
+    plans: list[PlanCard] = []
+    packs: list[PackCard] = []
+    history_rows: list[HistoryRow] = []
+    # The return from Checkout: "" (none) | pending | paid | failed | slow | unknown
+    checkout: str = ""
+    checkout_text: str = ""
+    polling: bool = False
+    _session_id: str = ""
+
+    @rx.event
+    def set_interval(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.yearly = value == "year"
+
+    async def _refresh(self, user_id: int) -> None:
+        settings = get_settings()
+
+        def work(db: DB) -> tuple[billing.BillingSummary, list[billing.PurchaseRow]]:
+            return billing.summary(db, user_id), billing.history(db, user_id)
+
+        summary, rows = await in_db(work)
+        self.enabled = summary.billing_enabled
+        self.can_manage = summary.can_manage
+        self.current_plan = summary.plan
+        self.plan_name = summary.plan_name
+        self.status_label = STATUS_LABELS.get(summary.subscription_status or "", summary.subscription_status or "")
+        self.interval_label = {"month": "Billed monthly", "year": "Billed yearly"}.get(summary.interval or "", "")
+        self.balance = summary.balance
+        self.credits = summary.balance
+        if summary.renews_at:
+            verb = "Ends on" if summary.cancel_at_period_end or summary.subscription_status == "canceled" \
+                else "Renews on"
+            self.renews_text = f"{verb} {day_text(summary.renews_at)}"
+        else:
+            self.renews_text = ""
+        self.banner = summary.banner
+        if summary.fair_use_cap is not None:
+            self.fair_use_text = (f"Fair use: {summary.fair_use_used or 0:,} of {summary.fair_use_cap:,} "
+                                  f"generations this month, resets {day_text(summary.fair_use_resets_at)}.")
+        else:
+            self.fair_use_text = ""
+        self.plans = [PlanCard(key=o.key, name=o.name, monthly=o.monthly, yearly=o.yearly,
+                               saving=o.yearly_saving_percent, features=list(o.features),
+                               available_monthly=o.available_monthly, available_yearly=o.available_yearly,
+                               paid=o.key != "free") for o in billing.plan_offers(settings)]
+        self.packs = [PackCard(key=o.key, name=o.name, credits=o.credits, bonus=o.bonus, price=o.price,
+                               available=o.available) for o in billing.pack_offers(settings)]
+        self.history_rows = [history_row(r) for r in rows]
+
+    async def _check(self, user_id: int) -> str:
+        session_id = self._session_id
+        status = await in_db(lambda db: billing.checkout_status(db, user_id, session_id))
+        if status.status in ("paid", "partially_refunded", "refunded"):
+            self.checkout = "paid"
+            self.checkout_text = (f"Payment received, credits added: {status.description}"
+                                  + (f" (+{status.credits} credits)." if status.credits else ".")
+                                  + f" Your balance is {status.balance:,}.")
+        elif status.status in ("failed", "expired"):
+            self.checkout = "failed"
+            self.checkout_text = "That payment didn't go through. Nothing was charged."
+        elif status.status == "unknown":
+            self.checkout = "unknown"
+            self.checkout_text = "We couldn't find that checkout on your account."
+        else:
+            self.checkout = "pending"
+            self.checkout_text = "Waiting for Stripe to confirm your payment… credits appear as soon as it does."
+        return self.checkout
+
+    @rx.event
+    async def load_billing(self):  # type: ignore[no-untyped-def]
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect("/signin?error=signed_out")
+        user_id = found[1].id or 0
+        await self._refresh(user_id)
+        params = self.router.url.query_parameters
+        self.checkout, self.checkout_text, self._session_id = "", "", ""
+        if params.get("checkout") == "success" and params.get("session_id"):
+            self._session_id = params.get("session_id", "")[:255]
+            if await self._check(user_id) == "pending" and not self.polling:
+                self.loaded = True
+                return BillingState.poll_checkout
+        self.loaded = True
+        return None
+
+    @rx.event(background=True)
+    async def poll_checkout(self):  # type: ignore[no-untyped-def]
+        async with self:
+            if self.polling:
+                return
+            self.polling = True
+        try:
+            waited = 0.0
+            while waited < POLL_FOR:
+                await asyncio.sleep(POLL_EVERY)
+                waited += POLL_EVERY
+                async with self:
+                    found = await self.current_user()
+                    if found is None or self.checkout != "pending":
+                        return
+                    user_id = found[1].id or 0
+                    if await self._check(user_id) != "pending":
+                        await self._refresh(user_id)
+                        return
+            async with self:
+                self.checkout = "slow"
+                self.checkout_text = ("Stripe hasn't confirmed the payment yet. It can take a few minutes; "
+                                      "reload this page later. You are never charged twice.")
+        finally:
+            async with self:
+                self.polling = False
