@@ -40,6 +40,8 @@ def profile() -> rx.Component:
                                                   role="status")),
         rx.cond(AccountState.problem != "", rx.text(AccountState.problem, color_scheme="red", size="2",
                                                     role="alert")),
+        rx.link(rx.hstack(rx.icon("circle_user", size=14), rx.text("Picture, studio defaults and a copy of your data"),
+                          align="center", spacing="1"), href="/profile", size="2", id="profile-link"),
         rx.text("Email", class_name="field-label"),
         rx.hstack(
             rx.text(SessionState.user_email, weight="medium"),
