@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -39,8 +40,12 @@ FORM_OVERHEAD = 64 * 1024
 SPOOL_IN_MEMORY = 1024 * 1024
 
 
-@router.post("")
-async def upload(request: Request) -> JSONResponse:
+async def receive_image(request: Request, save: Callable[[int, uploads.Cleaned, str], Any],
+                        what: str = "upload") -> JSONResponse | tuple[Any, int]:
+    """The shared front door for image posts: origin, session, size caps while reading, the upload checks.
+
+    Returns an error response, or (what `save(user_id, cleaned, filename)` returned, user id).
+    """
     try:
         check_origin(request)
     except HTTPException:
@@ -60,15 +65,23 @@ async def upload(request: Request) -> JSONResponse:
     try:
         await _read_form(request, form, max_bytes)
         cleaned = await uploads.clean_async(form.file)  # the decode pool: no request thread waits on it
-        image = await run_in_threadpool(_store, user_id, cleaned, form.filename)
+        saved = await run_in_threadpool(save, user_id, cleaned, form.filename)
     except UserError as err:
-        log.info("upload refused for user %s: %s", user_id, err.code)
+        log.info("%s refused for user %s: %s", what, user_id, err.code)
         return _error(err, 413 if err.code == "upload_too_big" else 400)
     except ClientDisconnect:
         return _error(UserError("upload_missing"), 400)
     finally:
         form.close()
-    return JSONResponse(_view(image), status_code=201)
+    return saved, user_id
+
+
+@router.post("")
+async def upload(request: Request) -> JSONResponse:
+    received = await receive_image(request, _store)
+    if isinstance(received, JSONResponse):
+        return received
+    return JSONResponse(_view(received[0]), status_code=201)
 
 
 @router.get("/{image_id}")

@@ -5,19 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session as DB
 
-from palett.models import User
-from palett.services import accounts, avatars
-from palett.services.errors import UserError
+from palett.services import avatars
+from palett.state.account import AccountState
 from palett.state.gallery import in_db
-from palett.state.session import SessionState
 
 
-class ProfileState(SessionState):
-    name_draft: str = ""
-    saved: str = ""
-    problem: str = ""
+class ProfileState(AccountState):
+    """Display name editing is AccountState's (shared with Settings); the avatar is added here."""
+
     avatar_busy: bool = False
     avatar_error: str = ""
     has_own_avatar: bool = False
@@ -32,31 +28,6 @@ class ProfileState(SessionState):
             return rx.redirect("/signin?error=signed_out")
         self.name_draft, self.saved, self.problem, self.avatar_error = found[1].name, "", "", ""
         self._show_avatar()
-        return None
-
-    @rx.event
-    def set_name_draft(self, value: str) -> None:
-        self.name_draft = value[:100]
-
-    @rx.event
-    async def save_name(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id, name = found[1].id, self.name_draft
-
-        def work(db: DB) -> None:
-            user = db.get(User, user_id)
-            assert user is not None
-            accounts.update_profile(db, user, name=name)
-
-        try:
-            await in_db(work)
-        except UserError as err:
-            self.problem, self.saved = err.message, ""
-            return None
-        self.problem, self.saved = "", "Saved."
-        await self.current_user()
         return None
 
     @rx.event
