@@ -16,6 +16,7 @@ from palett.services.local_ops.outpaint import padding_for_aspect
 from palett.services.local_ops.style import STYLES
 from palett.services.storage import get_storage, new_key
 from palett.state.jobs import JobsState, ModelOption, model_options
+from palett.state.session import SessionState
 
 TOOLS: list[tuple[str, str, str, str]] = [
     ("bg_remove", "Remove background", "scissors", "A transparent cut-out of the subject."),
@@ -72,7 +73,7 @@ def store_mask(user_id: int, data_url: str, size: tuple[int, int]) -> str:
     return key
 
 
-class EditState(JobsState):
+class EditState(JobsState, SessionState):
     tool: str = "bg_remove"
     model: str = ""
     models: list[ModelOption] = []

@@ -100,8 +100,12 @@ def load_cards(user_id: int, operations: tuple[str, ...] | None, exclude: bool) 
         return [_card(v) for v in views], any(v.active for v in views)
 
 
-class JobsState(SessionState):
-    """A list of the user's recent jobs of some operations, kept live while any is running."""
+class JobsState(SessionState, mixin=True):
+    """A list of the user's recent jobs of some operations, kept live while any is running.
+
+    A mixin, so the studio and the editor each get their own copy of these vars (a shared parent
+    state would let one page's watcher overwrite the other's list).
+    """
 
     jobs: list[JobCard] = []
     problem: str = ""

@@ -14,6 +14,7 @@ from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
+from palett.state.session import SessionState
 from palett.state.studio_defaults import StudioDefaults
 
 MAX_BATCH = 20
@@ -24,7 +25,7 @@ class SizeOption(TypedDict):
     label: str
 
 
-class StudioState(JobsState):
+class StudioState(JobsState, SessionState):
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         return ("t2i",), False
 
