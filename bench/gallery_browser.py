@@ -22,18 +22,16 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bench._common import loadavg, median, percentile, table
-from tests.browser.conftest import BIN, CHROMIUM_ARGS, ROOT, app_env, free_port
+from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
 from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
 from tests.browser.test_library_browser import generate, seed_images
 
@@ -50,41 +48,6 @@ FIRST_SCREEN_JS = """(n) => {
   if (!inView.length || !inView.every(i => i.complete && i.naturalWidth > 0)) return false;
   return {t: performance.now(), inView: inView.length};
 }"""
-
-
-def start_app(workdir: Path, data_dir: Path) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
-    env = app_env(data_dir, port, {"SIGNUP_CREDITS": "100"})
-    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=workdir, env=env, check=True, capture_output=True)
-    log = data_dir / "reflex.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"],
-                                cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 420
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
-                    httpx.get(f"{url}/", timeout=2).status_code == 200:
-                return proc, url, log
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline:
-            stop_app(proc)
-            raise RuntimeError(f"the app did not start:\n{log.read_text()[-4000:]}")
-        time.sleep(1)
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)  # the main reflex PID only, as the browser tests do
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def first_screen(page: Page, url: str) -> tuple[float, int]:
@@ -127,15 +90,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="palett-gallery-browser-"))
     workdir, data_dir = tmp / "app", tmp / "data"
     data_dir.mkdir()
-    proc = None
     try:
         subprocess.run(["rsync", "-a", "--exclude", ".web", "--exclude", "data", "--exclude", "test-artifacts",
                         "--exclude", ".venv", "--exclude", ".git", f"{ROOT}/", f"{workdir}/"], check=True)
         started = time.monotonic()
-        proc, url, _log = start_app(workdir, data_dir)
-        print(f"app up at {url} after {time.monotonic() - started:.0f} s (build + start)", flush=True)
-
-        with sync_playwright() as p:
+        port = free_port()
+        with serve_app(workdir, data_dir, port, app_env(data_dir, port, {"SIGNUP_CREDITS": "100"})) as app, \
+                sync_playwright() as p:
+            url = app.url
+            print(f"app up at {url} after {time.monotonic() - started:.0f} s (build + start)", flush=True)
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
@@ -158,8 +121,6 @@ def main() -> None:
             most, end, tiles, steps = long_scroll(page, url)
             browser.close()
     finally:
-        if proc is not None:
-            stop_app(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     rows = []

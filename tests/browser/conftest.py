@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -59,6 +60,44 @@ def app_extra_env(fal_emulator_session) -> dict[str, str]:
     return {**fal, "SSRF_ALLOW_HOSTS": "127.0.0.1,localhost", "FAL_JWKS_URL": fal_emulator_session.jwks_url}
 
 
+@contextmanager
+def serve_app(cwd: Path, data_dir: Path, port: int, env: dict[str, str], *, timeout: float = 420
+              ) -> Iterator[RunningApp]:
+    """Migrate, start `reflex run --env prod --single-port` from `cwd`, wait until it answers, stop it after.
+
+    Only the main reflex PID is signalled (signalling the process group hung in tests, see the notes).
+    """
+    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=cwd, env=env, check=True, capture_output=True)
+    log = data_dir / "reflex.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"],
+                                cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
+                        httpx.get(f"{url}/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"the app did not start:\n{log.read_text()[-4000:]}")
+            time.sleep(1)
+        yield RunningApp(url, data_dir, proc, log)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def running_app(tmp_path_factory, app_extra_env) -> Iterator[RunningApp]:
     data_dir = tmp_path_factory.mktemp("app-data")
@@ -66,34 +105,8 @@ def running_app(tmp_path_factory, app_extra_env) -> Iterator[RunningApp]:
         yield RunningApp(os.environ["PALETT_TEST_APP_URL"], data_dir, None, data_dir / "none.log")  # type: ignore[arg-type]
         return
     port = free_port()
-    env = app_env(data_dir, port, app_extra_env)
-    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    log = data_dir / "reflex.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-                                 "--loglevel", "info"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 300
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
-                    httpx.get(f"{url}/", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline:
-            proc.send_signal(signal.SIGINT)
-            raise RuntimeError(f"the app did not start:\n{log.read_text()[-4000:]}")
-        time.sleep(1)
-    yield RunningApp(url, data_dir, proc, log)
-    proc.send_signal(signal.SIGINT)  # signal the main reflex PID only (see notes)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve_app(ROOT, data_dir, port, app_env(data_dir, port, app_extra_env), timeout=300) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

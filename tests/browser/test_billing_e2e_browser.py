@@ -7,17 +7,14 @@ webhooks to the app's /api/webhooks/stripe, then redirects back to /billing like
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BIN, ROOT, app_env, free_port
+from tests.browser.conftest import ROOT, app_env, free_port, serve_app
 from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
 from tests.fakes.stripe_emulator import StripeEmulator
 
@@ -45,35 +42,10 @@ def paid_app(tmp_path_factory) -> Iterator[PaidApp]:
     emu = StripeEmulator().start()
     emu.webhook_url = f"{url}/api/webhooks/stripe"
     env = app_env(data_dir, port, {**emu.env(), "ADMIN_EMAILS": ADMIN_EMAIL})
-    proc = None
     try:
-        subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=src, env=env, check=True,
-                       capture_output=True)
-        log = data_dir / "reflex.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-                                     "--loglevel", "info"], cwd=src, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 420
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the billing app exited early:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
-                        httpx.get(f"{url}/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the billing app did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(1)
-        yield PaidApp(url, emu)
+        with serve_app(src, data_dir, port, env):
+            yield PaidApp(url, emu)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # the reflex PID only
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         emu.stop()
 
 
