@@ -30,7 +30,7 @@ from palett.models import (
 from palett.services import credits, mailer, sessions, throttle, tokens
 from palett.services.errors import UserError
 from palett.services.gallery._common import after_commit
-from palett.services.security import hash_password, password_is_weak, verify_password
+from palett.services.security import hash_password, password_is_weak, verify_and_update, verify_password
 from palett.services.storage import get_storage
 from palett.settings import get_settings
 
@@ -143,9 +143,13 @@ def authenticate(db: DB, *, email: str, password: str, ip: str) -> User:
         throttle.record_failure(key, ip)
         raise UserError("bad_credentials") from None
     user = by_email(db, email)
-    if user is None or not verify_password(password or "", user.password_hash if user else None):
+    matches, rehashed = verify_and_update(password or "", user.password_hash if user else None)
+    if user is None or not matches:
         throttle.record_failure(email, ip)
         raise UserError("bad_credentials")
+    if rehashed:
+        user.password_hash = rehashed
+        db.add(user)
     if user.disabled:
         raise UserError("disabled")
     if not user.email_verified:

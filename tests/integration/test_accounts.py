@@ -128,6 +128,23 @@ def test_sign_in_works_for_verified_user(db):
         assert accounts.authenticate(s, email="ADA@example.com", password=PW, ip="3.3.3.3").id == user.id
 
 
+def test_sign_in_upgrades_a_hash_made_with_old_argon2_parameters(db):
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    user = make_verified(db)
+    with db() as s:
+        stored = s.get(User, user.id)
+        stored.password_hash = Argon2Hasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PW)
+        s.add(stored)
+    with db() as s:
+        accounts.authenticate(s, email="ada@example.com", password=PW, ip="1.2.3.4")
+    with db() as s:
+        upgraded = s.get(User, user.id).password_hash
+        assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    with db() as s:
+        assert accounts.authenticate(s, email="ada@example.com", password=PW, ip="1.2.3.4").id == user.id
+
+
 def test_reset_password_changes_it_and_signs_out_everywhere(db):
     user = make_verified(db)
     with db() as s:

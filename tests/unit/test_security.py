@@ -44,3 +44,19 @@ def test_error_messages_only_for_known_codes():
 def test_device_description():
     ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
     assert describe_agent(ua) == "Chrome on Linux"
+
+
+def test_new_hashes_use_owasp_argon2id_parameters():
+    assert hash_password("violet-otter-lamp-42").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_an_old_hash_still_verifies_and_is_upgraded():
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from palett.services.security import verify_and_update
+
+    old = Argon2Hasher(time_cost=3, memory_cost=65536, parallelism=4).hash("violet-otter-lamp-42")
+    ok, fresh = verify_and_update("violet-otter-lamp-42", old)
+    assert ok and fresh and fresh.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_and_update("wrong-otter-lamp-42", old) == (False, None)
+    assert verify_and_update("violet-otter-lamp-42", fresh) == (True, None)
