@@ -1,13 +1,25 @@
-from fastapi import APIRouter
-from sqlalchemy import text
+"""Liveness and readiness for load balancers and orchestrators."""
 
-from palett.services.db import get_engine
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from palett.services import readiness
 
 router = APIRouter()
 
 
 @router.get("/api/health")
 def health() -> dict[str, str]:
-    with get_engine().connect() as conn:
-        conn.execute(text("select 1"))
+    """Liveness: the process answers. No dependency is touched, so a database outage doesn't get it restarted."""
     return {"status": "ok"}
+
+
+@router.get("/api/ready")
+async def ready() -> JSONResponse:
+    results = await asyncio.to_thread(readiness.checks)
+    ok = all(c.ok for c in results)
+    body = {"status": "ok" if ok else "unavailable",
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in results}}
+    return JSONResponse(body, status_code=200 if ok else 503)
