@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import reflex as rx
 
@@ -25,17 +24,12 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch
+from palett.services import admin, dispatch, observability
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
+observability.setup("web")
 _settings = get_settings()
-if _settings.sentry_dsn:
-    import sentry_sdk
-
-    sentry_sdk.init(dsn=_settings.sentry_dsn, send_default_pii=False)
 
 TITLE = "Palett AI"
 DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background removal, 4K upscaling and more."

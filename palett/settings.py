@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     sentry_dsn: str = ""
+    # Logs: "json" (one object a line, with request/user/job ids) or "text"; default json in production.
+    log_format: Literal["json", "text", ""] = ""
+    release: str = ""  # reported to Sentry; e.g. the git commit being deployed
 
     # Accounts
     signup_credits: int = 10

@@ -44,7 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from palett.models import ACTIVE, Job, utcnow
-from palett.services import pipeline
+from palett.services import observability, pipeline
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
@@ -244,8 +244,7 @@ async def serve(**overrides: Any) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per provider poll would drown the log
+    observability.setup("worker")
     if get_settings().dispatch != "worker":
         log.warning("worker: DISPATCH is not 'worker'; the web process will run jobs itself and never defer here")
     ensure_schema()

@@ -19,6 +19,7 @@ from palett.api import (
     webhook_routes,
 )
 from palett.api.cookies import HashSessionCookie
+from palett.api.request_ids import RequestIds
 from palett.settings import get_settings
 
 
@@ -43,4 +44,4 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     api.include_router(profile_routes.router)
     api.include_router(billing_routes.router)  # /api/webhooks/stripe, /api/billing/checkout|portal
     api.mount("", HashSessionCookie(reflex_app))
-    return api
+    return RequestIds(api)

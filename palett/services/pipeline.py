@@ -23,7 +23,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, User, utcnow
-from palett.services import catalog, credits, images, ratelimit
+from palett.services import catalog, credits, images, observability, ratelimit
 from palett.services.billing.premium import is_unlimited
 from palett.services.db import session_scope
 from palett.services.errors import UserError
@@ -134,6 +134,7 @@ def _finish(db: DB, job: Job, status: JobStatus, *, error: str | None = None, us
 # ---- execution (async; DB work runs in threads) ----------------------------------------------------------
 
 
+@observability.job_scope
 async def execute(job_id: int) -> None:
     """Run a job to its end. Safe to call again for a job that is already running or done."""
     job = await asyncio.to_thread(_start, job_id)
