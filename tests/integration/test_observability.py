@@ -89,7 +89,8 @@ def test_a_crash_in_the_worker_reaches_sentry_with_its_job_id_and_no_personal_da
         asyncio.run(execute(99))
         sentry_sdk.flush(5)
     """)
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "DATA_DIR": str(tmp_path), "PALETT_ENV": "production",
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "DATA_DIR": str(tmp_path), "PALETT_ENV": "production",
            "SECRET_KEY": "s" * 40, "RELEASE": "abc123",
            "SENTRY_DSN": f"http://publickey@127.0.0.1:{server.server_port}/1"}
     try:
