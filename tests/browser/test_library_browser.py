@@ -228,7 +228,8 @@ def test_a_long_scroll_keeps_a_window_and_arrows_walk_the_images(running_app, br
     # Opening an image and pressing Esc comes back to the same place, that image's tile focused.
     tiles(page).last.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/image/\d+$"))
-    expect(page.locator("#image-prompt")).to_have_text("seeded scene number 2000")
+    # The image page's speed is measured in bench/; here a loaded machine only needs more patience.
+    expect(page.locator("#image-prompt")).to_have_text("seeded scene number 2000", timeout=15_000)
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"/gallery/?$"))
     expect(page.locator("#gallery-position")).to_have_text(re.compile(r"–2,001 of 2,001$"))
