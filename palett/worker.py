@@ -211,6 +211,9 @@ async def recover(app: procrastinate.App) -> Recovered:
             log.info("worker: stalled job %s not requeued: %r", stalled.id, exc)
             continue
         done.stalled.append(stalled.id or 0)
+        # procrastinate found its worker dead: so is that worker's claim on our job, no need to wait out the lease.
+        if stalled.task_name == RUN_JOB:
+            await asyncio.to_thread(pipeline.release_claim, int(stalled.task_kwargs["job_id"]))  # type: ignore[arg-type]
     done.timed_out = await pipeline.sweep_and_cancel()
     queued = set()
     for status in ("todo", "doing"):

@@ -46,6 +46,10 @@ class Job(SQLModel, table=True):
     error: str | None = None
     priority: int = 0
     attempts: int = 0
+    # Who runs the job now, and until when: a process claims a job before running it and renews the lease
+    # while it runs, so a job runs once however many processes resume it; a dead owner's lease runs out.
+    claimed_by: str | None = Field(default=None, max_length=96)
+    lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -1,7 +1,8 @@
 """Getting jobs run. Two implementations over the same job table:
 
 - in-process (embedded default): a priority queue and a few asyncio workers inside the
-  app process; at start-up it picks up every job still queued or running, and a sweeper
+  app process; at start-up and at every sweep it picks up every unfinished job nobody holds
+  (pipeline claims make that safe with several processes: a job runs once), and the sweeper
   refunds what outlived its deadline.
 - worker (DISPATCH=worker): procrastinate on PostgreSQL (`make worker`), see palett/worker.py.
 """
@@ -58,6 +59,8 @@ class InProcessRunner:
             while True:
                 await asyncio.sleep(get_settings().sweep_interval_seconds)
                 await pipeline.sweep_and_cancel()
+                for job_id in await asyncio.to_thread(pipeline.active_job_ids):  # a dead sibling's jobs
+                    self.enqueue(job_id)
                 await refill_credits()
         finally:
             for worker in workers:

@@ -12,13 +12,16 @@ and refund share one idempotency key per job: exactly one of them ever happens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import secrets
+import socket
 import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
@@ -36,6 +39,8 @@ from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 MAX_LOG_LINES = 20
+LEASE_SECONDS = 60  # a claim not renewed for this long belongs to a dead process: another may take the job
+OWNER = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, as a job owner
 
 
 def rate_limit_for(user: User) -> str:
@@ -137,10 +142,11 @@ def _finish(db: DB, job: Job, status: JobStatus, *, error: str | None = None, us
 @observability.job_scope
 async def execute(job_id: int) -> None:
     """Run a job to its end. Safe to call again for a job that is already running or done."""
-    job = await asyncio.to_thread(_start, job_id)
+    job = await asyncio.to_thread(_claim, job_id, OWNER)
     if job is None:
         return
     started = time.monotonic()
+    heartbeat = asyncio.create_task(_keep_lease(job_id, OWNER))
     try:
         spec = catalog.get(job.model)
         ctx = RunContext(
@@ -160,19 +166,50 @@ async def execute(job_id: int) -> None:
         log.exception("job %s crashed", job_id)
         await asyncio.to_thread(fail, job_id, "Something went wrong on our side.")
     finally:
+        heartbeat.cancel()
+        # Hand the job back at once (it is finished, or this process is stopping and another may resume it).
+        await asyncio.shield(asyncio.to_thread(_release, job_id, OWNER))
         log.info("job %s finished in %.2fs", job_id, time.monotonic() - started)
 
 
-def _start(job_id: int) -> Job | None:
+def _claim(job_id: int, owner: str) -> Job | None:
+    """Take an active job that nobody holds (or whose owner stopped renewing). One conditional UPDATE, so of
+    any number of processes trying at once exactly one gets it."""
+    now = utcnow()
     with session_scope() as db:
-        job = db.get(Job, job_id)
-        if job is None or job.status not in ACTIVE:
-            return None
-        job.status = JobStatus.running
-        job.started_at = job.started_at or utcnow()
-        job.attempts += 1
-        db.add(job)
-        return job
+        claimed = db.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status).in_(ACTIVE),
+                   or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now))
+            .values(status=JobStatus.running, claimed_by=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                    attempts=col(Job.attempts) + 1, started_at=func.coalesce(col(Job.started_at), now))
+        ).rowcount  # type: ignore[attr-defined]
+        return db.get(Job, job_id) if claimed else None
+
+
+async def _keep_lease(job_id: int, owner: str) -> None:
+    while True:
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        with contextlib.suppress(Exception):  # a missed renewal is retried; the lease has slack for two
+            await asyncio.to_thread(_renew, job_id, owner)
+
+
+def _renew(job_id: int, owner: str) -> None:
+    with session_scope() as db:
+        db.execute(update(Job).where(col(Job.id) == job_id, col(Job.claimed_by) == owner, col(Job.status).in_(ACTIVE))
+                   .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
+
+
+def release_claim(job_id: int) -> None:
+    """Free a job whose owner is known to be dead (a stalled worker), so it can be resumed at once."""
+    with session_scope() as db:
+        db.execute(update(Job).where(col(Job.id) == job_id).values(claimed_by=None, lease_until=None))
+
+
+def _release(job_id: int, owner: str) -> None:
+    with contextlib.suppress(Exception), session_scope() as db:  # if this fails, the lease runs out instead
+        db.execute(update(Job).where(col(Job.id) == job_id, col(Job.claimed_by) == owner)
+                   .values(claimed_by=None, lease_until=None))
 
 
 def _report(job_id: int, **fields: Any) -> None:
@@ -289,9 +326,11 @@ def fail(job_id: int, message: str) -> bool:
 
 
 def active_job_ids() -> list[int]:
+    """Unfinished jobs that nobody holds: what a starting process, or a sweep, may resume."""
     with session_scope() as db:
-        return list(db.exec(select(Job.id).where(col(Job.status).in_(ACTIVE)).order_by(
-            col(Job.priority).desc(), col(Job.id))))  # type: ignore[arg-type]
+        return list(db.exec(select(Job.id).where(
+            col(Job.status).in_(ACTIVE), or_(col(Job.lease_until).is_(None), col(Job.lease_until) < utcnow()))
+            .order_by(col(Job.priority).desc(), col(Job.id))))  # type: ignore[arg-type]
 
 
 def sweep() -> list[int]:
