@@ -38,11 +38,16 @@ setup-dev: setup $(BIN)/.dev-installed
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@bash scripts/services.sh
 
+## Apply the database migrations: once per deploy (app and workers refuse a database at another revision).
+## On PostgreSQL an advisory lock lets two deploy steps run it at once safely.
 migrate: setup
 	$(BIN)/alembic upgrade head
 
 ## Start the app on http://localhost:$(PORT) (embedded defaults: SQLite, dev outbox, no keys).
-run: migrate
+## The embedded SQLite database is migrated here; a shared DATABASE_URL is migrated by `make migrate`.
+run: setup
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/alembic upgrade head; \
+	else echo "DATABASE_URL is set: apply migrations with 'make migrate' (once per deploy)"; fi
 	@echo ""
 	@echo "  Palett AI is starting on http://localhost:$(PORT)"
 	@echo "  Sign up, then open http://localhost:$(PORT)/dev/outbox to click your verification link."
@@ -54,7 +59,7 @@ dev: migrate
 	$(BIN)/reflex run
 
 ## A job worker (procrastinate on PostgreSQL: needs DATABASE_URL; run the app with DISPATCH=worker too).
-worker: migrate
+worker: setup
 	DISPATCH=worker $(BIN)/python -m palett.worker
 
 ## A demo account (demo@palett.local) with IMAGES images; OTHERS adds other users' rows for benchmarks.

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic.autogenerate import comparators
 from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import palett.models  # noqa: F401  (registers every table)
@@ -53,6 +54,9 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                           include_object=include_object)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # One migrator at a time: a second deploy step waits, then finds nothing left to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('palett:migrations'))"))
             context.run_migrations()
 
 

@@ -110,6 +110,7 @@ def temp_database() -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghij")
     reset_caches()
     try:
         SQLModel.metadata.create_all(engine_for(url))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
@@ -24,7 +26,7 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch, observability
+from palett.services import admin, dispatch, observability, schema
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
@@ -78,6 +80,14 @@ async def _sync_admins() -> None:
     await asyncio.to_thread(run)
 
 
+@contextlib.asynccontextmanager
+async def _require_current_schema() -> AsyncIterator[None]:
+    """Lifespan: refuse to serve a database at another schema revision (migrations are `make migrate`'s job)."""
+    await asyncio.to_thread(schema.require_current)
+    yield
+
+
+app.register_lifespan_task(_require_current_schema)
 app.register_lifespan_task(_sync_admins)
 
 if _settings.dispatch == "inprocess":

@@ -133,16 +133,24 @@ class Settings(BaseSettings):
     def admin_email_set(self) -> set[str]:
         return {e.strip().lower() for e in self.admin_emails.split(",") if e.strip()}
 
+    @property
+    def shared_database(self) -> bool:
+        """PostgreSQL is what several processes or machines share: they must share one secret too."""
+        return self.db_url.startswith("postgres")
+
     @model_validator(mode="after")
     def _secret(self) -> Settings:
+        # A secret generated under data/ differs per machine: sessions, media links and OAuth state signed on
+        # one machine would fail on the next. So it is only for the embedded default.
+        needs_own = "production mode" if self.production else "PostgreSQL" if self.shared_database else ""
         if self.secret_key.strip().lower() in DEFAULT_SECRETS:
-            if self.production:
-                raise ValueError(
-                    "SECRET_KEY is missing or a default value; production mode needs a long random secret"
-                )
+            if needs_own:
+                raise ValueError(f"SECRET_KEY is missing or a default value; {needs_own} needs a long random "
+                                 "secret shared by every process: python -c 'import secrets; "
+                                 "print(secrets.token_urlsafe(48))'")
             self.secret_key = _embedded_secret(self.data_dir)
-        if self.production and len(self.secret_key) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters in production mode")
+        if needs_own and len(self.secret_key) < 32:
+            raise ValueError(f"SECRET_KEY must be at least 32 characters with {needs_own}")
         return self
 
 

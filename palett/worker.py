@@ -44,7 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from palett.models import ACTIVE, Job, utcnow
-from palett.services import observability, pipeline
+from palett.services import observability, pipeline, schema
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
@@ -248,6 +248,7 @@ async def serve(**overrides: Any) -> None:
 
 def main() -> None:
     observability.setup("worker")
+    schema.require_current()
     if get_settings().dispatch != "worker":
         log.warning("worker: DISPATCH is not 'worker'; the web process will run jobs itself and never defer here")
     ensure_schema()

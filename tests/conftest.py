@@ -41,6 +41,8 @@ def isolated_env(tmp_path, monkeypatch) -> Iterator[None]:
                 "GITHUB_CLIENT_ID", "ADMIN_EMAILS", "FAL_KEY", "OPENAI_API_KEY", "S3_BUCKET", "S3_ENDPOINT_URL",
                 "FAL_WEBHOOKS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PREMIUM_FAIR_USE"):
         monkeypatch.delenv(var, raising=False)
+    # A shared database needs a shared secret (tests/unit/test_settings.py checks the refusal itself).
+    monkeypatch.setenv("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghij")
     reset_caches()
     yield
     reset_caches()

@@ -38,6 +38,7 @@ def pg_db(pg_database, monkeypatch) -> Iterator[Any]:
     engine = engine_for(pg_database)
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
+    stamp_head(pg_database)  # workers refuse a database at another revision
     drop_procrastinate(pg_database)
     assert worker.ensure_schema() is True
     assert worker.ensure_schema() is False  # idempotent
@@ -46,7 +47,16 @@ def pg_db(pg_database, monkeypatch) -> Iterator[Any]:
     worker.app_for.cache_clear()
     drop_procrastinate(pg_database)
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine.dispose()
+
+
+def stamp_head(url: str) -> None:
+    from alembic import command
+    from tests.integration.test_migrations import alembic_config
+
+    command.stamp(alembic_config(url), "head")
 
 
 def drop_procrastinate(url: str) -> None:

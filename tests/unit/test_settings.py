@@ -4,6 +4,11 @@ from pydantic import ValidationError
 from palett.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def no_secret_in_env(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+
 def test_embedded_default_creates_and_keeps_a_random_secret(tmp_path):
     first = Settings(data_dir=tmp_path)
     second = Settings(data_dir=tmp_path)
@@ -21,6 +26,14 @@ def test_production_refuses_missing_default_or_short_secret(tmp_path, secret):
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, palett_env="production", secret_key=secret)
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "short-but-custom"])
+def test_postgresql_refuses_a_per_machine_secret(tmp_path, secret):
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        Settings(data_dir=tmp_path, database_url="postgresql://db.internal/palett", secret_key=secret)
+    assert not (tmp_path / "secret_key").exists()
+    assert Settings(data_dir=tmp_path, database_url="postgresql://db.internal/palett", secret_key="y" * 40)
 
 
 def test_production_accepts_a_long_secret_and_uses_secure_cookies(tmp_path):
