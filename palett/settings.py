@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     session_days: int = 30
     verify_token_hours: int = 24
     reset_token_minutes: int = 60
-    login_attempts: str = "5/15 minutes"
+    login_attempts: str = "5/15 minutes"  # sign-in attempts per account and per IP
+    signup_limit_per_ip: str = "20/hour"
+    mail_limit_per_address: str = "5/hour"  # sign-up, verification and reset mails to one address
+    mail_limit_per_ip: str = "20/hour"  # resend-verification and forgot-password requests
     admin_emails: str = ""
 
     # Mail: SMTP when SMTP_HOST is set, else the dev outbox under data/outbox.
@@ -73,6 +76,7 @@ class Settings(BaseSettings):
     rate_limit_free: str = "10/hour"
     rate_limit_pro: str = "100/hour"
     rate_limit_premium: str = "300/hour"
+    rate_limit_key_prefix: str = "palett"  # Redis key prefix of every limit (several apps on one Redis)
     max_output_bytes: int = 50 * 1024 * 1024
     max_output_pixels: int = 40_000_000
     # Hosts the server may fetch from even though they resolve to private addresses (local emulators).
