@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     fal_key: str = ""
     fal_webhooks: bool = False  # ask Fal to call PUBLIC_URL/api/webhooks/fal (needs a public URL)
     fal_jwks_url: str = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+    fal_jwks_ttl_seconds: float = 3600
+    # Our Fal user id: webhooks signed for any other Fal account are refused (unset: accepted with a
+    # warning in development, refused in production).
+    fal_webhook_user_id: str = ""
     openai_api_key: str = ""
     openai_base_url: str = ""
 
