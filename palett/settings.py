@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     session_days: int = 30
     verify_token_hours: int = 24
     reset_token_minutes: int = 60
-    login_attempts: str = "5/15 minutes"  # sign-in attempts per account and per IP
+    login_attempts: str = "5/15 minutes"  # sign-in attempts per account
+    # Sign-in attempts per IP, successful ones included (the count is taken before the password check).
+    login_attempts_per_ip: str = "30/15 minutes"
     signup_limit_per_ip: str = "20/hour"
     mail_limit_per_address: str = "5/hour"  # sign-up, verification and reset mails to one address
     mail_limit_per_ip: str = "20/hour"  # resend-verification and forgot-password requests

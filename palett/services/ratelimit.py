@@ -7,7 +7,9 @@ script on Redis): testing first and recording later lets a burst of parallel req
 from __future__ import annotations
 
 import math
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
@@ -26,6 +28,15 @@ def limiter() -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(storage)
 
 
+# limits' MemoryStorage makes its per-key locks lazily in a defaultdict: the first parallel hits on a
+# new key can each get a lock of their own and all pass (12 of 50 measured). One lock for the process.
+_memory_lock = threading.Lock()
+
+
+def _guard() -> AbstractContextManager[object]:
+    return nullcontext() if get_settings().redis_url else _memory_lock
+
+
 @lru_cache
 def item(spec: str) -> RateLimitItem:
     return parse(spec)
@@ -38,7 +49,9 @@ def hit(spec: str, *keys: str) -> int:
     (keys that took the hit before keep it: the attempt was made).
     """
     for key in keys:
-        if not limiter().hit(item(spec), key):
+        with _guard():
+            taken = limiter().hit(item(spec), key)
+        if not taken:
             reset_at, _ = limiter().get_window_stats(item(spec), key)
             return max(1, math.ceil((reset_at - time.time()) / 60))
     return 0

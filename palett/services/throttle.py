@@ -1,8 +1,9 @@
 """Limits on the account endpoints, each counted before the work it guards (one atomic hit).
 
-- sign-in: LOGIN_ATTEMPTS (default 5 per 15 minutes) per account and per IP. Every attempt counts,
-  so a burst of parallel guesses gets exactly that many password checks; a successful sign-in
-  forgets the account's count (the IP's stays: it is the brake on guessing across accounts).
+- sign-in: LOGIN_ATTEMPTS (default 5 per 15 minutes) per account and LOGIN_ATTEMPTS_PER_IP (30).
+  Every attempt counts, so a burst of parallel guesses gets exactly that many password checks;
+  a successful sign-in forgets the account's count. The IP's count keeps successes too (a hit
+  can't be taken back), hence its larger budget: people behind one NAT sign in all day.
 - sign-up: SIGNUP_LIMIT_PER_IP.
 - mail anyone can trigger (sign-up, resend verification, forgot password): MAIL_LIMIT_PER_ADDRESS
   per recipient, so an inbox can't be flooded, and MAIL_LIMIT_PER_IP for resend and forgot.
@@ -29,7 +30,9 @@ def _check(spec: str, *keys: str) -> None:
 
 
 def login(email: str, ip: str) -> None:
-    _check(get_settings().login_attempts, f"login:email:{_address(email)}", f"login:ip:{ip or 'unknown'}")
+    settings = get_settings()
+    _check(settings.login_attempts, f"login:email:{_address(email)}")
+    _check(settings.login_attempts_per_ip, f"login:ip:{ip or 'unknown'}")
 
 
 def signup(email: str, ip: str) -> None:

@@ -28,7 +28,11 @@ def test_five_attempts_lock_the_account_with_minutes_to_wait():
     assert attempts_allowed("b@example.com", "10.0.0.3", 1) == 1
 
 
-def test_five_attempts_from_one_ip_lock_that_ip_for_every_account():
+def test_attempts_from_one_ip_lock_that_ip_for_every_account(monkeypatch):
+    monkeypatch.setenv("LOGIN_ATTEMPTS_PER_IP", "5/15 minutes")
+    from tests.conftest import reset_caches
+
+    reset_caches()
     for i in range(5):
         throttle.login(f"user{i}@example.com", "10.9.9.9")
     assert attempts_allowed("someone-else@example.com", "10.9.9.9", 1) == 0
@@ -42,6 +46,11 @@ def test_success_clears_the_account_counter():
 
 def test_fifty_parallel_attempts_in_memory_let_exactly_five_through():
     assert attempts_allowed("race@example.com", "10.2.2.2", 50, parallel=50) == 5
+
+
+def test_thirty_attempts_per_ip_by_default_successes_included():
+    allowed = sum(attempts_allowed(f"u{i}@example.com", "10.4.4.4", 1) for i in range(40))
+    assert allowed == 30
 
 
 def test_mail_requests_are_limited_per_address_and_per_ip(monkeypatch):
