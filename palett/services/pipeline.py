@@ -1,6 +1,6 @@
 """The one pipeline every operation goes through.
 
-submit: validate → rate limit → reserve credits → insert job (one transaction), then dispatch.
+submit: validate → reserve credits → insert job → rate limit (one transaction), then dispatch.
 execute: run the provider → copy outputs into our storage → thumbnails → image rows →
 capture credits; any failure, cancellation or timeout refunds the reservation.
 
