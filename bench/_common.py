@@ -90,7 +90,7 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     engine_for.cache_clear()
     ratelimit.limiter.cache_clear()
-    fal_webhooks._keys.cache_clear()
+    fal_webhooks.clear_cache()
 
 
 @contextmanager

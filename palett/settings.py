@@ -38,7 +38,12 @@ class Settings(BaseSettings):
     session_days: int = 30
     verify_token_hours: int = 24
     reset_token_minutes: int = 60
-    login_attempts: str = "5/15 minutes"
+    login_attempts: str = "5/15 minutes"  # sign-in attempts per account
+    # Sign-in attempts per IP, successful ones included (the count is taken before the password check).
+    login_attempts_per_ip: str = "30/15 minutes"
+    signup_limit_per_ip: str = "20/hour"
+    mail_limit_per_address: str = "5/hour"  # sign-up, verification and reset mails to one address
+    mail_limit_per_ip: str = "20/hour"  # resend-verification and forgot-password requests
     admin_emails: str = ""
 
     # Mail: SMTP when SMTP_HOST is set, else the dev outbox under data/outbox.
@@ -63,6 +68,10 @@ class Settings(BaseSettings):
     fal_key: str = ""
     fal_webhooks: bool = False  # ask Fal to call PUBLIC_URL/api/webhooks/fal (needs a public URL)
     fal_jwks_url: str = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+    fal_jwks_ttl_seconds: float = 3600
+    # Our Fal user id: webhooks signed for any other Fal account are refused (unset: accepted with a
+    # warning in development, refused in production).
+    fal_webhook_user_id: str = ""
     openai_api_key: str = ""
     openai_base_url: str = ""
 
@@ -76,6 +85,7 @@ class Settings(BaseSettings):
     rate_limit_free: str = "10/hour"
     rate_limit_pro: str = "100/hour"
     rate_limit_premium: str = "300/hour"
+    rate_limit_key_prefix: str = "palett"  # Redis key prefix of every limit (several apps on one Redis)
     max_output_bytes: int = 50 * 1024 * 1024
     max_output_pixels: int = 40_000_000
     # Hosts the server may fetch from even though they resolve to private addresses (local emulators).

@@ -6,6 +6,8 @@ and the redirect opens a fresh websocket that carries the new cookie.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
@@ -28,10 +30,11 @@ def sign_in_response(user_id: int, request: Request, path: str = "/app") -> Redi
 
 
 @router.post("/signup")
-def signup(email: str = Form(""), password: str = Form(""), name: str = Form("")) -> RedirectResponse:
+def signup(request: Request, email: str = Form(""), password: str = Form(""), name: str = Form("")
+           ) -> RedirectResponse:
     try:
         with session_scope() as db:
-            accounts.sign_up(db, email=email, password=password, name=name)
+            accounts.sign_up(db, email=email, password=password, name=name, ip=client_ip(request))
     except UserError as err:
         return error_redirect("/signup", err, email=email[:254], name=name[:80])
     return redirect("/signin", notice="check_email", email=email[:254])
@@ -45,8 +48,8 @@ def login(request: Request, email: str = Form(""), password: str = Form("")) -> 
             user_id = user.id
     except UserError as err:
         if err.code == "unverified":
-            with session_scope() as db:
-                accounts.resend_verification(db, email)
+            with suppress(UserError), session_scope() as db:  # over the mail limit: the last link still works
+                accounts.resend_verification(db, email, ip=client_ip(request))
         return error_redirect("/signin", err, email=email[:254])
     assert user_id is not None
     return sign_in_response(user_id, request)
@@ -76,16 +79,22 @@ def verify(token: str = Form("")) -> RedirectResponse:
 
 
 @router.post("/resend")
-def resend(email: str = Form("")) -> RedirectResponse:
-    with session_scope() as db:
-        accounts.resend_verification(db, email)
+def resend(request: Request, email: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            accounts.resend_verification(db, email, ip=client_ip(request))
+    except UserError as err:
+        return error_redirect("/signin", err, email=email[:254])
     return redirect("/signin", notice="verify_sent", email=email[:254])
 
 
 @router.post("/forgot")
-def forgot(email: str = Form("")) -> RedirectResponse:
-    with session_scope() as db:
-        accounts.request_reset(db, email)
+def forgot(request: Request, email: str = Form("")) -> RedirectResponse:
+    try:
+        with session_scope() as db:
+            accounts.request_reset(db, email, ip=client_ip(request))
+    except UserError as err:
+        return error_redirect("/forgot", err)
     return redirect("/forgot", notice="reset_sent")
 
 

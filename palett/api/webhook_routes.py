@@ -28,13 +28,20 @@ def _job_id_for(request_id: str) -> int | None:
 async def fal_webhook(request: Request) -> dict[str, str]:
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
-    if not await run_in_threadpool(fal_webhooks.verify, headers, body):
-        raise HTTPException(401, "Bad or stale signature")
+    try:
+        request_id = await run_in_threadpool(fal_webhooks.verified_request_id, headers, body)
+    except fal_webhooks.KeysUnavailable as exc:
+        log.warning("fal webhook: signing keys unavailable: %s", exc)
+        # Retryable: Fal delivers again later, when the key server answers.
+        raise HTTPException(503, "Signing keys unavailable", headers={"Retry-After": "60"}) from exc
+    if request_id is None:
+        raise HTTPException(401, "Bad or stale signature, or not our Fal account")
     try:
         event = json.loads(body)
     except ValueError as exc:
         raise HTTPException(400, "Body is not JSON") from exc
-    job_id = await run_in_threadpool(_job_id_for, str(event.get("request_id", "")))
+    # The id the signature names, not the body's copy of it.
+    job_id = await run_in_threadpool(_job_id_for, request_id)
     if job_id is None:
         return {"status": "ignored"}  # not ours, or already cleaned up
     if event.get("status") == "OK" and isinstance(event.get("payload"), dict):

@@ -1,4 +1,5 @@
-"""/dev/outbox: every e-mail the app sent, with its links clickable. Not registered in production."""
+"""/dev/outbox: every e-mail the app sent, with its links clickable. Loopback clients only; not registered in
+production."""
 
 from __future__ import annotations
 
@@ -32,12 +33,20 @@ def outbox_page() -> rx.Component:
         rx.vstack(
             rx.hstack(rx.heading("Dev outbox", size="8", as_="h1"), rx.badge("development only", color_scheme="amber"),
                       align="center"),
-            rx.text("With no SMTP server configured, Palett writes mail here instead of sending it.",
-                    color_scheme="gray"),
-            rx.button(rx.icon("refresh_cw", size=16), "Refresh", on_click=OutboxState.load, variant="soft"),
-            rx.cond(OutboxState.mails.length() > 0,
-                    rx.vstack(rx.foreach(OutboxState.mails, mail_card), spacing="3", width="100%"),
-                    rx.text("No mail yet. Sign up to get a verification email.", color_scheme="gray")),
+            rx.text("With no SMTP server configured, Palett writes mail here instead of sending it. "
+                    "Only a browser on the machine running Palett (localhost) can read it; production mode "
+                    "turns it off.", color_scheme="gray"),
+            rx.cond(
+                OutboxState.refused,
+                rx.callout("The outbox is only shown on the machine running Palett: open it at localhost there.",
+                           icon="lock", color_scheme="amber", class_name="outbox-refused"),
+                rx.fragment(
+                    rx.button(rx.icon("refresh_cw", size=16), "Refresh", on_click=OutboxState.load, variant="soft"),
+                    rx.cond(OutboxState.mails.length() > 0,
+                            rx.vstack(rx.foreach(OutboxState.mails, mail_card), spacing="3", width="100%"),
+                            rx.text("No mail yet. Sign up to get a verification email.", color_scheme="gray")),
+                ),
+            ),
             spacing="4",
             padding_y="40px",
             width="100%",

@@ -84,16 +84,37 @@ def create_user(db: DB, *, email: str, name: str = "", verified: bool = False, i
     return user
 
 
-def sign_up(db: DB, *, email: str, password: str, name: str = "") -> User:
+def sign_up(db: DB, *, email: str, password: str, name: str = "", ip: str = "") -> None:
+    """Create an account and mail its verification link.
+
+    For an address that already has an account the caller sees the same outcome; the owner gets a
+    note instead, so sign-up can't be used to find out who has an account.
+    """
     email = normalize_email(email)
     check_new_password(password)
     name = clean_name(name)
-    if by_email(db, email):
-        raise UserError("email_taken")
+    throttle.signup(email, ip)
+    existing = by_email(db, email)
+    if existing is not None:
+        hash_password(password)  # the same slow step as a real sign-up: timing tells nothing either
+        if not existing.disabled:
+            _send_already_registered(existing)
+        return
     user = create_user(db, email=email, name=name, password=password)
     # Sent inside the transaction: if mail fails, no half-made account is left behind.
     send_verification(db, user)
-    return user
+
+
+def _send_already_registered(user: User) -> None:
+    url = get_settings().public_url
+    mailer.send(
+        user.email,
+        "Someone tried to sign up to Palett AI with your address",
+        f"Hi {user.name},\n\nSomeone (hopefully you) tried to create a Palett AI account with this address, "
+        f"but you already have one. Sign in here:\n{url}/signin\n\n"
+        f"Forgot your password? Reset it here:\n{url}/forgot\n\n"
+        "If it wasn't you, ignore this email: nothing has changed.\n",
+    )
 
 
 def send_verification(db: DB, user: User) -> None:
@@ -110,12 +131,14 @@ def send_verification(db: DB, user: User) -> None:
     )
 
 
-def resend_verification(db: DB, email: str) -> None:
-    """Send a fresh link to an unverified account; silent for anything else."""
+def resend_verification(db: DB, email: str, ip: str = "") -> None:
+    """Send a fresh link to an unverified account; silent for anything else (but limited all the same)."""
     try:
-        user = by_email(db, normalize_email(email))
+        email = normalize_email(email)
     except UserError:
         return
+    throttle.mail_request(email, ip)
+    user = by_email(db, email)
     if user is not None and not user.email_verified and not user.disabled:
         send_verification(db, user)
 
@@ -132,20 +155,17 @@ def verify_email(db: DB, token: str) -> User:
 
 
 def authenticate(db: DB, *, email: str, password: str, ip: str) -> User:
-    """Check a password sign-in; failures count towards the throttle."""
-    key = (email or "").strip().lower()
-    wait = throttle.minutes_to_wait(key, ip)
-    if wait:
-        raise UserError("throttled", minutes=wait)
+    """Check a password sign-in. The attempt is counted before the password is checked."""
     try:
-        email = normalize_email(email)
+        email, valid = normalize_email(email), True
     except UserError:
-        throttle.record_failure(key, ip)
-        raise UserError("bad_credentials") from None
+        email, valid = (email or "").strip().lower(), False
+    throttle.login(email, ip)
+    if not valid:
+        raise UserError("bad_credentials")
     user = by_email(db, email)
     matches, rehashed = verify_and_update(password or "", user.password_hash if user else None)
     if user is None or not matches:
-        throttle.record_failure(email, ip)
         raise UserError("bad_credentials")
     if rehashed:
         user.password_hash = rehashed
@@ -158,12 +178,13 @@ def authenticate(db: DB, *, email: str, password: str, ip: str) -> User:
     return user
 
 
-def request_reset(db: DB, email: str) -> None:
-    """Mail a reset link if the account exists; the answer is the same either way."""
+def request_reset(db: DB, email: str, ip: str = "") -> None:
+    """Mail a reset link if the account exists; the answer (and the limit) is the same either way."""
     try:
         email = normalize_email(email)
     except UserError:
         return
+    throttle.mail_request(email, ip)
     user = by_email(db, email)
     if user is None or user.disabled:
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     "invalid_email": "That doesn't look like an email address.",
-    "email_taken": "An account with this email already exists. Sign in instead, or reset your password.",
     "weak_password": "Choose a password of at least 10 characters that isn't a common one.",
     "password_mismatch": "The two passwords don't match.",
     "bad_credentials": "Wrong email or password.",

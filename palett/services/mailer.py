@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -9,6 +10,7 @@ import smtplib
 import ssl
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +20,8 @@ from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://\S+")
+# A request that came through a proxy: its peer address is the proxy's, not the reader's.
+_FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 @dataclass
@@ -64,6 +68,18 @@ def _write_outbox(mail: Mail, outbox: Path) -> None:
     path = outbox / f"{time.time_ns()}-{mail.id}.json"  # sorts by send time
     path.write_text(json.dumps(asdict(mail), indent=2))
     log.info("mail written to outbox %s: %s", path, mail.subject)
+
+
+def outbox_open_to(peer: str, headers: Mapping[str, str]) -> bool:
+    """The dev outbox holds live verification and reset links: anyone who reads it can take over any
+    account. Only a browser on this machine (a loopback peer, not relayed by a proxy) may read it,
+    and never in production mode."""
+    if get_settings().production or any(name in headers for name in _FORWARDING_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
 
 
 def outbox(limit: int = 50) -> list[Mail]:

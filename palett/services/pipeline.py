@@ -1,6 +1,6 @@
 """The one pipeline every operation goes through.
 
-submit: validate → rate limit → reserve credits → insert job (one transaction), then dispatch.
+submit: validate → reserve credits → insert job → rate limit (one transaction), then dispatch.
 execute: run the provider → copy outputs into our storage → thumbnails → image rows →
 capture credits; any failure, cancellation or timeout refunds the reservation.
 
@@ -61,10 +61,6 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     valid.prepare(spec, user.id)
     if spec.seed and getattr(valid, "seed", 0) is None:
         valid.seed = secrets.randbelow(2**31)  # type: ignore[attr-defined]  # a concrete seed: re-makeable
-    limit = rate_limit_for(user)
-    wait = ratelimit.minutes_until_allowed(limit, f"gen:{user.id}")
-    if wait:
-        raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
     cost = spec.cost(valid)
     unlimited = is_unlimited(user, db, cost=cost)  # Premium within fair use: nothing is reserved
     job = Job(
@@ -82,7 +78,12 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
         except credits.InsufficientCredits:
             raise UserError("no_credits", cost=cost, balance=user.credits) from None
         job.charged = cost
-    ratelimit.hit(limit, f"gen:{user.id}")
+    # Last, so only a job that would run counts; a refusal raises and the caller's transaction
+    # rolls back the job and its reservation. One atomic hit: parallel submits can't all slip past.
+    limit = rate_limit_for(user)
+    wait = ratelimit.hit(limit, f"gen:{user.id}")
+    if wait:
+        raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
     return job
 
 

@@ -1,9 +1,15 @@
-"""Rate limits with the `limits` library: memory by default, Redis when REDIS_URL is set."""
+"""Rate limits with the `limits` library: memory by default, Redis when REDIS_URL is set.
+
+Every limit is one atomic hit-and-test (`limits`' hit() records and checks in one step, a Lua
+script on Redis): testing first and recording later lets a burst of parallel requests all pass.
+"""
 
 from __future__ import annotations
 
 import math
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
@@ -15,7 +21,20 @@ from palett.settings import get_settings
 
 @lru_cache
 def limiter() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(storage_from_string(get_settings().redis_url or "memory://"))
+    settings = get_settings()
+    if not settings.redis_url:
+        return MovingWindowRateLimiter(storage_from_string("memory://"))
+    storage = storage_from_string(settings.redis_url, key_prefix=f"{settings.rate_limit_key_prefix}:limits")
+    return MovingWindowRateLimiter(storage)
+
+
+# limits' MemoryStorage makes its per-key locks lazily in a defaultdict: the first parallel hits on a
+# new key can each get a lock of their own and all pass (12 of 50 measured). One lock for the process.
+_memory_lock = threading.Lock()
+
+
+def _guard() -> AbstractContextManager[object]:
+    return nullcontext() if get_settings().redis_url else _memory_lock
 
 
 @lru_cache
@@ -23,19 +42,19 @@ def item(spec: str) -> RateLimitItem:
     return parse(spec)
 
 
-def minutes_until_allowed(spec: str, *keys: str) -> int:
-    """0 when one more hit is allowed for every key, else whole minutes to wait."""
-    wait = 0.0
+def hit(spec: str, *keys: str) -> int:
+    """Count one attempt against the keys in order: 0 when every key took it, else whole minutes to wait.
+
+    Stops at the first key that refuses, so a refused attempt doesn't use up the later keys
+    (keys that took the hit before keep it: the attempt was made).
+    """
     for key in keys:
-        if not limiter().test(item(spec), key):
+        with _guard():
+            taken = limiter().hit(item(spec), key)
+        if not taken:
             reset_at, _ = limiter().get_window_stats(item(spec), key)
-            wait = max(wait, reset_at - time.time())
-    return max(1, math.ceil(wait / 60)) if wait > 0 else 0
-
-
-def hit(spec: str, *keys: str) -> None:
-    for key in keys:
-        limiter().hit(item(spec), key)
+            return max(1, math.ceil((reset_at - time.time()) / 60))
+    return 0
 
 
 def clear(spec: str, key: str) -> None:

@@ -8,7 +8,6 @@ from typing import TypedDict
 import reflex as rx
 
 from palett.services import mailer
-from palett.settings import get_settings
 
 
 class MailRow(TypedDict):
@@ -22,10 +21,14 @@ class MailRow(TypedDict):
 
 class OutboxState(rx.State):
     mails: list[MailRow] = []
+    refused: bool = False  # this browser isn't on the machine running the app
 
     @rx.event
     async def load(self) -> None:
-        if get_settings().production:  # the page isn't even registered there; belt and braces
+        # Production doesn't even register the page; elsewhere only loopback clients may read it.
+        headers = {k.lower(): v for k, v in self.router.headers.raw_headers.items()}
+        self.refused = not mailer.outbox_open_to(self.router.session.client_ip, headers)
+        if self.refused:
             self.mails = []
             return
         mails = await asyncio.to_thread(mailer.outbox)

@@ -185,6 +185,7 @@ class FalEmulator:
         self.requests: list[SubmitRecord] = []
         self.webhooks: list[Webhook] = []
         self.sink: list[Webhook] = []
+        self.jwks_fetches = 0  # GETs of the JWKS (to check that receivers cache it)
         self.port = 0
         self._behaviours: dict[str, tuple[str, dict[str, Any]]] = {}
         self._failures: dict[str, int] = {}  # http_500 answers served, per app id
@@ -292,6 +293,7 @@ class FalEmulator:
         self.requests.clear()
         self.webhooks.clear()
         self.sink.clear()
+        self.jwks_fetches = 0
         self.accepted_keys = None
 
     def submits(self, app_id: str | None = None) -> list[SubmitRecord]:
@@ -604,6 +606,7 @@ class FalEmulator:
         return Response(data, media_type="image/png")
 
     async def _jwks_endpoint(self, request: Request) -> Response:
+        self.jwks_fetches += 1
         return JSONResponse(self.jwks())
 
     async def _sink_endpoint(self, request: Request) -> Response:

@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from palett.services import throttle
+from palett.services.errors import UserError
 from tests.conftest import reset_caches
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -16,19 +17,22 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 @pytest.fixture
 def redis_throttle(monkeypatch):
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
-    reset_caches()
     tag = uuid.uuid4().hex[:8]
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("RATE_LIMIT_KEY_PREFIX", f"test-{tag}")
+    reset_caches()
     yield tag
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"*{tag}*"):
+    for key in client.scan_iter(f"test-{tag}:*"):
         client.delete(key)
 
 
-def test_failures_are_counted_in_redis_and_lock_after_five(redis_throttle):
+def test_attempts_are_counted_in_redis_and_lock_after_five(redis_throttle):
     email, ip = f"{redis_throttle}@example.com", f"ip-{redis_throttle}"
     with ThreadPoolExecutor(max_workers=5) as pool:
-        list(pool.map(lambda _: throttle.record_failure(email, ip), range(5)))
-    assert redis.Redis.from_url(REDIS_URL).keys(f"*{redis_throttle}*"), "nothing stored in Redis"
+        list(pool.map(lambda _: throttle.login(email, ip), range(5)))
+    assert redis.Redis.from_url(REDIS_URL).keys(f"test-{redis_throttle}:*"), "nothing stored in Redis"
     reset_caches()  # a different worker process: new limiter, same Redis
-    assert throttle.minutes_to_wait(email, f"other-{redis_throttle}") >= 14
+    with pytest.raises(UserError) as err:
+        throttle.login(email, f"other-{redis_throttle}")
+    assert err.value.params["minutes"] >= 14

@@ -1,25 +1,70 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
 from palett.services import throttle
+from palett.services.errors import UserError
 
 
-def test_five_failures_lock_the_account_with_minutes_to_wait():
-    for _ in range(5):
-        assert throttle.minutes_to_wait("a@example.com", "10.0.0.1") == 0
-        throttle.record_failure("a@example.com", "10.0.0.1")
-    wait = throttle.minutes_to_wait("a@example.com", "10.0.0.2")
-    assert 14 <= wait <= 15
+def attempts_allowed(email: str, ip: str, n: int, *, parallel: int = 1) -> int:
+    def attempt(_: int) -> bool:
+        try:
+            throttle.login(email, ip)
+            return True
+        except UserError as err:
+            assert err.code == "throttled"
+            return False
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return sum(pool.map(attempt, range(n)))
+
+
+def test_five_attempts_lock_the_account_with_minutes_to_wait():
+    assert attempts_allowed("a@example.com", "10.0.0.1", 5) == 5
+    with pytest.raises(UserError) as err:
+        throttle.login("A@example.com ", "10.0.0.2")
+    assert 14 <= err.value.params["minutes"] <= 15
     # Another account from a fresh IP is unaffected.
-    assert throttle.minutes_to_wait("b@example.com", "10.0.0.3") == 0
+    assert attempts_allowed("b@example.com", "10.0.0.3", 1) == 1
 
 
-def test_five_failures_from_one_ip_lock_that_ip_for_every_account():
+def test_attempts_from_one_ip_lock_that_ip_for_every_account(monkeypatch):
+    monkeypatch.setenv("LOGIN_ATTEMPTS_PER_IP", "5/15 minutes")
+    from tests.conftest import reset_caches
+
+    reset_caches()
     for i in range(5):
-        throttle.record_failure(f"user{i}@example.com", "10.9.9.9")
-    assert throttle.minutes_to_wait("someone-else@example.com", "10.9.9.9") > 0
+        throttle.login(f"user{i}@example.com", "10.9.9.9")
+    assert attempts_allowed("someone-else@example.com", "10.9.9.9", 1) == 0
 
 
 def test_success_clears_the_account_counter():
-    for _ in range(4):
-        throttle.record_failure("c@example.com", "10.1.1.1")
+    assert attempts_allowed("c@example.com", "10.1.1.1", 4) == 4
     throttle.reset("c@example.com")
-    throttle.record_failure("c@example.com", "10.1.1.2")
-    assert throttle.minutes_to_wait("c@example.com", "10.1.1.3") == 0
+    assert attempts_allowed("c@example.com", "10.1.1.2", 5) == 5
+
+
+def test_fifty_parallel_attempts_in_memory_let_exactly_five_through():
+    assert attempts_allowed("race@example.com", "10.2.2.2", 50, parallel=50) == 5
+
+
+def test_thirty_attempts_per_ip_by_default_successes_included():
+    allowed = sum(attempts_allowed(f"u{i}@example.com", "10.4.4.4", 1) for i in range(40))
+    assert allowed == 30
+
+
+def test_mail_requests_are_limited_per_address_and_per_ip(monkeypatch):
+    monkeypatch.setenv("MAIL_LIMIT_PER_ADDRESS", "2/hour")
+    monkeypatch.setenv("MAIL_LIMIT_PER_IP", "3/hour")
+    from tests.conftest import reset_caches
+
+    reset_caches()
+    throttle.mail_request("d@example.com", "10.3.3.1")
+    throttle.mail_request("D@example.com", "10.3.3.2")
+    with pytest.raises(UserError):
+        throttle.mail_request("d@example.com", "10.3.3.3")  # the address is full, from any IP
+    throttle.mail_request("e@example.com", "10.3.3.9")
+    throttle.mail_request("f@example.com", "10.3.3.9")
+    throttle.mail_request("g@example.com", "10.3.3.9")
+    with pytest.raises(UserError):
+        throttle.mail_request("h@example.com", "10.3.3.9")  # the IP is full, for any address
