@@ -77,6 +77,11 @@ class Settings(BaseSettings):
 
     # Jobs
     dispatch: Literal["inprocess", "worker"] = "inprocess"  # worker = procrastinate on PostgreSQL
+    # PostgreSQL connections: the total this deploy may open (keep it under the server's max_connections minus
+    # what admins and backups need) and how many processes share it (web processes + workers, every machine).
+    # Each process's pools are sized from its share, with no overflow, so the sum can never exceed the budget.
+    db_connection_budget: int = 60
+    db_processes: int = 1
     worker_concurrency: int = 10
     worker_heartbeat_seconds: float = 10
     worker_stalled_seconds: float = 30  # a worker silent this long is taken as dead; its jobs are requeued
@@ -142,6 +147,14 @@ class Settings(BaseSettings):
     @property
     def admin_email_set(self) -> set[str]:
         return {e.strip().lower() for e in self.admin_emails.split(",") if e.strip()}
+
+    @property
+    def db_pool_sizes(self) -> tuple[int, int]:
+        """(SQLAlchemy pool, job-queue pool) for one process: its share of the connection budget."""
+        share = max(6, self.db_connection_budget // max(1, self.db_processes))
+        # procrastinate keeps one connection for LISTEN and needs others to fetch and finish jobs.
+        queue = max(3, share // 4) if self.dispatch == "worker" else 0
+        return share - queue, queue
 
     @property
     def shared_database(self) -> bool:

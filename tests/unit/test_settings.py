@@ -44,3 +44,24 @@ def test_production_accepts_a_long_secret_and_uses_secure_cookies(tmp_path):
 def test_oauth_providers_need_both_id_and_secret(tmp_path):
     assert not Settings(data_dir=tmp_path, google_client_id="id").google_enabled
     assert Settings(data_dir=tmp_path, github_client_id="id", github_client_secret="s").github_enabled
+
+
+@pytest.mark.parametrize(("budget", "processes"), [(100, 7), (60, 1), (90, 5), (40, 2)])
+@pytest.mark.parametrize("dispatch", ["inprocess", "worker"])
+def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_path, budget, processes, dispatch):
+    s = Settings(data_dir=tmp_path, db_connection_budget=budget, db_processes=processes, dispatch=dispatch)
+    engine_pool, queue_pool = s.db_pool_sizes
+    assert engine_pool >= 3 and (queue_pool >= 3 if dispatch == "worker" else queue_pool == 0)
+    assert (engine_pool + queue_pool) * processes <= budget
+
+
+def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):
+    from palett.services.db import engine_for
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("DB_CONNECTION_BUDGET", "100")
+    monkeypatch.setenv("DB_PROCESSES", "7")
+    reset_caches()
+    pool = engine_for("postgresql://postgres@127.0.0.1:5432/postgres").pool
+    assert pool.size() == 14 and pool._max_overflow == 0  # type: ignore[attr-defined]
+    engine_for.cache_clear()
