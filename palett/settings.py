@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # Logs: "json" (one object a line, with request/user/job ids) or "text"; default json in production.
     log_format: Literal["json", "text", ""] = ""
     release: str = ""  # reported to Sentry; e.g. the git commit being deployed
+    metrics_token: str = ""  # /api/metrics answers only `Authorization: Bearer <token>`; unset = no endpoint
 
     # Accounts
     signup_credits: int = 10

@@ -13,6 +13,7 @@ from palett.api import (
     health_routes,
     library_routes,
     media_routes,
+    metrics_routes,
     oauth_routes,
     profile_routes,
     upload_routes,
@@ -36,7 +37,8 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    routers = (auth_routes, account_routes, oauth_routes, health_routes, media_routes, upload_routes, webhook_routes)
+    routers = (auth_routes, account_routes, oauth_routes, health_routes, media_routes, upload_routes, webhook_routes,
+               metrics_routes)
     for module in routers:
         api.include_router(module.router)
     api.include_router(library_routes.router)

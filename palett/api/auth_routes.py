@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from palett.api.cookies import clear_session_cookie, set_session_cookie
 from palett.api.web import check_origin, client_ip, current, error_redirect, redirect
-from palett.services import accounts, sessions
+from palett.services import accounts, metrics, sessions
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 
@@ -47,6 +47,7 @@ def login(request: Request, email: str = Form(""), password: str = Form("")) -> 
             user = accounts.authenticate(db, email=email, password=password, ip=client_ip(request))
             user_id = user.id
     except UserError as err:
+        metrics.SIGNIN_FAILURES.labels(reason=err.code).inc()
         if err.code == "unverified":
             with suppress(UserError), session_scope() as db:  # over the mail limit: the last link still works
                 accounts.resend_verification(db, email, ip=client_ip(request))

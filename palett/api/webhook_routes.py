@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from palett.models import Job
-from palett.services import fal_webhooks, pipeline
+from palett.services import fal_webhooks, metrics, pipeline
 from palett.services.db import session_scope
 from palett.services.providers import ProviderFailed
 from palett.services.providers.fal import parse_result
@@ -32,9 +32,11 @@ async def fal_webhook(request: Request) -> dict[str, str]:
         request_id = await run_in_threadpool(fal_webhooks.verified_request_id, headers, body)
     except fal_webhooks.KeysUnavailable as exc:
         log.warning("fal webhook: signing keys unavailable: %s", exc)
+        metrics.WEBHOOKS.labels(source="fal", outcome="keys_unavailable").inc()
         # Retryable: Fal delivers again later, when the key server answers.
         raise HTTPException(503, "Signing keys unavailable", headers={"Retry-After": "60"}) from exc
     if request_id is None:
+        metrics.WEBHOOKS.labels(source="fal", outcome="bad_signature").inc()
         raise HTTPException(401, "Bad or stale signature, or not our Fal account")
     try:
         event = json.loads(body)
@@ -42,6 +44,7 @@ async def fal_webhook(request: Request) -> dict[str, str]:
         raise HTTPException(400, "Body is not JSON") from exc
     # The id the signature names, not the body's copy of it.
     job_id = await run_in_threadpool(_job_id_for, request_id)
+    metrics.WEBHOOKS.labels(source="fal", outcome="ok" if job_id else "ignored").inc()
     if job_id is None:
         return {"status": "ignored"}  # not ours, or already cleaned up
     if event.get("status") == "OK" and isinstance(event.get("payload"), dict):

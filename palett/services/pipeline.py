@@ -26,7 +26,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, User, utcnow
-from palett.services import catalog, credits, images, observability, ratelimit
+from palett.services import catalog, credits, images, metrics, observability, ratelimit
 from palett.services.billing.premium import is_unlimited
 from palett.services.db import session_scope
 from palett.services.errors import UserError
@@ -84,6 +84,7 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     wait = ratelimit.hit(limit, f"gen:{user.id}")
     if wait:
         raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
+    metrics.CREDITS.labels(kind="reserved").inc(job.charged)
     return job
 
 
@@ -125,7 +126,10 @@ def _finish(db: DB, job: Job, status: JobStatus, *, error: str | None = None, us
     ).rowcount  # type: ignore[attr-defined]
     if not moved:
         return False
+    metrics.JOBS_FINISHED.labels(operation=job.operation, status=status).inc()
     refund = job.charged - used
+    metrics.CREDITS.labels(kind="captured").inc(used)
+    metrics.CREDITS.labels(kind="refunded").inc(refund)
     kind = credits.Kind.capture if status == JobStatus.succeeded else credits.Kind.refund
     credits.apply(db, user_id=job.user_id, delta=refund, kind=kind, idempotency_key=f"job:{job.id}:settle",
                   reference=f"{'Captured' if kind == credits.Kind.capture else 'Refunded'} · job #{job.id}")
@@ -158,7 +162,9 @@ async def execute(job_id: int) -> None:
             is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
             request_id=job.provider_request_id,
         )
+        asked = time.monotonic()
         result = await get_provider(job.provider).run(ctx)
+        metrics.PROVIDER_SECONDS.labels(provider=job.provider).observe(time.monotonic() - asked)
         await complete(job_id, result)
     except ProviderFailed as exc:
         log.info("job %s failed: %s", job_id, exc)
@@ -185,7 +191,10 @@ def _claim(job_id: int, owner: str) -> Job | None:
             .values(status=JobStatus.running, claimed_by=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS),
                     attempts=col(Job.attempts) + 1, started_at=func.coalesce(col(Job.started_at), now))
         ).rowcount  # type: ignore[attr-defined]
-        return db.get(Job, job_id) if claimed else None
+        job = db.get(Job, job_id) if claimed else None
+    if job is not None and job.attempts == 1:
+        metrics.QUEUE_WAIT.observe(max(0.0, (now - job.created_at).total_seconds()))
+    return job
 
 
 async def _keep_lease(job_id: int, owner: str) -> None:
