@@ -29,7 +29,7 @@ SIZE_LABELS = {
     "square_hd": "Square HD 1:1", "square": "Square 1:1 (small)", "portrait_4_3": "Portrait 3:4",
     "portrait_16_9": "Portrait 9:16", "landscape_4_3": "Landscape 4:3", "landscape_16_9": "Landscape 16:9",
     "1:1": "Square 1:1", "16:9": "Landscape 16:9", "9:16": "Portrait 9:16", "4:3": "Landscape 4:3",
-    "3:4": "Portrait 3:4", "21:9": "Cinema 21:9", "9:21": "Tall 9:21",
+    "3:4": "Portrait 3:4", "3:2": "Landscape 3:2", "2:3": "Portrait 2:3", "21:9": "Cinema 21:9", "9:21": "Tall 9:21",
     "1024x1024": "Square 1:1", "1536x1024": "Landscape 3:2", "1024x1536": "Portrait 2:3",
 }
 

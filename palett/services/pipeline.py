@@ -142,10 +142,13 @@ async def execute(job_id: int) -> None:
     started = time.monotonic()
     try:
         spec = catalog.get(job.model)
+        # In a thread: handing over an input image may upload it. A resumed job is already at the provider.
+        arguments = {} if job.provider_request_id else await asyncio.to_thread(
+            spec.adapter, spec.parse(job.params), media_for(job.provider))
         ctx = RunContext(
             job_id=job_id,
             endpoint=spec.endpoint,
-            arguments=spec.adapter(spec.parse(job.params), media_for(job.provider)),
+            arguments=arguments,
             report=lambda **fields: asyncio.to_thread(_report, job_id, **fields),
             is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
             request_id=job.provider_request_id,
