@@ -38,7 +38,7 @@ if _settings.sentry_dsn:
     sentry_sdk.init(dsn=_settings.sentry_dsn, send_default_pii=False)
 
 TITLE = "Palett AI"
-DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background removal, 4K upscaling and more."
+DESCRIPTION = "Make and edit images with AI: FLUX, Nano Banana, Ideogram, background removal, 4K upscaling and more."
 
 app = rx.App(
     stylesheets=["/styles.css"],

@@ -52,7 +52,7 @@ def pixel_size(size: str) -> tuple[int, int]:
 
 
 class Media(Protocol):
-    """Turns one of our storage keys into something the provider can read (URL or data URI)."""
+    """Turns one of our storage keys into something the provider can read (a URL, or the key for local)."""
 
     def url(self, key: str) -> str: ...
 

@@ -2,7 +2,7 @@
 
 Every tool runs on Fal (real AI) when FAL_KEY is set and on the local engine (classical
 image processing, labelled "Local") always. Input images reach providers through
-services/media_inputs.py (signed URL, presigned S3 URL or data URI), never a public folder.
+services/media_inputs.py (signed URL, presigned S3 URL or an upload to Fal storage), never a public folder.
 """
 
 from __future__ import annotations
