@@ -218,7 +218,9 @@ async def complete(job_id: int, result: Result) -> None:
                 continue
             data = output.data if output.data is not None else await fetch_bytes(output.url or "")
             stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label, params))
-            stored[-1]["seed"] = (result.seed + index) if (spec.is_local and result.seed is not None) else result.seed
+            # Some endpoints (Nano Banana) do not echo the seed: keep the one we sent.
+            seed = result.seed if result.seed is not None else getattr(params, "seed", None)
+            stored[-1]["seed"] = (seed + index) if (spec.is_local and seed is not None) else seed
     except (FetchRefused, ValueError, OSError) as exc:
         log.warning("job %s: output could not be stored: %r", job_id, exc)
         await asyncio.to_thread(_forget, storage, stored)

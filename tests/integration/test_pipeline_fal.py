@@ -64,6 +64,7 @@ def test_each_model_receives_its_exact_schema_and_images_are_copied(db, fal_on, 
         assert job.provider_request_id == record.request_id
         imgs = s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).all()
         assert len(imgs) == 2
+        assert {i.seed for i in imgs} == {7}  # re-makeable, also where the endpoint does not echo the seed
         # Our own copy, never the provider's temporary URL.
         assert all("127.0.0.1" not in i.image_url and get_storage().exists(i.image_url) for i in imgs)
         assert imgs[0].recipe["endpoint"] == endpoint and imgs[0].recipe["local"] is False
