@@ -35,8 +35,9 @@ SHUT_DOWN = re.compile(r'^\s*- ((?:"[^"]+",? ?)+): [^\n]*(?:shut down|retired)',
 
 # ---- a small reader for the generated TypeScript (types, unions, literals, arrays, object literals) --------
 
-TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_$][\w$]*)'
-                   r'|(?P<p>[{}<>\[\]|;:?(),&]))')
+TOKEN = re.compile(r'\s*(?:(?P<doc>/\*.*?\*/)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)'
+                   r'|(?P<id>[A-Za-z_$][\w$]*)|(?P<p>[{}<>\[\]|;:?(),&]))', re.S)
+DEFAULT = re.compile(r"\s*Default value: `([^`]*)`\s*$", re.S)
 
 
 class TypeReader:
@@ -53,6 +54,14 @@ class TypeReader:
             self.tokens.append((kind, m.group(kind)))
             pos = m.end()
         self.i = 0
+        self.docs: dict[int, str] = {}  # token index -> the doc comment just before it
+        kept: list[tuple[str, str]] = []
+        for kind, value in self.tokens:
+            if kind == "doc":
+                self.docs[len(kept)] = value
+            else:
+                kept.append((kind, value))
+        self.tokens = kept
 
     def peek(self) -> str:
         return self.tokens[self.i][1] if self.i < len(self.tokens) else ""
@@ -114,13 +123,14 @@ class TypeReader:
         props: dict[str, Any] = {}
         required: list[str] = []
         while self.peek() != "}":
+            doc = self.docs.get(self.i, "")
             kind, name = self.take()
             name = json.loads(name) if kind == "str" else name
             optional = self.peek() == "?"
             if optional:
                 self.take()
             self.take(":")
-            props[name] = self.union()
+            props[name] = {**self.union(), **_documented(doc)}
             if not optional:
                 required.append(name)
             if self.peek() in (";", ","):
@@ -130,6 +140,22 @@ class TypeReader:
         if required:
             node["required"] = required
         return node
+
+
+def _documented(doc: str) -> dict[str, Any]:
+    """`description` and `default` from a member's JSDoc (`... Default value: `"png"``)."""
+    text = " ".join(line.strip().lstrip("*").strip() for line in doc.strip("/*").splitlines()).strip()
+    found: dict[str, Any] = {}
+    match = DEFAULT.search(text)
+    if match:
+        text = text[: match.start()].strip()
+        try:
+            found["default"] = json.loads(match.group(1))
+        except ValueError:
+            found["default"] = match.group(1)  # bare words such as auto or square_hd
+    if text:
+        found["description"] = text
+    return found
 
 
 def _union(members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -149,7 +175,8 @@ def _union(members: list[dict[str, Any]]) -> dict[str, Any]:
 
 def read_fal_types(source: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """(type name -> body, endpoint id -> (input type, output type)) from endpoints.ts."""
-    text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    # Drop comments on whole types (column 0) and line comments; keep member docs for descriptions and defaults.
+    text = re.sub(r"^/\*.*?\*/\s*$", "", source, flags=re.S | re.M)
     text = re.sub(r"^\s*//.*$", "", text, flags=re.M)
     bodies = {m.group(1): m.group(2) for m in re.finditer(
         r"^export type (\w+) =\s*(.*?);\s*\n(?=export |\Z)", text, flags=re.S | re.M)}

@@ -467,10 +467,27 @@ class FalEmulator:
             raise AssertionError(f"emulator output for {job.app_id} breaks its contract: {problems}")
         return shaped
 
+    def _tool_output_size(self, job: Job, inp: dict[str, Any]) -> tuple[int, int] | None:
+        """One-image tools answer at the input's size times their factor (`upscale_factor`/`scale`, with the
+        contract's default when the body leaves it out), like CodeFormer's default of 2."""
+        contract = contracts.load("fal", job.app_id)
+        url = inp.get("image_url")
+        if contract is None or not isinstance(url, str) or not url.startswith(f"{self.base_url}/files/"):
+            return None
+        if "image" not in _resolve(contract["output"], contract["output"]).get("properties", {}):
+            return None
+        data = self._files.get(url.rsplit("/", 1)[1])
+        if data is None:
+            return None
+        width, height = Image.open(io.BytesIO(data)).size
+        props = _resolve(contract["input"], contract["input"]).get("properties", {})
+        factor = next((inp.get(k, props[k].get("default", 1)) for k in ("upscale_factor", "scale") if k in props), 1)
+        return round(width * factor), round(height * factor)
+
     def _generated_output(self, job: Job, mode: str, inp: dict[str, Any]) -> dict[str, Any]:
         seed = inp["seed"] if isinstance(inp.get("seed"), int) else random.randrange(2**31)
         count = inp["num_images"] if isinstance(inp.get("num_images"), int) and inp["num_images"] > 0 else 1
-        width, height = _image_size(inp)
+        width, height = self._tool_output_size(job, inp) or _image_size(inp)
         images = []
         for i in range(count):
             name = f"{job.request_id}-{i}.png"

@@ -130,6 +130,14 @@ def test_fal_outpaint_sends_a_padded_canvas_and_its_mask(db, fal_on, user_id):
     assert m[10:310, 50:501].max() == 0 and m[:, :50].min() == 255 and m[:10, :].min() == 255
 
 
+def test_fal_restoration_gives_back_the_photo_at_its_own_size(db, fal_on, user_id):
+    """CodeFormer enlarges 2x unless told otherwise (upscale_factor, default 2 in its schema)."""
+    source = stored_image(db, user_id, "coffee.png")  # 600 x 400
+    job = run(db, user_id, {"model": "codeformer", "image_id": source.id})
+    assert job.status == "succeeded", job.error
+    assert result_of(db, job).size == (600, 400)
+
+
 def test_fal_to_4k_is_delivered_at_exactly_4k(db, fal_on, user_id):
     source = stored_image(db, user_id, "coffee.png")
     job = run(db, user_id, {"model": "esrgan", "image_id": source.id, "mode": "4k", "long_side": 3840})
