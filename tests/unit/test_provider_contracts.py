@@ -93,3 +93,71 @@ def test_the_openai_model_is_not_one_openai_shut_down():
     body = spec.adapter(spec.validate({"prompt": "a teapot", "size": "1024x1024"}), URLMedia())
     contract = contracts.load("openai", spec.endpoint)
     assert contract is not None and body["model"] not in contract["shut_down_models"]
+
+
+def test_every_size_a_model_offers_is_one_its_endpoint_takes():
+    catalog._load()
+    for spec in catalog.models("t2i"):
+        if spec.is_local:
+            continue
+        for size in spec.sizes:
+            body = spec.adapter(spec.validate({"prompt": "a red fox", "size": size}), URLMedia())
+            assert contracts.input_errors(spec.provider, spec.endpoint, body) == [], (spec.key, size)
+
+
+def test_the_type_reader_turns_fal_types_into_json_schema():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "scripts" / "refresh_contracts.py"
+    module_spec = importlib.util.spec_from_file_location("refresh_contracts", path)
+    assert module_spec and module_spec.loader
+    refresh = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = refresh
+    module_spec.loader.exec_module(refresh)
+    source = '''/**
+ * A tool.
+ */
+export type ToolInput = {
+  /**
+   * The picture. Default value: `"x"`
+   */
+  image_url: string | Blob | File;
+  mode?: "fast" | "good";
+  ratio?: "1:1" | string;
+  tags?: Array<string>;
+  size?: Size | "square";
+};
+export type Size = {
+  width?: number;
+};
+export type ToolOutput = HEDOutput;
+export type HEDOutput = {
+  image: File;
+};
+export type File = {
+  url: string;
+};
+export type EndpointTypeMap = {
+  "fal-ai/tool": {
+    input: ToolInput;
+    output: ToolOutput;
+  };
+};
+'''
+    bodies, endpoints = refresh.read_fal_types(source)
+    assert endpoints == {"fal-ai/tool": ("ToolInput", "ToolOutput")}
+    schema = refresh.fal_schema(bodies, "ToolInput")
+    props = schema["$defs"]["ToolInput"]["properties"]
+    assert props["image_url"] == {"type": "string", "default": "x", "description": "The picture."}
+    assert props["mode"] == {"enum": ["fast", "good"]} and props["ratio"] == {"type": "string"}
+    assert props["size"] == {"anyOf": [{"enum": ["square"]}, {"$ref": "#/$defs/Size"}]}
+    assert schema["$defs"]["ToolInput"]["required"] == ["image_url"]
+    good = {"image_url": "https://a/b.png", "mode": "fast", "tags": ["x"], "size": {"width": 5}}
+    assert contracts.errors(schema, good) == []
+    assert [e["type"] for e in contracts.errors(schema, {"mode": "slow", "extra": 1})] == [
+        "extra_forbidden", "missing", "enum"]
+    output = refresh.fal_schema(bodies, "ToolOutput")
+    assert contracts.errors(output, {"image": {"url": "u"}}) == []
+    assert contracts.errors(output, {"images": [{"url": "u"}]})  # the one-image shape is enforced
