@@ -235,6 +235,7 @@ class FalEmulator:
                 Route("/files/{name}", self._file, methods=["GET"]),
                 Route("/files/upload", self._upload, methods=["POST"]),
                 Route("/storage/auth/token", self._upload_token, methods=["POST"]),
+                Route("/storage/upload/initiate", self._no_fallback_upload, methods=["POST"]),
                 Route("/_sink/{name}", self._sink_endpoint, methods=["POST"]),
                 Route("/{app:path}/requests/{request_id}/status", self._status, methods=["GET"]),
                 Route("/{app:path}/requests/{request_id}/cancel", self._cancel, methods=["PUT"]),
@@ -692,6 +693,10 @@ class FalEmulator:
         self._files[name] = data
         self.uploads.append((name, request.headers.get("content-type", ""), data))
         return JSONResponse({"access_url": f"{self.base_url}/files/{name}"})
+
+    async def _no_fallback_upload(self, request: Request) -> Response:
+        # fal_client's fallback repository (GCS via a signed PUT) is not emulated: fail it plainly.
+        return JSONResponse({"detail": "storage fallback is not emulated"}, 501)
 
     def point_uploads_here(self) -> None:
         """fal_client's upload hosts are module constants: point them at this emulator (tests only)."""

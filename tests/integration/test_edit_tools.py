@@ -130,6 +130,15 @@ def test_fal_outpaint_sends_a_padded_canvas_and_its_mask(db, fal_on, user_id):
     assert m[10:310, 50:501].max() == 0 and m[:, :50].min() == 255 and m[:10, :].min() == 255
 
 
+def test_an_input_fal_storage_refuses_fails_the_job_plainly_and_refunds(db, fal_on, user_id):
+    fal_on.accepted_keys = {"another-key:secret"}  # our key is refused, so is its upload token
+    source = stored_image(db, user_id)
+    job = run(db, user_id, {"model": "birefnet", "image_id": source.id})
+    assert job.status == "failed" and job.error == "Your image could not be sent to Fal. Try again."
+    assert not fal_on.submits()  # nothing was submitted without its input
+    assert balance_matches_ledger(db, user_id) == 50
+
+
 def test_fal_restoration_gives_back_the_photo_at_its_own_size(db, fal_on, user_id):
     """CodeFormer enlarges 2x unless told otherwise (upscale_factor, default 2 in its schema)."""
     source = stored_image(db, user_id, "coffee.png")  # 600 x 400
