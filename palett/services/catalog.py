@@ -181,6 +181,8 @@ def _in_range(spec: ModelSpec, name: str, value: Any, limits: tuple[Any, Any, An
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+# Models the catalog no longer offers (their endpoints are gone), for labelling what was made with them.
+RETIRED_LABELS = {"imagen4": "Imagen 4 (retired)"}
 
 
 def register(spec: ModelSpec) -> ModelSpec:
@@ -194,6 +196,13 @@ def get(key: str) -> ModelSpec:
         return _REGISTRY[key]
     except KeyError:
         raise UserError("unknown_model") from None
+
+
+def label_of(key: str) -> str:
+    """A model key's label, also for retired models; the key itself when nobody knows it."""
+    _load()
+    spec = _REGISTRY.get(key)
+    return spec.label if spec else RETIRED_LABELS.get(key, key)
 
 
 def models(operation: str) -> list[ModelSpec]:

@@ -161,3 +161,11 @@ export type EndpointTypeMap = {
     output = refresh.fal_schema(bodies, "ToolOutput")
     assert contracts.errors(output, {"image": {"url": "u"}}) == []
     assert contracts.errors(output, {"images": [{"url": "u"}]})  # the one-image shape is enforced
+
+
+def test_images_made_with_a_retired_model_keep_an_honest_label():
+    from palett.services.gallery._common import model_label
+
+    assert model_label("imagen4") == "Imagen 4 (retired)"
+    assert model_label("nano-banana-2") == "Nano Banana 2 (Google Gemini image)"
+    assert model_label("no-such-model") == "no-such-model"
