@@ -13,7 +13,8 @@ export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 PORT ?= 3000
 
-.PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean
+.PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean \
+	smoke-live contracts
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -65,6 +66,14 @@ worker: setup
 ## A demo account (demo@palett.local) with IMAGES images; OTHERS adds other users' rows for benchmarks.
 seed-demo: migrate
 	$(BIN)/python scripts/seed_demo.py --images $(or $(IMAGES),200) --others $(or $(OTHERS),0)
+
+## The cheapest real call of every Fal/OpenAI catalog entry (needs FAL_KEY / OPENAI_API_KEY; costs money).
+smoke-live: setup
+	$(BIN)/python scripts/smoke_live.py
+
+## Regenerate tests/contracts/ from Fal's published endpoint types and the openai SDK (needs the network).
+contracts: setup-dev
+	$(BIN)/python scripts/refresh_contracts.py
 
 lint: setup-dev
 	$(BIN)/ruff check palett tests alembic scripts bench

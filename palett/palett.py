@@ -34,7 +34,7 @@ observability.setup("web")
 _settings = get_settings()
 
 TITLE = "Palett AI"
-DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background removal, 4K upscaling and more."
+DESCRIPTION = "Make and edit images with AI: FLUX, Nano Banana, Ideogram, background removal, 4K upscaling and more."
 
 app = rx.App(
     stylesheets=["/styles.css"],

@@ -60,7 +60,7 @@ NEGATIVE = ("blurry", "text, watermark", "extra fingers", "low quality", "oversa
 
 # (operation, model, credits per image, has a prompt, weight)
 MIX: Sequence[tuple[str, str, int, bool, int]] = (
-    ("t2i", "flux-dev", 1, True, 22), ("t2i", "flux-pro-ultra", 1, True, 10), ("t2i", "imagen4", 1, True, 8),
+    ("t2i", "flux-dev", 1, True, 22), ("t2i", "flux-pro-ultra", 1, True, 10), ("t2i", "nano-banana-2", 1, True, 8),
     ("t2i", "ideogram3", 1, True, 5), ("t2i", "gpt-image", 1, True, 5), ("t2i", "local-preview", 1, True, 12),
     ("i2i", "flux-i2i", 2, True, 6), ("i2i", "local-i2i", 2, True, 3), ("upscale", "esrgan", 1, False, 6),
     ("bg_remove", "birefnet", 1, False, 5), ("bg_replace", "bria-replace", 2, True, 3),

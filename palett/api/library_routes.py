@@ -163,7 +163,7 @@ def share_page(token: str) -> Response:
 <figure><a href="{e(image)}" title="Open the full-size image"><img src="{e(image)}" alt="{e(public.og_title)}"
  width="{public.width}" height="{public.height}"></a>
 <figcaption>{prompt}{negative}<ul class="chips">{chips}</ul></figcaption></figure>
-<section class="cta"><div><h2>Make your own</h2><p>FLUX, Imagen, Ideogram and more, plus background removal,
+<section class="cta"><div><h2>Make your own</h2><p>FLUX, Nano Banana, Ideogram and more, plus background removal,
 upscaling to 4K and inpainting, in one studio.</p></div>
 <div class="buttons"><a class="button" href="{e(base)}/signup">Start free</a>
 <a class="button soft" href="{e(base)}/explore">Explore more images</a></div></section>

@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from palett.models import Job
-from palett.services import fal_webhooks, metrics, pipeline
+from palett.services import catalog, fal_webhooks, metrics, pipeline
 from palett.services.db import session_scope
-from palett.services.providers import ProviderFailed
-from palett.services.providers.fal import parse_result
+from palett.services.providers import ProviderFailed, Result
+from palett.services.providers.fal import FalProvider, parse_result
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/webhooks")
 
 
-def _job_id_for(request_id: str) -> int | None:
+def _job_for(request_id: str) -> tuple[int, str] | None:
+    """(job id, catalog model key) of the job Fal ran as `request_id`."""
     with session_scope() as db:
-        return db.exec(select(Job.id).where(Job.provider_request_id == request_id)).first()
+        row = db.exec(select(Job.id, Job.model).where(Job.provider_request_id == request_id)).first()
+        return (int(row[0]), str(row[1])) if row else None
+
+
+async def _result_of(event: dict[str, Any], model: str, request_id: str) -> Result:
+    payload = event.get("payload")
+    if isinstance(payload, dict):
+        return parse_result(payload)
+    # OK with payload null and payload_error: Fal could not put the result in the webhook; the queue has it.
+    log.info("fal webhook for %s carried no payload (%s); fetching it", request_id,
+             str(event.get("payload_error"))[:200])
+    return await FalProvider().result(catalog.get(model).endpoint, request_id)
 
 
 @router.post("/fal")
@@ -43,13 +56,14 @@ async def fal_webhook(request: Request) -> dict[str, str]:
     except ValueError as exc:
         raise HTTPException(400, "Body is not JSON") from exc
     # The id the signature names, not the body's copy of it.
-    job_id = await run_in_threadpool(_job_id_for, request_id)
-    metrics.WEBHOOKS.labels(source="fal", outcome="ok" if job_id else "ignored").inc()
-    if job_id is None:
+    found = await run_in_threadpool(_job_for, request_id)
+    metrics.WEBHOOKS.labels(source="fal", outcome="ok" if found else "ignored").inc()
+    if found is None:
         return {"status": "ignored"}  # not ours, or already cleaned up
-    if event.get("status") == "OK" and isinstance(event.get("payload"), dict):
+    job_id, model = found
+    if event.get("status") == "OK":
         try:
-            await pipeline.complete(job_id, parse_result(event["payload"]))
+            await pipeline.complete(job_id, await _result_of(event, model, request_id))
         except ProviderFailed as exc:
             await run_in_threadpool(pipeline.fail, job_id, exc.message)
     else:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector with its PostgreSQL types)
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, func, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from palett.models._base import utcnow
@@ -37,7 +37,8 @@ class GeneratedImage(SQLModel, table=True):
     thumbnail_url: str | None = None
     width: int = 0
     height: int = 0
-    seed: int | None = None
+    # Fal seeds are 64-bit; SQLite's INTEGER already is (migration 0005).
+    seed: int | None = Field(default=None, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
     steps: int | None = None
     guidance: float | None = None
     style: str | None = None

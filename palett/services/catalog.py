@@ -29,7 +29,7 @@ SIZE_LABELS = {
     "square_hd": "Square HD 1:1", "square": "Square 1:1 (small)", "portrait_4_3": "Portrait 3:4",
     "portrait_16_9": "Portrait 9:16", "landscape_4_3": "Landscape 4:3", "landscape_16_9": "Landscape 16:9",
     "1:1": "Square 1:1", "16:9": "Landscape 16:9", "9:16": "Portrait 9:16", "4:3": "Landscape 4:3",
-    "3:4": "Portrait 3:4", "21:9": "Cinema 21:9", "9:21": "Tall 9:21",
+    "3:4": "Portrait 3:4", "3:2": "Landscape 3:2", "2:3": "Portrait 2:3", "21:9": "Cinema 21:9", "9:21": "Tall 9:21",
     "1024x1024": "Square 1:1", "1536x1024": "Landscape 3:2", "1024x1536": "Portrait 2:3",
 }
 
@@ -52,7 +52,7 @@ def pixel_size(size: str) -> tuple[int, int]:
 
 
 class Media(Protocol):
-    """Turns one of our storage keys into something the provider can read (URL or data URI)."""
+    """Turns one of our storage keys into something the provider can read (a URL, or the key for local)."""
 
     def url(self, key: str) -> str: ...
 
@@ -181,6 +181,8 @@ def _in_range(spec: ModelSpec, name: str, value: Any, limits: tuple[Any, Any, An
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+# Models the catalog no longer offers (their endpoints are gone), for labelling what was made with them.
+RETIRED_LABELS = {"imagen4": "Imagen 4 (retired)"}
 
 
 def register(spec: ModelSpec) -> ModelSpec:
@@ -194,6 +196,13 @@ def get(key: str) -> ModelSpec:
         return _REGISTRY[key]
     except KeyError:
         raise UserError("unknown_model") from None
+
+
+def label_of(key: str) -> str:
+    """A model key's label, also for retired models; the key itself when nobody knows it."""
+    _load()
+    spec = _REGISTRY.get(key)
+    return spec.label if spec else RETIRED_LABELS.get(key, key)
 
 
 def models(operation: str) -> list[ModelSpec]:

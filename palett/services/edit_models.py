@@ -2,7 +2,7 @@
 
 Every tool runs on Fal (real AI) when FAL_KEY is set and on the local engine (classical
 image processing, labelled "Local") always. Input images reach providers through
-services/media_inputs.py (signed URL, presigned S3 URL or data URI), never a public folder.
+services/media_inputs.py (signed URL, presigned S3 URL or an upload to Fal storage), never a public folder.
 """
 
 from __future__ import annotations
@@ -231,7 +231,8 @@ def fal_style(p: StyleInput, media: Media) -> dict[str, Any]:
 
 
 def fal_restore(p: RestoreInput, media: Media) -> dict[str, Any]:
-    return {"image_url": media.url(p.image_key), "fidelity": round(1 - p.strength * 0.5, 2), "upscaling": 1,
+    return {"image_url": media.url(p.image_key), "fidelity": round(1 - p.strength * 0.5, 2),
+            "upscale_factor": 1,  # restore, do not enlarge: the default (2) can pass the storage pixel cap
             "face_upscale": p.faces, "only_center_face": False}
 
 

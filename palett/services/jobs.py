@@ -96,7 +96,7 @@ def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
         spec = catalog.get(job.model)
         label, local = spec.label, spec.is_local
     except UserError:
-        label, local = job.model, False
+        label, local = catalog.label_of(job.model), False
     source = job.params.get("image_key")
     return JobView(
         id=job.id or 0, operation=job.operation, status=job.status, model=job.model, model_label=label, local=local,

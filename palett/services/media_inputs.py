@@ -1,15 +1,15 @@
-"""How a provider reads our input images: never through a public folder.
+"""How a provider reads our input images: never through a public folder, never as a data URI.
 
-Local engine: the storage key itself. Fal/OpenAI: a presigned S3 URL, or a signed,
-expiring URL on our public address, or (no public address, e.g. on a laptop) a data URI.
+Local engine: the storage key itself. Fal/OpenAI: a presigned S3 URL, or a signed, expiring URL on our
+public address; Fal without either (e.g. on a laptop): an upload to Fal's own storage through fal_client.
 """
 
 from __future__ import annotations
 
-import base64
 from urllib.parse import urlsplit
 
-from palett.services.storage import S3Storage, get_storage
+from palett.services.providers import ProviderFailed
+from palett.services.storage import S3Storage, Storage, get_storage
 from palett.settings import get_settings
 
 INPUT_URL_SECONDS = 3600
@@ -21,6 +21,8 @@ class KeyMedia:
 
 
 class ProviderMedia:
+    """Blocking (may upload): adapters run in a worker thread."""
+
     def url(self, key: str) -> str:
         storage = get_storage()
         if isinstance(storage, S3Storage):
@@ -28,8 +30,21 @@ class ProviderMedia:
         public = get_settings().public_url.rstrip("/")
         if _reachable_from_outside(public):
             return public + storage.url(key, INPUT_URL_SECONDS)
-        kind = "image/png" if key.endswith(".png") else "image/webp" if key.endswith(".webp") else "image/jpeg"
-        return f"data:{kind};base64,{base64.b64encode(storage.get(key)).decode()}"
+        return self.elsewhere(key, storage)
+
+    def elsewhere(self, key: str, storage: Storage) -> str:
+        raise ProviderFailed("This server has no public address the provider could read your image from.")
+
+
+class FalMedia(ProviderMedia):
+    def elsewhere(self, key: str, storage: Storage) -> str:
+        from palett.services.providers.fal import upload_input
+
+        return upload_input(storage.get(key), _content_type(key), key.rsplit("/", 1)[-1])
+
+
+def _content_type(key: str) -> str:
+    return "image/png" if key.endswith(".png") else "image/webp" if key.endswith(".webp") else "image/jpeg"
 
 
 def _reachable_from_outside(url: str) -> bool:
@@ -38,4 +53,6 @@ def _reachable_from_outside(url: str) -> bool:
 
 
 def media_for(provider: str) -> KeyMedia | ProviderMedia:
-    return KeyMedia() if provider == "local" else ProviderMedia()
+    if provider == "local":
+        return KeyMedia()
+    return FalMedia() if provider == "fal" else ProviderMedia()

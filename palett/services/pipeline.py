@@ -154,10 +154,13 @@ async def execute(job_id: int) -> None:
     heartbeat = asyncio.create_task(_keep_lease(job_id, OWNER))
     try:
         spec = catalog.get(job.model)
+        # In a thread: handing over an input image may upload it. A resumed job is already at the provider.
+        arguments = {} if job.provider_request_id else await asyncio.to_thread(
+            spec.adapter, spec.parse(job.params), media_for(job.provider))
         ctx = RunContext(
             job_id=job_id,
             endpoint=spec.endpoint,
-            arguments=spec.adapter(spec.parse(job.params), media_for(job.provider)),
+            arguments=arguments,
             report=lambda **fields: asyncio.to_thread(_report, job_id, **fields),
             is_cancelled=lambda: asyncio.to_thread(_is_over, job_id),
             request_id=job.provider_request_id,
@@ -263,7 +266,9 @@ async def complete(job_id: int, result: Result) -> None:
                 continue
             data = output.data if output.data is not None else await fetch_bytes(output.url or "")
             stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label, params))
-            stored[-1]["seed"] = (result.seed + index) if (spec.is_local and result.seed is not None) else result.seed
+            # Some endpoints (Nano Banana) do not echo the seed: keep the one we sent.
+            seed = result.seed if result.seed is not None else getattr(params, "seed", None)
+            stored[-1]["seed"] = (seed + index) if (spec.is_local and seed is not None) else seed
     except (FetchRefused, ValueError, OSError) as exc:
         log.warning("job %s: output could not be stored: %r", job_id, exc)
         await asyncio.to_thread(_forget, storage, stored)

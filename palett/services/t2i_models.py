@@ -1,6 +1,7 @@
-"""Text-to-image models: Fal (FLUX, Imagen, Ideogram), OpenAI, and the local preview engine.
+"""Text-to-image models: Fal (FLUX, Google's Nano Banana, Ideogram), OpenAI, and the local preview engine.
 
-Each adapter turns our T2IInput into the exact JSON the endpoint documents.
+Each adapter turns our T2IInput into the exact JSON the endpoint documents; the published schema of every
+endpoint is kept in tests/contracts/ and the tests hold each adapter to it (docs/providers.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from typing import Any
 from palett.services.catalog import Media, ModelSpec, T2IInput, register
 
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
+NANO_BANANA_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9")
+# OpenAI shut gpt-image-1 down on 2026-10-23; the SDK names the 2.5 models as its successors.
+OPENAI_IMAGE_MODEL = "gpt-image-2.5-flare"
 
 
 def _seed(params: T2IInput) -> dict[str, Any]:
@@ -35,17 +39,16 @@ def flux_ultra(p: T2IInput, _media: Media) -> dict[str, Any]:
         "aspect_ratio": p.size,
         "num_images": p.num_images,
         "raw": p.style == "raw",
-        "enable_safety_checker": True,
+        "safety_tolerance": "2",  # Ultra has no enable_safety_checker; 1 (strict) .. 6 (permissive)
         "output_format": "png",
         **_seed(p),
     }
 
 
-def imagen4(p: T2IInput, _media: Media) -> dict[str, Any]:
-    body: dict[str, Any] = {"prompt": p.prompt, "aspect_ratio": p.size, "num_images": p.num_images}
-    if p.negative_prompt:
-        body["negative_prompt"] = p.negative_prompt
-    return body
+def nano_banana(p: T2IInput, _media: Media) -> dict[str, Any]:
+    # No negative prompt in this schema; 1K is the cheapest resolution and matches our other models.
+    return {"prompt": p.prompt, "aspect_ratio": p.size, "num_images": p.num_images, "resolution": "1K",
+            "safety_tolerance": "2", "output_format": "png", **_seed(p)}
 
 
 def ideogram3(p: T2IInput, _media: Media) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def ideogram3(p: T2IInput, _media: Media) -> dict[str, Any]:
 
 
 def openai_image(p: T2IInput, _media: Media) -> dict[str, Any]:
-    return {"model": "gpt-image-1", "prompt": p.prompt, "n": p.num_images, "size": p.size, "quality": "medium"}
+    return {"model": OPENAI_IMAGE_MODEL, "prompt": p.prompt, "n": p.num_images, "size": p.size, "quality": "medium"}
 
 
 def local_preview(p: T2IInput, _media: Media) -> dict[str, Any]:
@@ -81,9 +84,9 @@ register(ModelSpec(
     blurb="Fast, versatile open-weights FLUX with steps and guidance control.",
 ))
 register(ModelSpec(
-    key="imagen4", label="Imagen 4", provider="fal", endpoint="fal-ai/imagen4/preview", adapter=imagen4,
-    sizes=("1:1", "16:9", "9:16", "4:3", "3:4"), negative_prompt=True, seed=False, rank=70,
-    blurb="Google's Imagen 4: crisp detail and good typography.",
+    key="nano-banana-2", label="Nano Banana 2 (Google Gemini image)", provider="fal",
+    endpoint="fal-ai/nano-banana-2", adapter=nano_banana, sizes=NANO_BANANA_RATIOS, rank=70,
+    blurb="Google's current Gemini image model on Fal: strong prompt following and legible text.",
 ))
 register(ModelSpec(
     key="ideogram3", label="Ideogram 3", provider="fal", endpoint="fal-ai/ideogram/v3", adapter=ideogram3,
@@ -91,7 +94,7 @@ register(ModelSpec(
     blurb="Best-in-class text in images, posters and design styles.",
 ))
 register(ModelSpec(
-    key="gpt-image", label="GPT Image", provider="openai", endpoint="images.generate", adapter=openai_image,
+    key="gpt-image", label="GPT Image 2.5", provider="openai", endpoint="images.generate", adapter=openai_image,
     sizes=("1024x1024", "1536x1024", "1024x1536"), seed=False, rank=50,
     blurb="OpenAI's image model: strong prompt following.",
 ))

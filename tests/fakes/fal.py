@@ -11,12 +11,19 @@ Queue host 127.0.0.1:PORT (FAL_QUEUE_RUN_HOST):
 - GET  /{owner}/{app}/requests/{id}                the model's answer: 200 output, or its error status + body
 - PUT  /{owner}/{app}/requests/{id}/cancel         202 CANCELLATION_REQUESTED | 400 ALREADY_COMPLETED | 404
   (like Fal, status/result/cancel URLs carry owner/app only; the full endpoint id is accepted too)
-- GET  /files/{name}                               generated PNGs (public, like Fal's CDN)
+- GET  /files/{name}                               generated PNGs and uploads (public, like Fal's CDN)
+- POST /storage/auth/token?storage_type=fal-cdn-v3 a CDN upload token (Key auth), as fal_client's upload asks
+- POST /files/upload                               the upload itself (Bearer token) -> {access_url}
+  (fal_client reads these hosts from fal_client.client.REST_URL / CDN_URL: `point_uploads_here()`)
 - GET  /.well-known/jwks.json                      webhook signing key (OKP / Ed25519)
 - POST /_sink/{name}                               test helper: records webhooks it receives
 Run host localhost:PORT (FAL_RUN_HOST): POST /{endpoint} answers synchronously (fal_client.run).
 
 Queue, run, status, result and cancel need `Authorization: Key <key>` (401 otherwise).
+
+Every endpoint with a contract (tests/contracts/fal/) is held to it: a body with an unknown, wrong or missing
+field fails like Fal's own validation (the result answers 422 with pydantic-style `detail` entries), and a
+successful answer has the endpoint's published output shape (e.g. a single `image` for fal-ai/esrgan).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import contracts
 from tests.fakes.tls import TLSFiles, make_tls_files
 
 MODES = ("succeed", "fail", "http_500", "hang", "nsfw")
@@ -128,6 +136,7 @@ class Job:
     result: dict[str, Any] | None = None
     error: tuple[int, Any] | None = None  # (HTTP status, JSON body) the result endpoint answers
     cancelled: bool = False
+    invalid: list[dict[str, Any]] = field(default_factory=list)  # the input's contract violations
     touched: float = field(default_factory=time.monotonic)
 
     @property
@@ -155,6 +164,30 @@ def _image_size(inp: dict[str, Any]) -> tuple[int, int]:
             w, h = (float(x) for x in ratio.split(":"))
             return (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
     return 512, 512
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _published_shape(schema: dict[str, Any], output: dict[str, Any]) -> dict[str, Any]:
+    """Endpoints that make one image (BiRefNet, ESRGAN, CodeFormer) answer `image`, not `images`."""
+    props = _resolve(schema, schema).get("properties", {})
+    if "image" in props and "images" not in props:
+        return {**output, "image": output["images"][0]}
+    return output
+
+
+def _fit(schema: dict[str, Any], value: Any, node: dict[str, Any] | None = None) -> Any:
+    """Drop every field the published schema does not have (recursively), keeping the rest."""
+    node = _resolve(schema, schema if node is None else node)
+    if isinstance(value, dict) and "properties" in node:
+        return {k: _fit(schema, v, node["properties"][k]) for k, v in value.items() if k in node["properties"]}
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [_fit(schema, v, node["items"]) for v in value]
+    return value
 
 
 def _png(width: int, height: int, seed: int, black: bool) -> bytes:
@@ -191,6 +224,8 @@ class FalEmulator:
         self._failures: dict[str, int] = {}  # http_500 answers served, per app id
         self._jobs: dict[str, Job] = {}
         self._files: dict[str, bytes] = {}
+        self.uploads: list[tuple[str, str, bytes]] = []  # (file name, content type, data) received on /files/upload
+        self._upload_tokens: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
@@ -199,6 +234,9 @@ class FalEmulator:
             routes=[
                 Route("/.well-known/jwks.json", self._jwks_endpoint, methods=["GET"]),
                 Route("/files/{name}", self._file, methods=["GET"]),
+                Route("/files/upload", self._upload, methods=["POST"]),
+                Route("/storage/auth/token", self._upload_token, methods=["POST"]),
+                Route("/storage/upload/initiate", self._no_fallback_upload, methods=["POST"]),
                 Route("/_sink/{name}", self._sink_endpoint, methods=["POST"]),
                 Route("/{app:path}/requests/{request_id}/status", self._status, methods=["GET"]),
                 Route("/{app:path}/requests/{request_id}/cancel", self._cancel, methods=["PUT"]),
@@ -288,6 +326,7 @@ class FalEmulator:
             self._files.clear()
 
         self._on_loop(clear)
+        self.uploads.clear()
         self._behaviours.clear()
         self._failures.clear()
         self.requests.clear()
@@ -421,9 +460,37 @@ class FalEmulator:
             return opts["result"](inp)
         if opts["result"] is not None:
             return opts["result"]
+        contract = contracts.load("fal", job.app_id)
+        output = self._generated_output(job, mode, inp)
+        if contract is None:
+            return output
+        shaped = _fit(contract["output"], _published_shape(contract["output"], output))
+        problems = contracts.errors(contract["output"], shaped)
+        if problems:  # the emulator itself drifted from the contract: make that loud
+            raise AssertionError(f"emulator output for {job.app_id} breaks its contract: {problems}")
+        return shaped
+
+    def _tool_output_size(self, job: Job, inp: dict[str, Any]) -> tuple[int, int] | None:
+        """One-image tools answer at the input's size times their factor (`upscale_factor`/`scale`, with the
+        contract's default when the body leaves it out), like CodeFormer's default of 2."""
+        contract = contracts.load("fal", job.app_id)
+        url = inp.get("image_url")
+        if contract is None or not isinstance(url, str) or not url.startswith(f"{self.base_url}/files/"):
+            return None
+        if "image" not in _resolve(contract["output"], contract["output"]).get("properties", {}):
+            return None
+        data = self._files.get(url.rsplit("/", 1)[1])
+        if data is None:
+            return None
+        width, height = Image.open(io.BytesIO(data)).size
+        props = _resolve(contract["input"], contract["input"]).get("properties", {})
+        factor = next((inp.get(k, props[k].get("default", 1)) for k in ("upscale_factor", "scale") if k in props), 1)
+        return round(width * factor), round(height * factor)
+
+    def _generated_output(self, job: Job, mode: str, inp: dict[str, Any]) -> dict[str, Any]:
         seed = inp["seed"] if isinstance(inp.get("seed"), int) else random.randrange(2**31)
         count = inp["num_images"] if isinstance(inp.get("num_images"), int) and inp["num_images"] > 0 else 1
-        width, height = _image_size(inp)
+        width, height = self._tool_output_size(job, inp) or _image_size(inp)
         images = []
         for i in range(count):
             name = f"{job.request_id}-{i}.png"
@@ -431,7 +498,7 @@ class FalEmulator:
             images.append({"url": f"{self.base_url}/files/{name}", "width": width, "height": height,
                            "content_type": "image/png", "file_name": name, "file_size": len(data)})
         return {"images": images, "timings": {"inference": 0.42}, "seed": seed,
-                "has_nsfw_concepts": [mode == "nsfw"] * count, "prompt": inp.get("prompt", "")}
+                "has_nsfw_concepts": [mode == "nsfw"] * count, "prompt": inp.get("prompt", ""), "description": ""}
 
     def _error_body(self, opts: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": opts["detail"]}
@@ -447,6 +514,9 @@ class FalEmulator:
             job.cancelled = True
             job.error = (499, {"detail": "Request was cancelled", "error_type": "client_cancelled"})
             job.log("Request was cancelled", "WARNING")
+        elif job.invalid:  # what Fal's request validation answers: 422 with one entry per bad field
+            job.error = (422, {"detail": job.invalid})
+            job.log(f"Invalid input: {job.invalid}", "ERROR")
         elif mode == "fail":
             job.error = (opts["status_code"], self._error_body(opts))
             job.log(f"Error: {opts['detail']}", "ERROR")
@@ -546,6 +616,7 @@ class FalEmulator:
             mode = "succeed"  # the N failures are over
         _, explicit = self._behaviours.get(record.app_id, ("succeed", {}))
         job = Job(str(uuid.uuid4()), record.app_id, record.input, mode, dict(explicit), record.webhook_url)
+        job.invalid = contracts.input_errors("fal", record.app_id, record.input) or []
         job.touched = time.monotonic()
         self._jobs[job.request_id] = job
         record.request_id = job.request_id
@@ -604,6 +675,36 @@ class FalEmulator:
         if data is None:
             return JSONResponse({"detail": "Not found"}, 404)
         return Response(data, media_type="image/png")
+
+    async def _upload_token(self, request: Request) -> Response:
+        denied = self._unauthorized(request, "storage/auth")
+        if denied:
+            return denied
+        token = uuid.uuid4().hex
+        self._upload_tokens.add(token)
+        expires = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()
+        return JSONResponse({"token": token, "token_type": "Bearer", "base_url": self.base_url,
+                             "expires_at": expires})
+
+    async def _upload(self, request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme != "Bearer" or token not in self._upload_tokens:
+            return JSONResponse({"detail": "Invalid or expired upload token"}, 401)
+        data = await request.body()
+        name = f"{uuid.uuid4().hex}-{request.headers.get('x-fal-file-name', 'upload.bin')}"
+        self._files[name] = data
+        self.uploads.append((name, request.headers.get("content-type", ""), data))
+        return JSONResponse({"access_url": f"{self.base_url}/files/{name}"})
+
+    async def _no_fallback_upload(self, request: Request) -> Response:
+        # fal_client's fallback repository (GCS via a signed PUT) is not emulated: fail it plainly.
+        return JSONResponse({"detail": "storage fallback is not emulated"}, 501)
+
+    def point_uploads_here(self) -> None:
+        """fal_client's upload hosts are module constants: point them at this emulator (tests only)."""
+        import fal_client.client
+
+        fal_client.client.REST_URL = fal_client.client.CDN_URL = self.base_url
 
     async def _jwks_endpoint(self, request: Request) -> Response:
         self.jwks_fetches += 1
@@ -672,6 +773,7 @@ def shared_emulator() -> tuple[FalEmulator, bool]:
     port, _ = prepare_fal_env()
     assert _prepared is not None
     _shared = FalEmulator(_prepared[1]).start(port)
+    _shared.point_uploads_here()
     return _shared, True
 
 

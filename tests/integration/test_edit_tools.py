@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 from pathlib import Path
 
@@ -56,9 +55,12 @@ def result_of(db, job: Job) -> Image.Image:
         return Image.open(io.BytesIO(get_storage().get(row.image_url)))
 
 
-def data_uri_image(uri: str) -> Image.Image:
-    assert uri.startswith("data:image/png;base64,")
-    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+def uploaded_image(fal, url: str) -> Image.Image:
+    """An input the pipeline uploaded to (emulated) Fal storage through fal_client: never a data URI."""
+    assert url.startswith(f"{fal.base_url}/files/"), url
+    name = url.rsplit("/", 1)[1]
+    assert any(upload[0] == name and upload[1] == "image/png" for upload in fal.uploads)
+    return Image.open(io.BytesIO(fal.image(name)))
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def user_id(db) -> int:
         return user.id
 
 
-# ---- Fal: each endpoint receives exactly its schema, with our own images as data URIs ------------------
+# ---- Fal: each endpoint receives exactly its schema, our images uploaded to Fal's storage ---------------
 
 
 FAL_CASES = {
@@ -87,8 +89,8 @@ FAL_CASES = {
                    {"prompt": "the same scene as an oil painting with visible brush strokes, rich impasto",
                     "strength": 0.5, "num_inference_steps": 40, "guidance_scale": 3.5, "num_images": 1,
                     "output_format": "png"}),
-    "codeformer": ("fal-ai/codeformer", {"strength": 0.6}, {"fidelity": 0.7, "upscaling": 1, "face_upscale": True,
-                                                             "only_center_face": False}),
+    "codeformer": ("fal-ai/codeformer", {"strength": 0.6}, {"fidelity": 0.7, "upscale_factor": 1,
+                                                             "face_upscale": True, "only_center_face": False}),
 }
 
 
@@ -100,7 +102,7 @@ def test_fal_edit_payloads(db, fal_on, user_id, model):
     assert job.status == "succeeded", job.error
     (record,) = fal_on.submits(endpoint)
     sent = dict(record.input)
-    assert data_uri_image(sent.pop("image_url")).size == (512, 512)
+    assert uploaded_image(fal_on, sent.pop("image_url")).size == (512, 512)
     assert sent == expected
     result_of(db, job)
 
@@ -111,7 +113,8 @@ def test_fal_inpaint_sends_a_mask_the_size_of_the_image(db, fal_on, user_id):
     job = run(db, user_id, {"model": "flux-fill", "image_id": source.id, "mask_key": mask, "prompt": "a croissant"})
     assert job.status == "succeeded", job.error
     (record,) = fal_on.submits("fal-ai/flux-pro/v1/fill")
-    assert data_uri_image(record.input["mask_url"]).size == data_uri_image(record.input["image_url"]).size == (600, 400)
+    mask, image = uploaded_image(fal_on, record.input["mask_url"]), uploaded_image(fal_on, record.input["image_url"])
+    assert mask.size == image.size == (600, 400)
     assert record.input["prompt"] == "a croissant"
 
 
@@ -121,10 +124,27 @@ def test_fal_outpaint_sends_a_padded_canvas_and_its_mask(db, fal_on, user_id):
                             "top": 10})
     assert job.status == "succeeded", job.error
     (record,) = fal_on.submits("fal-ai/flux-pro/v1/fill")
-    canvas, mask = data_uri_image(record.input["image_url"]), data_uri_image(record.input["mask_url"])
+    canvas, mask = uploaded_image(fal_on, record.input["image_url"]), uploaded_image(fal_on, record.input["mask_url"])
     assert canvas.size == mask.size == (551, 310)
     m = np.asarray(mask)
     assert m[10:310, 50:501].max() == 0 and m[:, :50].min() == 255 and m[:10, :].min() == 255
+
+
+def test_an_input_fal_storage_refuses_fails_the_job_plainly_and_refunds(db, fal_on, user_id):
+    fal_on.accepted_keys = {"another-key:secret"}  # our key is refused, so is its upload token
+    source = stored_image(db, user_id)
+    job = run(db, user_id, {"model": "birefnet", "image_id": source.id})
+    assert job.status == "failed" and job.error == "Your image could not be sent to Fal. Try again."
+    assert not fal_on.submits()  # nothing was submitted without its input
+    assert balance_matches_ledger(db, user_id) == 50
+
+
+def test_fal_restoration_gives_back_the_photo_at_its_own_size(db, fal_on, user_id):
+    """CodeFormer enlarges 2x unless told otherwise (upscale_factor, default 2 in its schema)."""
+    source = stored_image(db, user_id, "coffee.png")  # 600 x 400
+    job = run(db, user_id, {"model": "codeformer", "image_id": source.id})
+    assert job.status == "succeeded", job.error
+    assert result_of(db, job).size == (600, 400)
 
 
 def test_fal_to_4k_is_delivered_at_exactly_4k(db, fal_on, user_id):

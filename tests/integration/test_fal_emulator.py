@@ -104,12 +104,12 @@ async def test_async_client_subscribe_and_poll(fal_emulator: FalEmulator) -> Non
     assert (result["images"][0]["width"], result["images"][0]["height"]) == (1024, 576)
     assert fal_emulator.submits("fal-ai/flux-pro/v1.1-ultra")[0].input == ultra
 
-    handle = await client.submit("fal-ai/imagen4/preview", {"prompt": "a tower", "aspect_ratio": "9:16"})
+    handle = await client.submit("fal-ai/nano-banana-2", {"prompt": "a tower", "aspect_ratio": "9:16"})
     statuses = [await handle.status(with_logs=True)]
     while not isinstance(statuses[-1], fal_client.Completed):
         statuses.append(await handle.status(with_logs=True))
     assert isinstance(statuses[0], fal_client.Queued) and any(isinstance(s, fal_client.InProgress) for s in statuses)
-    output = await client.result("fal-ai/imagen4/preview", handle.request_id)
+    output = await client.result("fal-ai/nano-banana-2", handle.request_id)
     assert (output["images"][0]["width"], output["images"][0]["height"]) == (576, 1024)
 
 
@@ -237,3 +237,28 @@ def test_sync_run_and_images_differ_per_seed(fal_emulator: FalEmulator) -> None:
     assert {r.kind for r in fal_emulator.requests} == {"run"}
     images = [httpx.get(r["images"][0]["url"], verify=fal_emulator.ssl_context()).content for r in (first, second)]
     assert images[0] != images[1]
+
+
+def test_uploads_follow_fal_clients_own_protocol(fal_emulator: FalEmulator) -> None:
+    """fal_client.upload: a CDN token from the REST host, then POST /files/upload; the URL serves the bytes."""
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(png, "PNG")
+    url = fal_client.upload(png.getvalue(), "image/png", "input.png")
+    assert url.startswith(f"{fal_emulator.base_url}/files/") and url.endswith("-input.png")
+    with httpx.Client(verify=fal_emulator.ssl_context()) as http:
+        assert http.get(url).content == png.getvalue()
+        denied = http.post(f"{fal_emulator.base_url}/files/upload", content=b"x",
+                           headers={"authorization": "Bearer no"})
+        assert denied.status_code == 401
+    assert [(name.endswith("input.png"), kind) for name, kind, _ in fal_emulator.uploads] == [(True, "image/png")]
+
+
+def test_endpoints_are_held_to_their_published_contract(fal_emulator: FalEmulator) -> None:
+    """A body outside the schema fails like Fal's validation (422); an answer has the endpoint's own shape."""
+    with pytest.raises(fal_client.client.FalClientHTTPError) as err:
+        fal_client.run("fal-ai/esrgan", arguments={"scale": 2, "upscaling": 2})
+    assert err.value.status_code == 422
+    assert sorted(tuple(d["loc"]) for d in err.value.response.json()["detail"]) == [
+        ("body", "image_url"), ("body", "upscaling")]
+    output = fal_client.run("fal-ai/esrgan", arguments={"image_url": "https://example.com/a.png", "scale": 2})
+    assert set(output) == {"image"} and output["image"]["url"].startswith(fal_emulator.base_url)

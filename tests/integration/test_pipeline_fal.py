@@ -22,10 +22,11 @@ EXPECTED_INPUT = {
                                      "guidance_scale": 4.0, "num_images": 2, "enable_safety_checker": True,
                                      "output_format": "png", "seed": 7}),
     "flux-pro-ultra": ("fal-ai/flux-pro/v1.1-ultra", {"prompt": "a red fox", "aspect_ratio": "16:9", "num_images": 2,
-                                                      "raw": True, "enable_safety_checker": True,
+                                                      "raw": True, "safety_tolerance": "2",
                                                       "output_format": "png", "seed": 7}),
-    "imagen4": ("fal-ai/imagen4/preview", {"prompt": "a red fox", "aspect_ratio": "16:9", "num_images": 2,
-                                           "negative_prompt": "blur"}),
+    "nano-banana-2": ("fal-ai/nano-banana-2", {"prompt": "a red fox", "aspect_ratio": "3:2", "num_images": 2,
+                                               "resolution": "1K", "safety_tolerance": "2", "output_format": "png",
+                                               "seed": 7}),
     "ideogram3": ("fal-ai/ideogram/v3", {"prompt": "a red fox", "image_size": "landscape_4_3", "num_images": 2,
                                          "rendering_speed": "BALANCED", "style": "DESIGN", "seed": 7,
                                          "negative_prompt": "blur"}),
@@ -33,7 +34,7 @@ EXPECTED_INPUT = {
 FORM = {
     "flux-dev": {"size": "landscape_4_3", "steps": 20, "guidance": 4.0, "seed": 7},
     "flux-pro-ultra": {"size": "16:9", "style": "raw", "seed": 7},
-    "imagen4": {"size": "16:9", "negative_prompt": "blur"},
+    "nano-banana-2": {"size": "3:2", "seed": 7},
     "ideogram3": {"size": "landscape_4_3", "style": "DESIGN", "seed": 7, "negative_prompt": "blur"},
 }
 
@@ -63,6 +64,7 @@ def test_each_model_receives_its_exact_schema_and_images_are_copied(db, fal_on, 
         assert job.provider_request_id == record.request_id
         imgs = s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).all()
         assert len(imgs) == 2
+        assert {i.seed for i in imgs} == {7}  # re-makeable, also where the endpoint does not echo the seed
         # Our own copy, never the provider's temporary URL.
         assert all("127.0.0.1" not in i.image_url and get_storage().exists(i.image_url) for i in imgs)
         assert imgs[0].recipe["endpoint"] == endpoint and imgs[0].recipe["local"] is False
@@ -136,3 +138,59 @@ def test_webhook_completes_the_job_once_and_rejects_forgeries(db, fal_on, user_i
         assert s.get(Job, job_id).status == "succeeded"
         assert len(s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).all()) == 1
     assert balance_matches_ledger(db, user_id) == 9
+
+
+def test_webhook_without_payload_fetches_the_result_from_the_queue(db, fal_on, user_id):
+    """Fal sends status OK, payload null and payload_error when the result can't go in the webhook."""
+    import fal_client
+
+    with db() as s:
+        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+        job_id = job.id
+    handle = fal_client.SyncClient(key="k:s").submit("fal-ai/flux/dev", {"prompt": "fox", "num_images": 1})
+    fal_on.finish(handle.request_id)
+    with db() as s:
+        s.get(Job, job_id).provider_request_id = handle.request_id
+    body = json.dumps({"request_id": handle.request_id, "gateway_request_id": handle.request_id, "status": "OK",
+                       "payload": None, "payload_error": "Response payload is not JSON serializable"}).encode()
+    response = TestClient(mount_api(not_found)).post("/api/webhooks/fal", content=body,
+                                                     headers=fal_on.sign_webhook(body, handle.request_id))
+    assert response.status_code == 200
+    with db() as s:
+        assert s.get(Job, job_id).status == "succeeded", s.get(Job, job_id).error
+        assert len(s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).all()) == 1
+    assert balance_matches_ledger(db, user_id) == 9
+
+
+def test_a_64_bit_seed_from_fal_is_kept(db, fal_on, user_id):
+    fal_on._files["big-seed.png"] = (Path(__file__).parents[1] / "fixtures" / "chelsea.png").read_bytes()
+    seed = 2**53 + 7  # Fal's seeds are 64-bit; an INTEGER column overflows on PostgreSQL
+    fal_on.behave("fal-ai/flux/dev", "succeed", result={
+        "images": [{"url": f"{fal_on.base_url}/files/big-seed.png", "width": 451, "height": 300}],
+        "seed": seed, "has_nsfw_concepts": [False], "prompt": "fox", "timings": {}})
+    with db() as s:
+        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+    asyncio.run(pipeline.execute(job.id))
+    with db() as s:
+        assert s.get(Job, job.id).status == "succeeded", s.get(Job, job.id).error
+        (image,) = s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job.id)).all()
+        assert image.seed == seed
+
+
+def test_a_field_outside_the_published_schema_fails_like_fal_and_refunds(db, fal_on, user_id, monkeypatch):
+    """The emulator holds the code to each endpoint's contract: Fal answers 422 for an unknown field."""
+    from dataclasses import replace
+
+    from palett.services import catalog
+
+    spec = catalog.get("flux-dev")
+    monkeypatch.setitem(catalog._REGISTRY, "flux-dev",
+                        replace(spec, adapter=lambda p, m: {"prompt": p.prompt, "upscaling": 2}))
+    job_id = run_job(db, user_id, model="flux-dev")
+    (record,) = fal_on.submits("fal-ai/flux/dev")
+    assert fal_on.job(record.request_id).error == (422, {"detail": [
+        {"loc": ["body", "upscaling"], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}]})
+    with db() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "failed" and job.error == "The model refused these settings."
+    assert balance_matches_ledger(db, user_id) == 10

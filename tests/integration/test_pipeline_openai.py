@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from palett.models import GeneratedImage, Job, User
 from palett.services import accounts, pipeline
+from palett.services.t2i_models import OPENAI_IMAGE_MODEL
 from tests.conftest import reset_caches
 from tests.fakes.openai_images import OpenAIImagesEmulator
 from tests.fakes.server import serve_in_thread
@@ -45,7 +46,7 @@ def run(db, **params) -> tuple[int, int]:
 
 def test_gpt_image_gets_its_schema_and_images_are_stored(db, openai_on):
     user_id, job_id = run(db, size="1536x1024", num_images=2)
-    assert openai_on.requests == [{"model": "gpt-image-1", "prompt": "a teapot", "n": 2, "size": "1536x1024",
+    assert openai_on.requests == [{"model": OPENAI_IMAGE_MODEL, "prompt": "a teapot", "n": 2, "size": "1536x1024",
                                    "quality": "medium"}]
     with db() as s:
         assert s.get(Job, job_id).status == "succeeded"
@@ -54,9 +55,11 @@ def test_gpt_image_gets_its_schema_and_images_are_stored(db, openai_on):
     assert balance_matches_ledger(db, user_id) == 8
 
 
-@pytest.mark.parametrize(("mode", "message"), [("safety", "safety system"), ("http_500", "problem")])
+@pytest.mark.parametrize(("mode", "message"), [("safety", "safety system refused this prompt"),
+                                               ("http_500", "problem")])
 def test_openai_errors_refund(db, openai_on, mode, message):
     openai_on.mode = mode
+    openai_on.refusal = "Your request was rejected."  # recognised by its code (moderation_blocked), not its words
     user_id, job_id = run(db)
     with db() as s:
         job = s.get(Job, job_id)
@@ -70,3 +73,15 @@ def test_gpt_image_refuses_a_seed(db, openai_on):
     with pytest.raises(UserError) as err:
         run(db, seed=5)
     assert err.value.code == "unsupported"
+
+
+def test_the_model_is_one_openai_still_serves(db, openai_on):
+    """gpt-image-1 was shut down on 2026-10-23: the emulator answers it 404 like OpenAI, so this fails with it."""
+    from typing import get_args
+
+    from openai.types.image_model import ImageModel
+
+    assert OPENAI_IMAGE_MODEL in get_args(ImageModel)
+    _, job_id = run(db)
+    with db() as s:
+        assert s.get(Job, job_id).status == "succeeded", s.get(Job, job_id).error

@@ -58,12 +58,7 @@ def operation_label(operation: str) -> str:
 
 def model_label(model: str) -> str:
     """The catalog's label for a model key; the key itself for models no longer in the catalog."""
-    if not model:
-        return ""
-    try:
-        return catalog.get(model).label
-    except UserError:
-        return model
+    return catalog.label_of(model) if model else ""
 
 
 def short(text: str | None, limit: int = PROMPT_PREVIEW) -> str:

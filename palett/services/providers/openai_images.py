@@ -1,4 +1,6 @@
-"""OpenAI's image model through the official SDK (base URL from settings for the test emulator)."""
+"""OpenAI's image model through the official SDK (base URL from settings for the test emulator).
+
+The model id lives in the catalog entry (t2i_models.OPENAI_IMAGE_MODEL)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ class OpenAIProvider:
             response = await client.images.generate(**ctx.arguments)
         except openai.APIStatusError as exc:
             log.warning("openai images failed: %s %s", exc.status_code, exc.message)
-            if exc.status_code == 400 and "safety" in str(exc.message).lower():
-                raise ProviderFailed("OpenAI's safety system refused this prompt.", detail=exc.message) from exc
+            if exc.code == "moderation_blocked":  # OpenAI's refusal; its message text is not a contract
+                raise ProviderFailed("OpenAI's safety system refused this prompt. Try rewording it; you were not "
+                                     "charged.", detail=exc.message) from exc
             raise ProviderFailed("OpenAI had a problem running this job.", detail=exc.message) from exc
         except openai.APIError as exc:
             raise ProviderFailed("OpenAI isn't reachable right now.", detail=repr(exc)) from exc
