@@ -1,4 +1,7 @@
-"""Pieces every gallery module shares: the tile, signed URLs, owner checks, cursors, after-commit work."""
+"""Pieces every gallery module shares: the tile, signed URLs, cursors, after-commit work.
+
+Owner checks live in services/ownership.py.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,23 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlmodel import Session as DB
-from sqlmodel import col, select
 
 from palett.models import GeneratedImage
 from palett.services import catalog
 from palett.services.errors import UserError
+from palett.services.ownership import is_id
 from palett.services.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_SELECTION = 500  # ids one bulk action (delete, zip, add to collection...) may name
 MAX_PAGE = 200
 PROMPT_PREVIEW = 140
 
@@ -97,43 +99,6 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-# ---- ownership -------------------------------------------------------------------------------------------
-
-
-def owned(db: DB, user_id: int, image_id: int) -> GeneratedImage:
-    """The user's image, or UserError('image_not_found') whether it is missing or someone else's."""
-    img = db.get(GeneratedImage, image_id) if _is_id(image_id) else None
-    if img is None or img.user_id != user_id:
-        raise UserError("image_not_found")
-    return img
-
-
-def clean_ids(ids: Iterable[int]) -> list[int]:
-    """Distinct positive ids in the order given; more than MAX_SELECTION is refused."""
-    seen: dict[int, None] = {}
-    for value in ids:
-        if _is_id(value):
-            seen[int(value)] = None
-    if len(seen) > MAX_SELECTION:
-        raise UserError("too_many_selected", limit=MAX_SELECTION)
-    return list(seen)
-
-
-def owned_images(db: DB, user_id: int, ids: Iterable[int]) -> list[GeneratedImage]:
-    """The user's images among `ids` (others' and missing ids are skipped, without telling which)."""
-    wanted = clean_ids(ids)
-    if not wanted:
-        return []
-    rows = db.exec(select(GeneratedImage).where(GeneratedImage.user_id == user_id,
-                                                col(GeneratedImage.id).in_(wanted)))
-    by_id = {img.id: img for img in rows}
-    return [by_id[i] for i in wanted if i in by_id]
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
 # ---- dates and cursors -----------------------------------------------------------------------------------
 
 
@@ -164,7 +129,7 @@ def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
         fields = json.loads(raw)
         if not isinstance(fields, dict) or fields.get("v") != 1 or fields.get("s") != sort:
             raise ValueError("wrong cursor")
-        if not _is_id(fields.get("i")):
+        if not is_id(fields.get("i")):
             raise ValueError("wrong id")
         return fields
     except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
