@@ -533,7 +533,7 @@ def test_services_never_import_reflex():
 
 
 def test_day_helpers_take_dates_and_datetimes():
-    from palett.services.gallery._common import day_end, day_start
+    from palett.services.paging import day_end, day_start
 
     d = date(2026, 5, 1)
     assert day_end(d) - day_start(d) == timedelta(days=1)

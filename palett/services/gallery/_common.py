@@ -1,32 +1,23 @@
-"""Pieces every gallery module shares: the tile, signed URLs, cursors, after-commit work.
+"""Pieces every gallery module shares: the tile, its labels and signed URLs.
 
-Owner checks live in services/ownership.py.
+Owner checks live in services/ownership.py, cursors in services/paging.py, after-commit work in services/db.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-from sqlalchemy import event
-from sqlmodel import Session as DB
 
 from palett.models import GeneratedImage
 from palett.services import catalog
 from palett.services.errors import UserError
-from palett.services.ownership import is_id
+from palett.services.paging import iso
 from palett.services.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE = 200
 PROMPT_PREVIEW = 140
 
 OPERATION_LABELS: dict[str, str] = {
@@ -93,87 +84,3 @@ def tile(img: GeneratedImage, sign: Signer) -> Tile:
         model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
         is_public=img.is_public, created=iso(img.created_at),
     )
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-# ---- dates and cursors -----------------------------------------------------------------------------------
-
-
-def day_start(value: date | datetime) -> datetime:
-    """A date means its first instant in UTC; a datetime is taken as is (naive = UTC)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
-def day_end(value: date | datetime) -> datetime:
-    """The first instant after `value`: a date includes its whole day; a datetime is inclusive."""
-    if isinstance(value, datetime):
-        return day_start(value) + timedelta(microseconds=1)
-    return day_start(value) + timedelta(days=1)
-
-
-def encode_cursor(**fields: Any) -> str:
-    """An opaque page token (URL-safe base64 of compact JSON)."""
-    raw = json.dumps({"v": 1, **fields}, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
-    """The fields of a cursor made by encode_cursor for the same sort; UserError('page_expired') otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        fields = json.loads(raw)
-        if not isinstance(fields, dict) or fields.get("v") != 1 or fields.get("s") != sort:
-            raise ValueError("wrong cursor")
-        if not is_id(fields.get("i")):
-            raise ValueError("wrong id")
-        return fields
-    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
-        raise UserError("page_expired") from None
-
-
-def cursor_time(fields: dict[str, Any]) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(fields["t"]))
-    except (KeyError, ValueError):
-        raise UserError("page_expired") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def check_limit(limit: int) -> int:
-    return max(1, min(int(limit), MAX_PAGE))
-
-
-# ---- work that must wait for the commit ------------------------------------------------------------------
-
-
-def after_commit(db: DB, work: Callable[[], None]) -> None:
-    """Run `work` once this session's transaction commits; forget it if the transaction rolls back.
-
-    Used for storage deletes: a file is removed only when the row that pointed at it is really gone.
-    """
-    pending: list[Callable[[], None]] = db.info.setdefault("palett_after_commit", [])
-    if not db.info.get("palett_after_commit_hooked"):
-        db.info["palett_after_commit_hooked"] = True
-        event.listen(db, "after_commit", _run_pending)
-        event.listen(db, "after_transaction_end", _drop_pending)
-    pending.append(work)
-
-
-def _run_pending(session: Any) -> None:
-    pending = session.info.get("palett_after_commit", [])
-    while pending:
-        work = pending.pop(0)
-        try:
-            work()
-        except Exception:  # the commit stands; a leftover file is only an orphan
-            log.exception("after-commit work failed")
-
-
-def _drop_pending(session: Any, transaction: Any) -> None:
-    if transaction.parent is None:  # the outermost transaction ended (after_commit already ran if it committed)
-        session.info.get("palett_after_commit", []).clear()

@@ -18,21 +18,9 @@ from sqlmodel import col, select
 from palett.models import Collection, CollectionImage, GeneratedImage
 from palett.services.errors import UserError
 from palett.services.gallery import search
-from palett.services.gallery._common import (
-    Tile,
-    check_limit,
-    cursor_time,
-    day_end,
-    day_start,
-    decode_cursor,
-    encode_cursor,
-    iso,
-    model_label,
-    operation_label,
-    signer,
-    tile,
-)
+from palett.services.gallery._common import Tile, model_label, operation_label, signer, tile
 from palett.services.ownership import owned_image, owned_images
+from palett.services.paging import check_limit, cursor_time, day_end, day_start, decode_cursor, encode_cursor, iso
 
 Visibility = Literal["all", "public", "private"]
 Sort = Literal["newest", "oldest"]

@@ -12,8 +12,9 @@ from sqlmodel import col, select
 
 from palett.models import Collection, CollectionImage, GeneratedImage, utcnow
 from palett.services.errors import UserError
-from palett.services.gallery._common import iso, signer
+from palett.services.gallery._common import signer
 from palett.services.ownership import clean_ids, owned_image, owned_images
+from palett.services.paging import iso
 
 MAX_NAME = 80
 

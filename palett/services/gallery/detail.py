@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from palett.models import ACTIVE, GeneratedImage, Job
 from palett.services import catalog
 from palett.services.errors import UserError
-from palett.services.gallery._common import iso, model_label, operation_label, signer
+from palett.services.gallery._common import model_label, operation_label, signer
 from palett.services.gallery.collection import CollectionRef, collections_of
 from palett.services.ownership import owned_image
+from palett.services.paging import iso
 from palett.services.storage import validate_key
 
 # Filled in by the pipeline from the gallery ids it checks; a re-run sends the ids, never these.

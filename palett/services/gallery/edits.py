@@ -12,7 +12,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import CollectionImage, GeneratedImage, ImageLike
-from palett.services.gallery._common import after_commit
+from palett.services.db import after_commit
 from palett.services.ownership import owned_image, owned_images
 from palett.services.storage import get_storage
 
