@@ -10,12 +10,16 @@ import base64
 import binascii
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlmodel import col
+from sqlmodel.sql.expression import SelectOfScalar
 
 from palett.services.errors import UserError
 from palett.services.ownership import is_id
 
 MAX_PAGE = 200
+Row = TypeVar("Row")
 
 
 def iso(moment: datetime) -> str:
@@ -66,3 +70,10 @@ def cursor_time(fields: dict[str, Any]) -> datetime:
 
 def check_limit(limit: int) -> int:
     return max(1, min(int(limit), MAX_PAGE))
+
+
+def newest_first(stmt: SelectOfScalar[Row], id_column: Any, *, limit: int,
+                 before_id: int | None = None) -> SelectOfScalar[Row]:
+    """One page of `stmt` by falling id (at most MAX_PAGE rows), those before `before_id` when it is given."""
+    stmt = stmt.order_by(col(id_column).desc()).limit(min(limit, MAX_PAGE))
+    return stmt if before_id is None else stmt.where(col(id_column) < before_id)

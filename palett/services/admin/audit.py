@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session as DB
-from sqlmodel import col, select
+from sqlmodel import select
 
 from palett.models import AuditLog, User
 from palett.services.admin.access import require_admin
+from palett.services.paging import newest_first
 
 
 def audit(db: DB, admin: User | None, action: str, target_type: str = "", target_id: object = None,
@@ -39,13 +40,11 @@ class AuditRow:
 def list_audit(db: DB, admin: User, *, target_type: str | None = None, target_id: object = None, limit: int = 50,
                before_id: int | None = None) -> list[AuditRow]:
     acting = require_admin(db, admin)
-    stmt = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(min(limit, 200))
+    stmt = newest_first(select(AuditLog), AuditLog.id, limit=limit, before_id=before_id)
     if target_type:
         stmt = stmt.where(AuditLog.target_type == target_type)
     if target_id is not None:
         stmt = stmt.where(AuditLog.target_id == str(target_id))
-    if before_id is not None:
-        stmt = stmt.where(col(AuditLog.id) < before_id)
     rows = [AuditRow(a.id or 0, a.created_at, a.admin_email, a.action, a.target_type, a.target_id, dict(a.details))
             for a in db.exec(stmt)]
     audit(db, acting, "audit.view", "audit_log", None, filter_type=target_type, results=len(rows))

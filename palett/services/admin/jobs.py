@@ -14,6 +14,7 @@ from palett.services import credits, pipeline
 from palett.services.admin.access import clean_reason, require_admin, target_user
 from palett.services.admin.audit import audit
 from palett.services.errors import UserError
+from palett.services.paging import newest_first
 
 STUCK_QUEUED = timedelta(minutes=5)  # queued this long without starting counts as stuck
 
@@ -54,7 +55,7 @@ def list_jobs(db: DB, admin: User, *, state: JobFilter = "all", user_id: int | N
     """Jobs newest first; `stuck` = still active past its deadline, or queued and not started for 5 minutes."""
     acting = require_admin(db, admin)
     now = utcnow()
-    stmt = select(Job).order_by(col(Job.id).desc()).limit(min(limit, 200))
+    stmt = newest_first(select(Job), Job.id, limit=limit, before_id=before_id)
     if state == "failed":
         stmt = stmt.where(Job.status == JobStatus.failed)
     elif state == "active":
@@ -64,8 +65,6 @@ def list_jobs(db: DB, admin: User, *, state: JobFilter = "all", user_id: int | N
             col(Job.deadline_at) < now, and_(Job.status == JobStatus.queued, col(Job.created_at) < now - STUCK_QUEUED)))
     if user_id is not None:
         stmt = stmt.where(Job.user_id == user_id)
-    if before_id is not None:
-        stmt = stmt.where(col(Job.id) < before_id)
     rows = [_job_row(j, now) for j in db.exec(stmt)]
     audit(db, acting, "jobs.list", "job", None, state=state, user_id=user_id, results=len(rows))
     return rows

@@ -14,6 +14,7 @@ from palett.services.admin.access import require_admin
 from palett.services.admin.audit import audit
 from palett.services.billing.account import describe
 from palett.services.billing.catalog import money
+from palett.services.paging import newest_first
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,11 @@ def payment_row(p: Purchase) -> PaymentRow:
 def list_purchases(db: DB, admin: User, *, user_id: int | None = None, status: str | None = None,
                    limit: int = 50, before_id: int | None = None) -> list[PaymentRow]:
     acting = require_admin(db, admin)
-    stmt = select(Purchase).order_by(col(Purchase.id).desc()).limit(min(limit, 200))
+    stmt = newest_first(select(Purchase), Purchase.id, limit=limit, before_id=before_id)
     if user_id is not None:
         stmt = stmt.where(Purchase.user_id == user_id)
     if status:
         stmt = stmt.where(Purchase.status == status)
-    if before_id is not None:
-        stmt = stmt.where(col(Purchase.id) < before_id)
     rows = [payment_row(p) for p in db.exec(stmt)]
     audit(db, acting, "purchases.list", "purchase", None, user_id=user_id, status=status, results=len(rows))
     return rows

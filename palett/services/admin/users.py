@@ -21,6 +21,7 @@ from palett.services.admin.audit import audit
 from palett.services.admin.ledger import LedgerRow, ledger_row
 from palett.services.admin.payments import PaymentRow, payment_row
 from palett.services.errors import UserError
+from palett.services.paging import newest_first
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,8 @@ def view_user(db: DB, admin: User, user_id: int, *, ledger_limit: int = 50,
               ledger_before_id: int | None = None) -> UserDetail:
     acting = require_admin(db, admin)
     user = target_user(db, user_id)
-    ledger_stmt = (select(CreditTransaction).where(CreditTransaction.user_id == user_id)
-                   .order_by(col(CreditTransaction.id).desc()).limit(min(ledger_limit, 200)))
-    if ledger_before_id is not None:
-        ledger_stmt = ledger_stmt.where(col(CreditTransaction.id) < ledger_before_id)
+    ledger_stmt = newest_first(select(CreditTransaction).where(CreditTransaction.user_id == user_id),
+                               CreditTransaction.id, limit=ledger_limit, before_id=ledger_before_id)
     total = credits.ledger_sum(db, user_id)
     purchases = db.exec(select(Purchase).where(Purchase.user_id == user_id).order_by(col(Purchase.id).desc())
                         .limit(20)).all()
