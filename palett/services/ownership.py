@@ -1,4 +1,4 @@
-"""One ownership check for the user's images, used by the gallery, the editor's library and bulk actions.
+"""One ownership check for the user's images and files, used by the gallery, the editor's library and bulk actions.
 
 An id that is missing, someone else's or no id at all fails the same way (UserError "image_not_found"), so
 nobody learns what exists. Ids come from the browser: anything but a positive int (a bool, a float, a
@@ -29,6 +29,14 @@ def owned_image(db: DB, *, user_id: int, image_id: object) -> GeneratedImage:
     if img is None or img.user_id != user_id:
         raise UserError("image_not_found")
     return img
+
+
+def in_user_folder(key: object, user_id: int) -> bool:
+    """Whether a storage key lies under the user's own folder (`u/<user_id>/`, where their uploads and masks go).
+
+    A key read from a recipe or a request is data, not a capability: check it before signing or using it.
+    """
+    return isinstance(key, str) and key.startswith(f"u/{user_id}/")
 
 
 def clean_ids(ids: Iterable[object]) -> list[int]:

@@ -209,3 +209,13 @@ def test_media_urls_only_open_what_they_were_signed_for(client, db, world):
     assert client.get(f"/api/media/{quote(alice_key)}?{query}").status_code == 404
     assert client.get(f"/api/media/{quote(alice_key)}").status_code == 404
     assert client.get(alice_url.replace("exp=", "exp=1")).status_code == 404
+
+
+def test_a_recipe_naming_someone_elses_mask_shows_no_mask(db, world):
+    """A recipe is data, not a capability: only a mask key in the viewer's own folder becomes a link."""
+    bob, alice = world["bob"], world["alice"]
+    foreign = add_image(db, bob, "bob's inpaint", recipe={"params": {"mask_key": f"u/{alice}/mask.png"}})
+    own = add_image(db, bob, "bob's other inpaint", recipe={"params": {"mask_key": f"u/{bob}/mask.png"}})
+    with db() as s:
+        assert gallery.detail(s, bob, foreign).mask_url == ""
+        assert gallery.detail(s, bob, own).mask_url != ""

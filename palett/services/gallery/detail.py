@@ -14,7 +14,7 @@ from palett.services import catalog
 from palett.services.errors import UserError
 from palett.services.gallery._common import model_label, operation_label, signer
 from palett.services.gallery.collection import CollectionRef, collections_of
-from palett.services.ownership import owned_image
+from palett.services.ownership import in_user_folder, owned_image
 from palett.services.paging import iso
 from palett.services.storage import validate_key
 
@@ -112,7 +112,7 @@ def _source(db: DB, user_id: int, img: GeneratedImage, params: dict[str, Any], s
 
 def _sign_own_key(key: str, user_id: int, sign: Any) -> str:
     """A signed URL for a key under the user's own prefix only (a recipe is data, not a capability)."""
-    if not isinstance(key, str) or not key.startswith(f"u/{user_id}/"):
+    if not in_user_folder(key, user_id):
         return ""
     try:
         return str(sign(validate_key(key)))
