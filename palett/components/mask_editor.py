@@ -1,8 +1,10 @@
 """A mask editor for inpainting: paint over an image, export a black/white mask at the image's pixel size.
 
 The React side is our own component in ``assets/js/mask_editor.jsx`` (plain Canvas 2D + pointer events, Radix
-Themes controls, lucide icons; no extra npm package). Reflex copies ``assets/`` to ``.web/public``, and the
-component is imported from ``$/public/js/mask_editor.jsx``, which works in dev and in the prod build.
+Themes controls, lucide icons; no extra npm package), with its parts (operation log, viewport, strokes, shortcuts,
+toolbar, CSS) in ``assets/js/mask_editor/``. Reflex copies ``assets/`` to ``.web/public``, and the component is
+imported from ``$/public/js/mask_editor.jsx``; its relative imports are bundled by Vite, in dev and in the prod
+build.
 
 Usage::
 

@@ -1,6 +1,6 @@
 """Admin: users (search, detail, ledger, adjust credits, disable), jobs (retry, refund), purchases,
 Stripe events, a dashboard and the audit log. Only rendered for admins; every action is checked on the
-server (see state/admin.py and services/admin.py)."""
+server (see state/admin.py and services/admin/)."""
 
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ from palett.models import (
     utcnow,
 )
 from palett.services import credits, mailer, sessions, throttle, tokens
+from palett.services.db import after_commit
 from palett.services.errors import UserError
-from palett.services.gallery._common import after_commit
 from palett.services.security import hash_password, password_is_weak, verify_and_update, verify_password
 from palett.services.storage import get_storage
 from palett.settings import get_settings

@@ -22,8 +22,8 @@ from sqlmodel import Session as DB
 
 from palett.models import User, utcnow
 from palett.services import images, uploads
+from palett.services.db import after_commit
 from palett.services.errors import UserError
-from palett.services.gallery._common import after_commit
 from palett.services.storage import get_storage
 
 SIZE = 256

@@ -1,16 +1,20 @@
-"""Database engine and sessions for SQLite (embedded) and PostgreSQL (production)."""
+"""Database engine and sessions for SQLite (embedded) and PostgreSQL (production), and work that waits for a commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 from palett.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -65,3 +69,31 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def after_commit(db: Session, work: Callable[[], None]) -> None:
+    """Run `work` once this session's transaction commits; forget it if the transaction rolls back.
+
+    Used for storage deletes: a file is removed only when the row that pointed at it is really gone.
+    """
+    pending: list[Callable[[], None]] = db.info.setdefault("palett_after_commit", [])
+    if not db.info.get("palett_after_commit_hooked"):
+        db.info["palett_after_commit_hooked"] = True
+        event.listen(db, "after_commit", _run_pending)
+        event.listen(db, "after_transaction_end", _drop_pending)
+    pending.append(work)
+
+
+def _run_pending(session: Any) -> None:
+    pending = session.info.get("palett_after_commit", [])
+    while pending:
+        work = pending.pop(0)
+        try:
+            work()
+        except Exception:  # the commit stands; a leftover file is only an orphan
+            log.exception("after-commit work failed")
+
+
+def _drop_pending(session: Any, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (after_commit already ran if it committed)
+        session.info.get("palett_after_commit", []).clear()

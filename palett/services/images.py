@@ -13,6 +13,8 @@ import zlib
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
+from palett.services.errors import UserError
+
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP")
 # Phone cameras write multi-picture JPEGs that Pillow reports as MPO; the first frame is the photo.
 _JPEG_LIKE = {"JPEG", "MPO"}
@@ -31,7 +33,12 @@ def open_safely(data: bytes, max_pixels: int) -> Image.Image:
     if max_pixels <= 0:
         raise ValueError("max_pixels must be positive")
     header = _open(data)
-    _check_header(header, max_pixels)
+    if (header.format or "") not in ALLOWED_FORMATS and header.format not in _JPEG_LIKE:
+        raise ValueError(f"Unsupported image type {header.format or 'unknown'}: use PNG, JPEG or WebP.")
+    try:
+        check_header(header, max_pixels)
+    except UserError as exc:
+        raise ValueError(exc.message) from exc
     try:
         header.verify()  # structure and checksums, without decoding pixels
         img = _open(data)  # verify() leaves the object unusable: open again
@@ -55,19 +62,31 @@ def _open(data: bytes) -> Image.Image:
         raise ValueError("Unsupported image type: use PNG, JPEG or WebP.") from exc
 
 
-def _check_header(img: Image.Image, max_pixels: int) -> None:
-    fmt = img.format or ""
-    if fmt not in ALLOWED_FORMATS and fmt not in _JPEG_LIKE:
-        raise ValueError(f"Unsupported image type {fmt or 'unknown'}: use PNG, JPEG or WebP.")
-    width, height = img.size
+def check_pixels(width: int, height: int, max_pixels: int) -> None:
+    """Refuse a size with no pixels (upload_damaged) or over `max_pixels` (upload_too_many_pixels)."""
     if width <= 0 or height <= 0:
-        raise ValueError("The image has no pixels.")
+        raise UserError("upload_damaged")
     if width * height > max_pixels:
-        raise ValueError(
-            f"The image is {width}x{height} ({width * height:,} pixels); the limit is {max_pixels:,} pixels."
-        )
-    if getattr(img, "is_animated", False) and fmt not in _JPEG_LIKE:
-        raise ValueError("Animated images are not supported.")
+        raise UserError("upload_too_many_pixels", width=f"{width:,}", height=f"{height:,}",
+                        megapixels=f"{max_pixels / 1_000_000:g}")
+
+
+def check_header(img: Image.Image, max_pixels: int) -> None:
+    """The checks a parsed header allows before any pixel is decoded: size (check_pixels) and one frame.
+
+    Raises UserError (upload_damaged, upload_too_many_pixels, upload_animated). A phone's multi-picture
+    JPEG counts as one photo.
+    """
+    check_pixels(*img.size, max_pixels)
+    if img.format not in _JPEG_LIKE and _frames(img) > 1:
+        raise UserError("upload_animated")
+
+
+def _frames(img: Image.Image) -> int:
+    try:
+        return int(getattr(img, "n_frames", 1))
+    except Exception as exc:  # counting frames walks the file's structure: a broken file fails here
+        raise UserError("upload_damaged") from exc
 
 
 def _normalize_mode(img: Image.Image) -> Image.Image:

@@ -8,7 +8,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import GeneratedImage
-from palett.services.errors import UserError
+from palett.services import ownership
 from palett.services.storage import get_storage
 from palett.settings import get_settings
 
@@ -38,7 +38,5 @@ def recent_images(db: DB, user_id: int, limit: int = 24) -> list[ImageRef]:
 
 
 def owned_image(db: DB, user_id: int, image_id: int) -> ImageRef:
-    img = db.get(GeneratedImage, image_id)
-    if img is None or img.user_id != user_id:
-        raise UserError("image_not_found")
-    return _ref(img)
+    """The user's image as the editor shows it; UserError("image_not_found") otherwise (ownership.py)."""
+    return _ref(ownership.owned_image(db, user_id=user_id, image_id=image_id))

@@ -21,17 +21,8 @@ from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job
 from palett.services.errors import UserError
-from palett.services.gallery._common import (
-    check_limit,
-    cursor_time,
-    day_end,
-    day_start,
-    decode_cursor,
-    encode_cursor,
-    iso,
-    model_label,
-    operation_label,
-)
+from palett.services.gallery import model_label, operation_label
+from palett.services.paging import check_limit, cursor_time, day_end, day_start, decode_cursor, encode_cursor, iso
 
 CHART_DAYS = (7, 30, 90)
 CSV_COLUMNS = ("job_id", "created_at", "operation", "model", "status", "credits_reserved", "credits_charged",

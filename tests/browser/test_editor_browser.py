@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_studio_browser import signed_in_page
@@ -78,6 +78,20 @@ def test_bad_upload_gets_a_clear_message(running_app, browser, tmp_path):
     expect(page.locator("#credits-balance")).to_have_text("10")
 
 
+def painted_along(canvas: Locator, rows: tuple[float, ...]) -> list[int]:
+    """How many mask pixels are painted along each row (a fraction of the image's height), read from the canvas."""
+    return canvas.evaluate(
+        """(c, rows) => rows.map((f) => {
+             const y = Math.min(c.height - 1, Math.round(c.height * f));
+             const px = c.getContext("2d").getImageData(0, y, c.width, 1).data;
+             let n = 0;
+             for (let i = 3; i < px.length; i += 4) if (px[i] >= 128) n++;
+             return n;
+           })""",
+        list(rows),
+    )
+
+
 def test_paint_a_mask_undo_once_and_inpaint(running_app, browser, shots):
     url = running_app.url
     page = signed_in_page(browser, url, color_scheme="dark")
@@ -93,8 +107,13 @@ def test_paint_a_mask_undo_once_and_inpaint(running_app, browser, shots):
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * dy, steps=8)
         page.mouse.up()
+    before = painted_along(canvas, (0.3, 0.6))
+    assert before[0] > 0 and before[1] > 0, before
     canvas.focus()
     page.keyboard.press("Control+z")
+    expect(page.locator("#mask-editor")).to_have_attribute("data-can-redo", "true")
+    after = painted_along(canvas, (0.3, 0.6))
+    assert after == [before[0], 0], (before, after)  # the second stroke is gone, the first is untouched
     page.locator("#run-tool").click()
     newest_edit_done(page, 1)
     expect(page.locator("#edit-jobs .job-card").first).to_contain_text("600×400")

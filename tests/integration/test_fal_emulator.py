@@ -55,7 +55,9 @@ def verify_fal_webhook(body: bytes, headers: dict[str, str], jwks: dict[str, Any
 
 def poll_until_completed(handle: fal_client.SyncRequestHandle) -> list[fal_client.Status]:
     seen = [handle.status(with_logs=True)]
+    deadline = time.monotonic() + 30
     while not isinstance(seen[-1], fal_client.Completed):
+        assert time.monotonic() < deadline, f"the emulated job never completed: {seen[-3:]}"
         seen.append(handle.status(with_logs=True))
     return seen
 
@@ -106,7 +108,9 @@ async def test_async_client_subscribe_and_poll(fal_emulator: FalEmulator) -> Non
 
     handle = await client.submit("fal-ai/nano-banana-2", {"prompt": "a tower", "aspect_ratio": "9:16"})
     statuses = [await handle.status(with_logs=True)]
+    deadline = time.monotonic() + 30
     while not isinstance(statuses[-1], fal_client.Completed):
+        assert time.monotonic() < deadline, f"the emulated job never completed: {statuses[-3:]}"
         statuses.append(await handle.status(with_logs=True))
     assert isinstance(statuses[0], fal_client.Queued) and any(isinstance(s, fal_client.InProgress) for s in statuses)
     output = await client.result("fal-ai/nano-banana-2", handle.request_id)

@@ -23,6 +23,7 @@ from palett.services.errors import UserError
 from palett.services.storage import get_storage, new_key
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+MAX_PAGES = 50  # more pages than any test here makes
 
 
 # ---- helpers (also used by test_library_access) ------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_keyset_pages_never_repeat_or_skip_while_new_images_arrive(db):
     for sort in ("newest", "oldest"):
         seen: list[int] = []
         cursor, arrived = None, set()
-        while True:
+        for _ in range(MAX_PAGES):  # a cursor that never runs out fails here instead of hanging
             with db() as s:
                 page = gallery.page(s, me, cursor=cursor, limit=4, sort=sort)
             seen += ids_of(page)
@@ -145,6 +146,8 @@ def test_keyset_pages_never_repeat_or_skip_while_new_images_arrive(db):
             cursor = page.next_cursor
             if cursor is None:
                 break
+        else:
+            pytest.fail(f"paging {sort} never ended")
         assert len(seen) == len(set(seen))  # no repeats
         assert original <= set(seen)  # no skips
         if sort == "newest":
@@ -263,19 +266,23 @@ def test_explore_newest_and_most_liked_in_keyset_pages(db):
                 gallery.like(s, img, fan)
     with db() as s:
         newest, cursor = [], None
-        while True:
+        for _ in range(MAX_PAGES):
             page = gallery.explore(s, cursor=cursor, limit=2, viewer_id=fans[0])
             newest += page.items
             if not (cursor := page.next_cursor):
                 break
+        else:
+            pytest.fail("explore paging never ended")
         assert [t.id for t in newest] == imgs[::-1]
         assert [t.liked for t in newest] == [False, False, False, False, True]
         liked, cursor = [], None
-        while True:
+        for _ in range(MAX_PAGES):
             page = gallery.explore(s, cursor=cursor, limit=2, sort="most_liked")
             liked += page.items
             if not (cursor := page.next_cursor):
                 break
+        else:
+            pytest.fail("explore paging never ended")
         assert [t.likes for t in liked] == [3, 2, 1, 0, 0] and liked[0].id == imgs[0]
         assert len({t.id for t in liked}) == 5
 
@@ -526,7 +533,7 @@ def test_services_never_import_reflex():
 
 
 def test_day_helpers_take_dates_and_datetimes():
-    from palett.services.gallery._common import day_end, day_start
+    from palett.services.paging import day_end, day_start
 
     d = date(2026, 5, 1)
     assert day_end(d) - day_start(d) == timedelta(days=1)

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from palett.api import library_routes, media_routes
 from palett.models import GeneratedImage, Job, User
-from palett.services import gallery, jobs, pipeline, sessions, usage
+from palett.services import gallery, jobs, library, pipeline, sessions, usage
 from palett.services.errors import UserError
 from tests.integration.test_gallery import add_image, new_user, run_job
 
@@ -59,6 +59,7 @@ def test_every_service_that_takes_an_image_id_refuses_others(db, world):
             same_failure(lambda i: gallery.collections_of(s, bob, i), image, "image_not_found")
             same_failure(lambda i: gallery.convert(s, bob, i, "png"), image, "image_not_found")
             same_failure(lambda i: gallery.zip_images(s, bob, [i]), image, "image_not_found")
+            same_failure(lambda i: library.owned_image(s, bob, i), image, "image_not_found")  # the editor's picker
         assert gallery.set_public(s, bob, [private, public], True) == []
         assert gallery.set_public(s, bob, [public], False) == []
         assert gallery.add_images(s, bob, world["bob_album"], [private, public]) == 0
@@ -208,3 +209,13 @@ def test_media_urls_only_open_what_they_were_signed_for(client, db, world):
     assert client.get(f"/api/media/{quote(alice_key)}?{query}").status_code == 404
     assert client.get(f"/api/media/{quote(alice_key)}").status_code == 404
     assert client.get(alice_url.replace("exp=", "exp=1")).status_code == 404
+
+
+def test_a_recipe_naming_someone_elses_mask_shows_no_mask(db, world):
+    """A recipe is data, not a capability: only a mask key in the viewer's own folder becomes a link."""
+    bob, alice = world["bob"], world["alice"]
+    foreign = add_image(db, bob, "bob's inpaint", recipe={"params": {"mask_key": f"u/{alice}/mask.png"}})
+    own = add_image(db, bob, "bob's other inpaint", recipe={"params": {"mask_key": f"u/{bob}/mask.png"}})
+    with db() as s:
+        assert gallery.detail(s, bob, foreign).mask_url == ""
+        assert gallery.detail(s, bob, own).mask_url != ""

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from palett.api import mount_api, upload_routes
+from palett.api import mount_api
 from palett.models import GeneratedImage
 from palett.services import mailer, uploads
 from palett.services.errors import UserError
@@ -275,12 +274,8 @@ def test_refused_uploads_store_nothing(db):
 
 
 def app_with_uploads():
-    """mount_api's app, with the upload router ahead of the catch-all mount if it isn't registered yet."""
-    app = mount_api(not_found)
-    if not any(getattr(route, "path", "") == "/api/uploads" for route in app.routes):
-        app.include_router(upload_routes.router)
-        app.router.routes.sort(key=lambda route: isinstance(route, Mount))  # stable: the mount goes last
-    return app
+    """mount_api's app (the upload routes are part of it)."""
+    return mount_api(not_found)
 
 
 @pytest.fixture

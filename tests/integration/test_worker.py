@@ -211,7 +211,9 @@ async def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(pg_db, pg_
     job_id = submit(pg_db, user, model="flux-dev", size="landscape_4_3", num_images=1)
     await dispatch.enqueue(job_id, 0)
     running = asyncio.create_task(worker.serve(install_signal_handlers=False, shutdown_graceful_timeout=0.2))
+    deadline = time.monotonic() + 30
     while not job(pg_db, job_id).provider_request_id:
+        assert time.monotonic() < deadline, "the worker never sent the job to the provider"
         await asyncio.sleep(0.05)
     running.cancel()  # what SIGTERM does, without signalling the test process
     with pytest.raises(asyncio.CancelledError):

@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -80,13 +79,3 @@ def test_colour_words_steer_the_palette() -> None:
 def test_image_is_not_flat() -> None:
     assert _pixels("anything at all", 0).std() > 10
 
-
-def test_time_for_1024_square(capsys: pytest.CaptureFixture[str]) -> None:
-    local_engine.render("warm-up", 0, 256, 256)
-    timings = []
-    for seed, prompt in enumerate(["a sunset over the ocean", "snowy mountains", "neon aurora", "a cat"]):
-        start = time.perf_counter()
-        local_engine.render(prompt, seed, 1024, 1024)
-        timings.append(time.perf_counter() - start)
-    with capsys.disabled():
-        print(f"\nlocal_engine 1024x1024: min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")

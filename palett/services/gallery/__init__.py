@@ -12,7 +12,7 @@ unit of work (services.db.session_scope) does, and storage deletes wait for that
         more = gallery.page(db, user.id, q="lighthouse", favorites=True, cursor=first.next_cursor)
 """
 
-from palett.services.gallery._common import MAX_SELECTION, OPERATION_LABELS, Tile, model_label, operation_label
+from palett.services.gallery._common import OPERATION_LABELS, Tile, model_label, operation_label
 from palett.services.gallery.browse import (
     Facets,
     Filters,
@@ -51,6 +51,7 @@ from palett.services.gallery.sharing import (
     public_image,
     unlike,
 )
+from palett.services.ownership import MAX_SELECTION
 
 __all__ = [
     "FORMATS",

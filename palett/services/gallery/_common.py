@@ -1,30 +1,22 @@
-"""Pieces every gallery module shares: the tile, signed URLs, owner checks, cursors, after-commit work."""
+"""Pieces every gallery module shares: the tile, its labels and signed URLs.
+
+Owner checks live in services/ownership.py, cursors in services/paging.py, after-commit work in services/db.py.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-from sqlalchemy import event
-from sqlmodel import Session as DB
-from sqlmodel import col, select
 
 from palett.models import GeneratedImage
 from palett.services import catalog
-from palett.services.errors import UserError
+from palett.services.paging import iso
 from palett.services.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_SELECTION = 500  # ids one bulk action (delete, zip, add to collection...) may name
-MAX_PAGE = 200
 PROMPT_PREVIEW = 140
 
 OPERATION_LABELS: dict[str, str] = {
@@ -86,124 +78,3 @@ def tile(img: GeneratedImage, sign: Signer) -> Tile:
         model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
         is_public=img.is_public, created=iso(img.created_at),
     )
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-# ---- ownership -------------------------------------------------------------------------------------------
-
-
-def owned(db: DB, user_id: int, image_id: int) -> GeneratedImage:
-    """The user's image, or UserError('image_not_found') whether it is missing or someone else's."""
-    img = db.get(GeneratedImage, image_id) if _is_id(image_id) else None
-    if img is None or img.user_id != user_id:
-        raise UserError("image_not_found")
-    return img
-
-
-def clean_ids(ids: Iterable[int]) -> list[int]:
-    """Distinct positive ids in the order given; more than MAX_SELECTION is refused."""
-    seen: dict[int, None] = {}
-    for value in ids:
-        if _is_id(value):
-            seen[int(value)] = None
-    if len(seen) > MAX_SELECTION:
-        raise UserError("too_many_selected", limit=MAX_SELECTION)
-    return list(seen)
-
-
-def owned_images(db: DB, user_id: int, ids: Iterable[int]) -> list[GeneratedImage]:
-    """The user's images among `ids` (others' and missing ids are skipped, without telling which)."""
-    wanted = clean_ids(ids)
-    if not wanted:
-        return []
-    rows = db.exec(select(GeneratedImage).where(GeneratedImage.user_id == user_id,
-                                                col(GeneratedImage.id).in_(wanted)))
-    by_id = {img.id: img for img in rows}
-    return [by_id[i] for i in wanted if i in by_id]
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
-# ---- dates and cursors -----------------------------------------------------------------------------------
-
-
-def day_start(value: date | datetime) -> datetime:
-    """A date means its first instant in UTC; a datetime is taken as is (naive = UTC)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
-def day_end(value: date | datetime) -> datetime:
-    """The first instant after `value`: a date includes its whole day; a datetime is inclusive."""
-    if isinstance(value, datetime):
-        return day_start(value) + timedelta(microseconds=1)
-    return day_start(value) + timedelta(days=1)
-
-
-def encode_cursor(**fields: Any) -> str:
-    """An opaque page token (URL-safe base64 of compact JSON)."""
-    raw = json.dumps({"v": 1, **fields}, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
-    """The fields of a cursor made by encode_cursor for the same sort; UserError('page_expired') otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        fields = json.loads(raw)
-        if not isinstance(fields, dict) or fields.get("v") != 1 or fields.get("s") != sort:
-            raise ValueError("wrong cursor")
-        if not _is_id(fields.get("i")):
-            raise ValueError("wrong id")
-        return fields
-    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
-        raise UserError("page_expired") from None
-
-
-def cursor_time(fields: dict[str, Any]) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(fields["t"]))
-    except (KeyError, ValueError):
-        raise UserError("page_expired") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def check_limit(limit: int) -> int:
-    return max(1, min(int(limit), MAX_PAGE))
-
-
-# ---- work that must wait for the commit ------------------------------------------------------------------
-
-
-def after_commit(db: DB, work: Callable[[], None]) -> None:
-    """Run `work` once this session's transaction commits; forget it if the transaction rolls back.
-
-    Used for storage deletes: a file is removed only when the row that pointed at it is really gone.
-    """
-    pending: list[Callable[[], None]] = db.info.setdefault("palett_after_commit", [])
-    if not db.info.get("palett_after_commit_hooked"):
-        db.info["palett_after_commit_hooked"] = True
-        event.listen(db, "after_commit", _run_pending)
-        event.listen(db, "after_transaction_end", _drop_pending)
-    pending.append(work)
-
-
-def _run_pending(session: Any) -> None:
-    pending = session.info.get("palett_after_commit", [])
-    while pending:
-        work = pending.pop(0)
-        try:
-            work()
-        except Exception:  # the commit stands; a leftover file is only an orphan
-            log.exception("after-commit work failed")
-
-
-def _drop_pending(session: Any, transaction: Any) -> None:
-    if transaction.parent is None:  # the outermost transaction ended (after_commit already ran if it committed)
-        session.info.get("palett_after_commit", []).clear()

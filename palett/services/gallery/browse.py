@@ -18,22 +18,9 @@ from sqlmodel import col, select
 from palett.models import Collection, CollectionImage, GeneratedImage
 from palett.services.errors import UserError
 from palett.services.gallery import search
-from palett.services.gallery._common import (
-    Tile,
-    check_limit,
-    cursor_time,
-    day_end,
-    day_start,
-    decode_cursor,
-    encode_cursor,
-    iso,
-    model_label,
-    operation_label,
-    owned,
-    owned_images,
-    signer,
-    tile,
-)
+from palett.services.gallery._common import Tile, model_label, operation_label, signer, tile
+from palett.services.ownership import owned_image, owned_images
+from palett.services.paging import check_limit, cursor_time, day_end, day_start, decode_cursor, encode_cursor, iso
 
 Visibility = Literal["all", "public", "private"]
 Sort = Literal["newest", "oldest"]
@@ -126,13 +113,13 @@ def tiles(db: DB, user_id: int, image_ids: list[int]) -> list[Tile]:
     """Fresh tiles for the user's images among `image_ids`, in the order given (others' and missing ids are
     skipped). For refreshing a grid the browser already shows: new signed URLs, stars, public/private."""
     sign = signer()
-    return [tile(img, sign) for img in owned_images(db, user_id, image_ids)]
+    return [tile(img, sign) for img in owned_images(db, user_id=user_id, image_ids=image_ids)]
 
 
 def neighbours(db: DB, user_id: int, image_id: int, *, filters: Filters | None = None) -> Neighbours:
     """The images before and after `image_id` in the gallery's order under `filters` (UserError if not owned)."""
     filters = filters or Filters()
-    anchor = owned(db, user_id, image_id)
+    anchor = owned_image(db, user_id=user_id, image_id=image_id)
     assert anchor.id is not None
     conditions = _conditions(db, user_id, filters)
     backwards: Sort = "oldest" if filters.sort == "newest" else "newest"

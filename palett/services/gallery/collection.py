@@ -12,7 +12,9 @@ from sqlmodel import col, select
 
 from palett.models import Collection, CollectionImage, GeneratedImage, utcnow
 from palett.services.errors import UserError
-from palett.services.gallery._common import clean_ids, iso, owned, owned_images, signer
+from palett.services.gallery._common import signer
+from palett.services.ownership import clean_ids, owned_image, owned_images
+from palett.services.paging import iso
 
 MAX_NAME = 80
 
@@ -69,7 +71,7 @@ def delete_collection(db: DB, user_id: int, collection_id: int) -> None:
 def add_images(db: DB, user_id: int, collection_id: int, image_ids: Iterable[int]) -> int:
     """Add the user's images among `image_ids` (others' are skipped); returns how many were newly added."""
     row = owned_collection(db, user_id, collection_id)
-    wanted = [img.id for img in owned_images(db, user_id, image_ids)]
+    wanted = [img.id for img in owned_images(db, user_id=user_id, image_ids=image_ids)]
     if not wanted:
         return 0
     present = set(db.exec(select(CollectionImage.image_id).where(
@@ -103,7 +105,7 @@ def remove_images(db: DB, user_id: int, collection_id: int, image_ids: Iterable[
 
 def collections_of(db: DB, user_id: int, image_id: int) -> list[CollectionRef]:
     """The user's collections that hold this image (UserError 'image_not_found' if it is not theirs)."""
-    owned(db, user_id, image_id)
+    owned_image(db, user_id=user_id, image_id=image_id)
     rows = db.exec(select(Collection.id, Collection.name)
                    .join(CollectionImage, col(CollectionImage.collection_id) == Collection.id)
                    .where(Collection.user_id == user_id, CollectionImage.image_id == image_id)

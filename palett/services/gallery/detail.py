@@ -12,8 +12,10 @@ from sqlmodel import col, select
 from palett.models import ACTIVE, GeneratedImage, Job
 from palett.services import catalog
 from palett.services.errors import UserError
-from palett.services.gallery._common import iso, model_label, operation_label, owned, signer
+from palett.services.gallery._common import model_label, operation_label, signer
 from palett.services.gallery.collection import CollectionRef, collections_of
+from palett.services.ownership import in_user_folder, owned_image
+from palett.services.paging import iso
 from palett.services.storage import validate_key
 
 # Filled in by the pipeline from the gallery ids it checks; a re-run sends the ids, never these.
@@ -59,7 +61,7 @@ class ImageDetail:
 
 def detail(db: DB, user_id: int, image_id: int) -> ImageDetail:
     """Everything the image page shows. UserError 'image_not_found' for a missing or foreign id."""
-    img = owned(db, user_id, image_id)
+    img = owned_image(db, user_id=user_id, image_id=image_id)
     sign = signer()
     job = db.get(Job, img.job_id) if img.job_id else None
     if job is not None and job.user_id != user_id:
@@ -110,7 +112,7 @@ def _source(db: DB, user_id: int, img: GeneratedImage, params: dict[str, Any], s
 
 def _sign_own_key(key: str, user_id: int, sign: Any) -> str:
     """A signed URL for a key under the user's own prefix only (a recipe is data, not a capability)."""
-    if not isinstance(key, str) or not key.startswith(f"u/{user_id}/"):
+    if not in_user_folder(key, user_id):
         return ""
     try:
         return str(sign(validate_key(key)))

@@ -37,7 +37,7 @@ from palett.models import (
 )
 from palett.services import images as image_tools
 from palett.services.errors import UserError
-from palett.services.gallery._common import owned, owned_images
+from palett.services.ownership import owned_image, owned_images
 from palett.services.storage import MediaNotFound, Storage, get_storage
 from palett.settings import get_settings
 
@@ -87,7 +87,7 @@ def convert(db: DB, user_id: int, image_id: int, fmt: str) -> Converted:
     """One of the user's images as PNG, JPEG (transparency flattened on white) or WebP."""
     if fmt not in FORMATS:
         raise UserError("invalid_input", field="format", detail="use PNG, JPEG or WebP")
-    img = owned(db, user_id, image_id)
+    img = owned_image(db, user_id=user_id, image_id=image_id)
     pil_name, media_type, ext = FORMATS[fmt]
     filename = f"palett-{img.id}.{ext}"
     try:
@@ -119,7 +119,7 @@ def _flatten(picture: Image.Image) -> Image.Image:
 
 def zip_images(db: DB, user_id: int, image_ids: Iterable[int]) -> Archive:
     """A zip of the user's images among `image_ids` (others' skipped); UserError if none is theirs."""
-    images = owned_images(db, user_id, image_ids)
+    images = owned_images(db, user_id=user_id, image_ids=image_ids)
     if not images:
         raise UserError("image_not_found")
     spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+b")  # noqa: SIM115

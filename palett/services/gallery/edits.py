@@ -12,7 +12,8 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import CollectionImage, GeneratedImage, ImageLike
-from palett.services.gallery._common import after_commit, owned, owned_images
+from palett.services.db import after_commit
+from palett.services.ownership import owned_image, owned_images
 from palett.services.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class Visibility:
 
 def set_favorite(db: DB, user_id: int, image_id: int, favorite: bool) -> bool:
     """Star or unstar one of the user's images; returns the new state (UserError 'image_not_found')."""
-    img = owned(db, user_id, image_id)
+    img = owned_image(db, user_id=user_id, image_id=image_id)
     img.favorite = bool(favorite)
     db.add(img)
     db.flush()
@@ -44,7 +45,7 @@ def set_public(db: DB, user_id: int, image_ids: Iterable[int], public: bool) -> 
     link that was shared before it went private never comes back to life.
     """
     changed = []
-    for img in owned_images(db, user_id, image_ids):
+    for img in owned_images(db, user_id=user_id, image_ids=image_ids):
         if public and not (img.is_public and img.share_token):
             img.is_public, img.share_token = True, new_share_token()
         elif not public:
@@ -62,7 +63,7 @@ def new_share_token() -> str:
 def delete_images(db: DB, user_id: int, image_ids: Iterable[int]) -> int:
     """Delete the user's images among `image_ids`, their collection links and likes, and (after the commit)
     their stored files. Files still used by another of the user's images are kept. Returns how many went."""
-    images = owned_images(db, user_id, image_ids)
+    images = owned_images(db, user_id=user_id, image_ids=image_ids)
     if not images:
         return 0
     ids = [img.id for img in images]

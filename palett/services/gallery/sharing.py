@@ -17,18 +17,8 @@ from sqlmodel import col, select
 
 from palett.models import GeneratedImage, ImageLike, User
 from palett.services.errors import UserError
-from palett.services.gallery._common import (
-    Signer,
-    check_limit,
-    cursor_time,
-    decode_cursor,
-    encode_cursor,
-    iso,
-    model_label,
-    operation_label,
-    short,
-    signer,
-)
+from palett.services.gallery._common import Signer, model_label, operation_label, short, signer
+from palett.services.paging import check_limit, cursor_time, decode_cursor, encode_cursor, iso
 
 ExploreSort = Literal["newest", "most_liked"]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
