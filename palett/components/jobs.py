@@ -123,8 +123,11 @@ def batch_card(batch: BatchCard) -> rx.Component:
         rx.hstack(
             rx.center(rx.icon("layers", size=18), class_name="tool-icon"),
             rx.vstack(
-                rx.text("Batch of ", batch["total"], " · ", plural(batch["cost"], "credit") + " reserved",
-                        weight="medium", size="2"),
+                # While any job runs the batch holds its reservation; once all are done it says what it cost.
+                rx.text("Batch of ", batch["total"], " · ",
+                        rx.cond(batch["active"] > 0, plural(batch["cost"], "credit") + " reserved",
+                                plural(batch["charged"], "credit") + " charged"),
+                        weight="medium", size="2", class_name="batch-cost"),
                 rx.progress(value=(batch["done"] + batch["failed"]) * 100 / batch["total"], width="100%",
                             aria_label="Batch progress"),
                 rx.text(batch["done"], " done · ", batch["active"], " running · ", batch["failed"],

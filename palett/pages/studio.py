@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -48,8 +49,9 @@ def options_panel() -> rx.Component:
             ),
             rx.cond(
                 StudioState.is_local,
-                rx.callout("Local preview — not AI. Procedural art made on this server so you can try the studio "
-                           "without keys. Set FAL_KEY for FLUX, Imagen and Ideogram.", icon="info",
+                rx.callout("Local preview — not AI. Procedural art made on this server so you can try the "
+                           "studio; pick FLUX, Imagen or Ideogram for real AI images where this server offers them.",
+                           icon="info",
                            color_scheme="amber", size="1", id="local-notice"),
                 rx.text(StudioState.model_blurb, size="1", color_scheme="gray"),
             ),
@@ -113,6 +115,7 @@ def options_panel() -> rx.Component:
                 rx.cond(~StudioState.seed_random,
                         rx.input(value=StudioState.seed, on_change=StudioState.set_seed, placeholder="e.g. 42",
                                  aria_label="Seed", input_mode="numeric", width="100%", id="seed")),
+                rx.text(StudioState.seed_mode, size="1", color_scheme="gray", id="seed-mode", aria_live="polite"),
                 width="100%", spacing="2")),
             rx.separator(size="4"),
             rx.hstack(
@@ -124,15 +127,17 @@ def options_panel() -> rx.Component:
                     spacing="0",
                 ),
                 rx.spacer(),
-                rx.button(rx.icon("sparkles", size=18), "Generate", on_click=StudioState.generate, size="3",
+                rx.button(rx.cond(StudioState.balance_after < 0,
+                                  shortfall_text(StudioState.cost, StudioState.credits),
+                                  rx.fragment(rx.icon("sparkles", size=18), "Generate")),
+                          on_click=StudioState.generate, size="3",
                           disabled=rx.cond(StudioState.batch_mode, StudioState.batch_list.length() == 0,
                                            StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
                           id="generate"),
                 width="100%",
                 align="center",
             ),
-            rx.cond(StudioState.balance_after < 0,
-                    rx.text("Not enough credits for this run.", size="1", color_scheme="red")),
+            rx.cond(StudioState.balance_after < 0, buy_credits_link()),
             rx.cond(StudioState.problem != "", rx.callout(StudioState.problem, icon="circle_alert",
                                                           color_scheme="red", role="alert", size="1",
                                                           id="studio-problem")),
@@ -188,7 +193,7 @@ def studio() -> rx.Component:
     return page(
         rx.vstack(
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
-                      link_button(rx.icon("wallet", size=16), "Credits", href="/app", variant="soft", size="2"),
+                      link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
                       width="100%", align="center"),
             rx.flex(
                 rx.box(options_panel(), flex="0 0 360px", max_width="100%", class_name="options-col"),
