@@ -285,8 +285,8 @@ def tool_panel() -> rx.Component:
                                                       "Run"))),
                           on_click=EditState.run, size="3", id="run-tool",
                           disabled=(EditState.balance_after < 0)
-                          | (~EditState.has_source & (EditState.batch_ids.length() == 0))),
-                width="100%", align="center",
+                          | (~EditState.has_source & (EditState.batch_ids.length() == 0)), margin_left="auto"),
+                width="100%", align="center", wrap="wrap",  # a long "Needs 4 credits, you have 1" wraps
             ),
             rx.cond(EditState.balance_after < 0, buy_credits_link()),
             rx.cond(EditState.problem != "", rx.callout(EditState.problem, icon="circle_alert", color_scheme="red",

@@ -8,7 +8,9 @@ from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
+from palett.components.lightbox import lightbox
 from palett.state.jobs import ImageCard, JobCard, ModelOption
+from palett.state.lightbox import LightboxItem
 from palett.state.studio import SizeOption, StudioState
 
 
@@ -133,9 +135,10 @@ def options_panel() -> rx.Component:
                           on_click=StudioState.generate, size="3",
                           disabled=rx.cond(StudioState.batch_mode, StudioState.batch_list.length() == 0,
                                            StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
-                          id="generate"),
+                          id="generate", margin_left="auto"),
                 width="100%",
                 align="center",
+                wrap="wrap",  # a long "Needs 4 credits, you have 1" moves to its own line
             ),
             rx.cond(StudioState.balance_after < 0, buy_credits_link()),
             rx.cond(StudioState.problem != "", rx.callout(StudioState.problem, icon="circle_alert",
@@ -159,19 +162,46 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
     ]
 
 
-def edit_link(img: ImageCard) -> list[rx.Component]:
-    return [rx.spacer(), link_button(rx.icon("wand_sparkles", size=14), "Edit",
-                                     href="/edit?image=" + img["id"].to_string(), size="1", variant="soft",
-                                     aria_label="Edit this image")]
+def open_result(img: ImageCard):  # type: ignore[no-untyped-def]
+    return StudioState.open_lightbox(img["id"])
+
+
+def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+    return [
+        rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",
+                  on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
+        rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
+                  on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
+    ]
+
+
+def feed_toolbar() -> rx.Component:
+    return rx.hstack(
+        rx.heading("Results", size="4", as_="h2"),
+        rx.text("newest first · click a picture to see it full size", size="1", color_scheme="gray",
+                class_name="hide-sm"),
+        rx.spacer(),
+        rx.segmented_control.root(
+            rx.segmented_control.item(rx.icon("grid_3x3", size=14), value="s", aria_label="Small thumbnails"),
+            rx.segmented_control.item(rx.icon("grid_2x2", size=14), value="m", aria_label="Medium thumbnails"),
+            rx.segmented_control.item(rx.icon("square", size=14), value="l", aria_label="Large thumbnails"),
+            value=StudioState.density, on_change=StudioState.set_density, size="1",
+            aria_label="Thumbnail size", id="feed-density",
+        ),
+        width="100%", align="center",
+    )
 
 
 def canvas() -> rx.Component:
     return rx.vstack(
         rx.cond(
             StudioState.jobs.length() > 0,
-            rx.vstack(batch_summaries(StudioState),
-                      rx.foreach(StudioState.jobs, lambda job: job_card(StudioState, job, studio_actions, edit_link)),
-                      spacing="3", width="100%", id="jobs"),
+            rx.vstack(feed_toolbar(),
+                      batch_summaries(StudioState),
+                      rx.foreach(StudioState.jobs,
+                                 lambda job: job_card(StudioState, job, studio_actions, open_result=open_result)),
+                      lightbox(StudioState, lightbox_actions),
+                      spacing="3", width="100%", id="jobs", class_name="jobs-feed density-" + StudioState.density),
             rx.center(
                 rx.vstack(
                     rx.center(rx.icon("image", size=28), class_name="tool-icon big"),

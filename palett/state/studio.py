@@ -14,6 +14,7 @@ from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
+from palett.state.lightbox import ResultsLightbox
 from palett.state.session import SessionState
 from palett.state.studio_defaults import StudioDefaults
 
@@ -25,7 +26,7 @@ class SizeOption(TypedDict):
     label: str
 
 
-class StudioState(JobsState, SessionState):
+class StudioState(JobsState, ResultsLightbox, SessionState):
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         return ("t2i",), False
 
@@ -44,6 +45,7 @@ class StudioState(JobsState, SessionState):
     batch_mode: bool = False
     batch_prompts: str = ""
     form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
+    density: str = "m"  # thumbnail size of the results feed: s, m or l
     _defaults_applied: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
@@ -249,6 +251,11 @@ class StudioState(JobsState, SessionState):
                 params.pop("seed", None)
             return await self._submit_all([{**params, "prompt": p} for p in self.batch_list])
         return await self._submit(self._params())
+
+    @rx.event
+    def set_density(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.density = value if value in ("s", "m", "l") else "m"
 
     @rx.event
     def set_batch_mode(self, value: bool) -> None:

@@ -100,6 +100,16 @@ def test_out_of_credits_says_why_and_offers_billing(running_app, browser, shots)
     expect(buy).to_have_attribute("href", re.compile(r"/billing"))
     expect(buy).to_contain_text("$9.99")
     page.screenshot(path=shots / "studio-out-of-credits-desktop-light.png", full_page=True)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark",
+                                storage_state=page.context.storage_state()).new_page()
+    open_page(phone, f"{url}/studio")
+    pick_model(phone, "Local preview — not AI")
+    phone.locator("#prompt").fill("a red fox in the snow")
+    set_images(phone, 4)
+    expect(phone.locator("#generate")).to_contain_text("Needs 4 credits, you have 1")
+    phone.locator("#generate").scroll_into_view_if_needed()
+    phone.screenshot(path=shots / "studio-out-of-credits-phone-dark.png")
+    phone.context.close()
     # One credit reads "1 credit" in the header badge.
     expect(page.locator("#credits-link")).to_contain_text(re.compile(r"1\s*credit(?!s)"))
     expect(page.locator("#credits-link")).to_have_attribute("href", re.compile(r"/billing$"))
@@ -174,6 +184,7 @@ def test_polish_landing_gallery_toasts_dialogs_and_revoke(running_app, browser, 
     open_page(page, f"{url}/")
     expect(page.get_by_role("link", name="Open studio").first).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Start free"))).to_have_count(0)
+    page.screenshot(path=shots / "landing-signed-in-desktop-light.png")
 
     # The gallery is centred like the header.
     generate_local(page, url, "an orange umbrella in the rain")
@@ -209,6 +220,7 @@ def test_polish_landing_gallery_toasts_dialogs_and_revoke(running_app, browser, 
     on_top = page.evaluate("() => { const el = document.elementFromPoint(30, 20);"
                            " return el ? !!el.closest('.topbar') : true; }")
     assert not on_top, "the sticky header is drawn above the dialog's overlay"
+    page.wait_for_timeout(400)  # the dialog's fade-in
     page.screenshot(path=shots / "revoke-confirm-desktop-light.png")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
@@ -249,8 +261,10 @@ def test_before_after_shows_whole_images_that_line_up_and_match_the_image_panel(
     url = running_app.url
     page, _ = new_user(browser, url)
     open_page(page, f"{url}/edit")
-    for name in ("chelsea.png", "astronaut.png", "coffee.png"):  # coffee (600x400) ends up in the Image panel
+    for count, name in enumerate(("chelsea.png", "astronaut.png", "coffee.png"), 1):
         upload(page, name)
+        expect(page.locator(".library-check")).to_have_count(count, timeout=20_000)  # this upload is in
+    expect(page.locator("main")).to_contain_text("600 × 400")  # coffee (600x400) is in the Image panel
     pick_edit(page, "bg_remove", "Local cut-out")
     page.locator("#run-tool").click()
     edits_done(page, 1)
@@ -294,5 +308,69 @@ def test_before_after_shows_whole_images_that_line_up_and_match_the_image_panel(
                                 storage_state=page.context.storage_state()).new_page()
     open_page(phone, f"{url}/edit")
     phone.locator("#tool-outpaint").click()
-    phone.screenshot(path=shots / "edit-compare-phone-dark.png", full_page=True)
+    phone.get_by_role("button", name=re.compile("^Edit ")).nth(4).click()  # newest first: 4 results, then coffee
+    expect(phone.locator("#compare")).to_be_visible()
+    frame = box(phone, "#compare")
+    assert frame["width"] <= 390 and abs(frame["width"] / frame["height"] - 900 / 400) < 0.03, frame
+    phone.locator("#compare").scroll_into_view_if_needed()
+    phone.screenshot(path=shots / "edit-compare-phone-dark.png")
+    phone.context.close()
+
+
+def test_studio_results_are_a_dense_grid_with_a_lightbox(running_app, browser, shots):
+    url = running_app.url
+    page, _ = new_user(browser, url, color_scheme="dark")
+    generate_local(page, url, "a lone pine on a granite ridge")
+    generate_local(page, url, "a paper boat on a puddle", images=2)
+    boat = page.locator(".job-card", has_text="paper boat").first
+    tiles = boat.locator(".result-tile")
+    expect(tiles).to_have_count(2)
+    first = tiles.first.bounding_box()
+    assert first and first["width"] <= 260 and abs(first["width"] - first["height"]) < 2, first
+    card = boat.bounding_box()
+    assert card and card["height"] < 480, card
+
+    # Click a result: the lightbox shows it full size; arrows walk through all results; Escape closes.
+    tiles.first.click()
+    box_ = page.locator("#lightbox")
+    expect(box_).to_be_visible()
+    expect(page.locator("#lightbox-position")).to_have_text("1 of 3")
+    src = page.locator("#lightbox-img").get_attribute("src")
+    assert src and "/api/media/" in src and "thumb" not in src, src
+    expect(box_).to_contain_text("paper boat")
+    for name in ("Download", "Edit", "Re-run settings", "Variations"):
+        expect(box_.get_by_role("link", name=name).or_(box_.get_by_role("button", name=name))).to_be_visible()
+    page.wait_for_timeout(300)  # the dialog's fade-in
+    page.screenshot(path=shots / "studio-lightbox-desktop-dark.png")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#lightbox-position")).to_have_text("2 of 3")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#lightbox-position")).to_have_text("3 of 3")
+    expect(box_).to_contain_text("lone pine")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#lightbox-position")).to_have_text("2 of 3")
+    page.keyboard.press("Escape")
+    expect(box_).to_have_count(0)
+
+    # Re-run from the lightbox fills the form and closes it.
+    page.locator(".job-card", has_text="lone pine").locator(".result-tile").first.click()
+    expect(box_).to_be_visible()
+    box_.get_by_role("button", name="Re-run settings").click()
+    expect(box_).to_have_count(0)
+    expect(page.locator("#prompt")).to_have_value("a lone pine on a granite ridge")
+
+    # The density control makes the thumbnails larger.
+    page.locator("#feed-density").get_by_role("radio", name="Large thumbnails").click()
+    page.wait_for_timeout(200)
+    large = tiles.first.bounding_box()
+    assert large and large["width"] > first["width"] + 40, (large, first)
+    page.screenshot(path=shots / "studio-feed-desktop-dark.png", full_page=True)
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="light",
+                                storage_state=page.context.storage_state()).new_page()
+    open_page(phone, f"{url}/studio")
+    phone.locator(".job-card", has_text="paper boat").locator(".result-tile").first.click()
+    expect(phone.locator("#lightbox")).to_be_visible()
+    phone.wait_for_timeout(300)
+    phone.screenshot(path=shots / "studio-lightbox-phone-light.png")
     phone.context.close()
