@@ -29,6 +29,6 @@ def buy_credits_link(link_id: str = "buy-credits") -> rx.Component:
     return rx.hstack(
         rx.text("Not enough credits for this run.", size="1", color_scheme="red"),
         link_button(rx.icon("coins", size=14), _cheapest_pack_label(), href="/billing", size="1",
-                    variant="soft", id=link_id, aria_label=_cheapest_pack_label() + " or pick a plan on Billing"),
+                    variant="soft", id=link_id, aria_label=_cheapest_pack_label() + " (or pick a plan)"),
         align="center", wrap="wrap", spacing="2", width="100%",
     )

@@ -55,9 +55,9 @@ def credits_badge() -> rx.Component:
         href="/billing",
         underline="none",
         id="credits-link",
-        # The badge opens Billing, where credits are bought; its name says both.
+        # The badge opens Billing, where credits are bought; its name says what it holds and what it is for.
         aria_label=SessionState.credits.to_string() + rx.cond(SessionState.credits == 1, " credit", " credits")
-        + " — buy more on Billing",
+        + " — buy more",
     )
 
 
