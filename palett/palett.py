@@ -20,6 +20,7 @@ from palett.pages import (
     home,
     image,
     landing,
+    not_found,
     outbox,
     profile,
     settings,
@@ -39,6 +40,8 @@ DESCRIPTION = "Make and edit images with AI: FLUX, Nano Banana, Ideogram, backgr
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=mount_api,
+    # Toasts sit just under the sticky header, centred: clear of the recipe and result actions on the right.
+    toaster=rx.toast.provider(position="top-center", offset="76px"),
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),
@@ -64,6 +67,8 @@ app.add_page(usage.usage_page, route="/usage", title=f"Usage · {TITLE}", on_loa
 app.add_page(profile.profile_page, route="/profile", title=f"Profile · {TITLE}", on_load=profile.ON_LOAD)
 app.add_page(billing.billing_page, route="/billing", title=f"Billing · {TITLE}", on_load=billing.ON_LOAD)
 app.add_page(admin_pages.admin_page, route="/admin", title=f"Admin · {TITLE}", on_load=admin_pages.ON_LOAD)
+# Reflex shows this page for any URL no other page matches.
+app.add_page(not_found.not_found_page, route="404", title=f"Page not found · {TITLE}", on_load=not_found.ON_LOAD)
 if not _settings.production:
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
     app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",

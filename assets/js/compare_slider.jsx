@@ -4,7 +4,10 @@
  * Wrapped for Python by palett/components/compare_slider.py. On top of the library it adds:
  * - a checkerboard behind both images (transparent cut-outs stay visible) and "Before"/"After" badges;
  * - a named slider handle (aria-label, aria-valuetext) with a visible focus ring;
- * - Home/End and PageUp/PageDown keys next to the library's own arrow keys.
+ * - Home/End and PageUp/PageDown keys next to the library's own arrow keys;
+ * - with `aspect` ("W / H", the result's shape) the frame takes that shape, at most `maxHeight` tall, and both
+ *   images are drawn whole (never cropped); `beforeBox` ({left, top, width, height} in % of the frame) places the
+ *   before image where it sits inside the result (outpaint), so the two line up at the same scale.
  * Rendered during the prerender too: nothing here touches `window` outside effects and handlers.
  */
 import { useCallback, useRef } from "react";
@@ -18,6 +21,10 @@ const CSS = `
   background-image: conic-gradient(var(--gray-5) 25%, transparent 0 50%, var(--gray-5) 0 75%, transparent 0);
   background-size: 20px 20px; }
 .pcs-frame > .pcs-root { width: 100%; }
+.pcs-frame.pcs-fixed { margin-inline: auto; }
+.pcs-frame.pcs-fixed > .pcs-root { height: 100%; grid-template: 100% / 100%; }
+.pcs-layer { position: relative; width: 100%; height: 100%; }
+.pcs-layer > .pcs-img { position: absolute; }
 .pcs-img { display: block; width: 100%; height: 100%; pointer-events: none; -webkit-user-drag: none; }
 .pcs-badge { position: absolute; top: 10px; z-index: 2; padding: 2px 10px; border-radius: 999px;
   font: 500 12px/20px var(--default-font-family, system-ui); letter-spacing: .02em; color: white;
@@ -50,6 +57,9 @@ export function CompareSlider({
   portrait = false,
   keyboardIncrement = "5%",
   fit = "contain",
+  aspect,
+  beforeBox,
+  maxHeight,
   className = "",
   style,
   id,
@@ -83,14 +93,27 @@ export function CompareSlider({
   // itself while moving. Rounded here so a re-render does not write a long fraction.
   const now = Math.round(clamp(slider.position.current));
   const imgStyle = { objectFit: fit };
+  // A frame in the result's shape: as wide as it can be, but never taller than maxHeight.
+  const frameStyle = aspect
+    ? { ...(style || {}), aspectRatio: aspect, width: maxHeight ? `min(100%, calc(${maxHeight} * ${aspect}))` : "100%" }
+    : style;
+  const box = beforeBox || { left: "0%", top: "0%", width: "100%", height: "100%" };
+  const frameClass = `pcs-frame${portrait ? " pcs-portrait" : ""}${aspect ? " pcs-fixed" : ""} ${className}`.trim();
   return (
     <>
       <style href="palett-compare-slider" precedence="default">{CSS}</style>
-      <div id={id} className={`pcs-frame${portrait ? " pcs-portrait" : ""} ${className}`.trim()} style={style} {...rest}>
+      <div id={id} className={frameClass} style={frameStyle} {...rest}>
       <Slider.Provider {...slider}>
         <Slider.Root className="pcs-root">
           <Slider.Item item="itemOne">
-            <img className="pcs-img" src={beforeSrc} alt={beforeAlt} style={imgStyle} draggable={false} />
+            {aspect ? (
+              <div className="pcs-layer">
+                <img className="pcs-img" src={beforeSrc} alt={beforeAlt} draggable={false}
+                  style={{ ...imgStyle, left: box.left, top: box.top, width: box.width, height: box.height }} />
+              </div>
+            ) : (
+              <img className="pcs-img" src={beforeSrc} alt={beforeAlt} style={imgStyle} draggable={false} />
+            )}
             {beforeLabel ? <span className="pcs-badge before" aria-hidden="true">{beforeLabel}</span> : null}
           </Slider.Item>
           <Slider.Item item="itemTwo">

@@ -21,7 +21,11 @@ Usage::
 - ``handle_label``: the handle's accessible name (default "Compare Before and After").
 - ``default_position`` (0..100, default 50), ``portrait`` (vertical split), ``keyboard_increment``
   (``"5%"`` or a pixel number), ``fit`` (``"contain"``, default, shows the whole image; or ``"cover"``).
-- Style props (``max_width``, ``aspect_ratio``, ``height``...) apply to the slider's outer box.
+- ``aspect`` (``"600 / 400"``, the result's width / height) with ``max_height`` (``"560px"``): the frame takes the
+  result's shape, fits the width, is never taller than ``max_height``, and draws both images whole.
+- ``before_box``: ``{"left", "top", "width", "height"}`` in % of the frame: where the before image sits inside the
+  result (outpaint), so before and after line up at the same scale. Default: the whole frame.
+- Other style props (``max_width``...) apply to the slider's outer box.
 
 Input: drag anywhere with mouse or pen; on touch screens the handle is dragged (so the page can still scroll
 vertically). Keyboard: Tab to the handle (role="slider"), then arrow keys (the library), Home/End (all before /
@@ -58,6 +62,9 @@ class CompareSlider(rx.Component):
     portrait: Var[bool]
     keyboard_increment: Var[str | int]
     fit: Var[str]
+    aspect: Var[str]
+    before_box: Var[dict[str, str]]
+    max_height: Var[str]
 
 
 def compare_slider(

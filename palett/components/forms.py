@@ -86,8 +86,16 @@ def link_button(*children: rx.Component | str, href: str | Var[str], download: b
     """A link styled as a button (one <a>, not a button nested in a link); `download` saves instead of opening."""
     # target=_blank keeps the client-side router from swallowing the click of a download link.
     anchor = (rx.el.a(*children, href=href, download=True, target="_blank", rel="noopener") if download
-              else rx.el.a(*children, href=href))
+              else rx.el.a(*children, href=href, reload_document=leaves_the_app(href)))
     return rx.button(anchor, as_child=True, **props)
+
+
+def leaves_the_app(href: str | Var[str]) -> bool | Var[bool]:
+    """True for server routes (/api/...): rx.el.a is React Router's <Link>, which would otherwise look the
+    address up among the app's own pages and show "Page not found" instead of loading it."""
+    if isinstance(href, str):
+        return href.startswith("/api/")
+    return href.to(str).startswith("/api/")
 
 
 def range_field(label: str, field_id: str, value: Var, on_change, *, low: float, high: float,  # type: ignore[no-untyped-def]

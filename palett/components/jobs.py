@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -11,6 +12,7 @@ from palett.state.jobs import BatchCard, ImageCard, JobCard, JobsState
 
 JobActions = Callable[[JobCard], list[rx.Component]]
 ImageActions = Callable[[ImageCard], list[rx.Component]]
+OpenResult = Callable[[ImageCard], Any]  # the event that opens a result in a lightbox
 STATUS_COLORS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red", "cancelled": "amber"}
 
 
@@ -37,6 +39,16 @@ def image_tile(state: type[JobsState], img: ImageCard, extra: ImageActions | Non
     )
 
 
+def dense_tile(img: ImageCard, open_result: OpenResult) -> rx.Component:
+    """A square thumbnail that opens the result in the lightbox (its actions live there)."""
+    alt = rx.cond(img["seed"] != "", "Result, seed " + img["seed"], "Result")
+    return rx.el.button(
+        rx.image(src=img["thumb"], alt=alt, class_name="result-img", loading="lazy"),
+        on_click=open_result(img), type="button", class_name="result-tile dense fade-in",
+        aria_label="Open result full size (" + img["size"] + ")",
+    )
+
+
 def plural(count, word: str):  # type: ignore[no-untyped-def]
     return count.to_string() + rx.cond(count == 1, f" {word}", f" {word}s")
 
@@ -51,8 +63,10 @@ def status_badge(job: JobCard) -> rx.Component:
     )
 
 
-def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: ImageActions | None = None
-             ) -> rx.Component:
+def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: ImageActions | None = None,
+             open_result: OpenResult | None = None) -> rx.Component:
+    """One job: status, prompt, live progress, results, cost and actions. With `open_result` the results are a
+    dense grid of square thumbnails that open a lightbox (the studio); without, full tiles with actions."""
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -88,6 +102,9 @@ def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: I
                 ),
             ),
             rx.cond(job["images"].length() > 0,
+                    rx.el.div(rx.foreach(job["images"], lambda img: dense_tile(img, open_result)),
+                              class_name="result-grid dense")
+                    if open_result else
                     rx.grid(rx.foreach(job["images"], lambda img: image_tile(state, img, extra)),
                             columns=rx.cond(job["images"].length() == 1, "1", "2"), spacing="3", width="100%",
                             class_name="result-grid")),
@@ -123,8 +140,11 @@ def batch_card(batch: BatchCard) -> rx.Component:
         rx.hstack(
             rx.center(rx.icon("layers", size=18), class_name="tool-icon"),
             rx.vstack(
-                rx.text("Batch of ", batch["total"], " · ", plural(batch["cost"], "credit") + " reserved",
-                        weight="medium", size="2"),
+                # While any job runs the batch holds its reservation; once all are done it says what it cost.
+                rx.text("Batch of ", batch["total"], " · ",
+                        rx.cond(batch["active"] > 0, plural(batch["cost"], "credit") + " reserved",
+                                plural(batch["charged"], "credit") + " charged"),
+                        weight="medium", size="2", class_name="batch-cost"),
                 rx.progress(value=(batch["done"] + batch["failed"]) * 100 / batch["total"], width="100%",
                             aria_label="Batch progress"),
                 rx.text(batch["done"], " done · ", batch["active"], " running · ", batch["failed"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from palett.components.forms import PostForm, link_button
+from palett.components.toasts import page_toasts
 from palett.state.session import SessionState
 
 
@@ -46,14 +47,17 @@ def credits_badge() -> rx.Component:
         rx.badge(
             rx.icon("coins", size=14),
             rx.text(SessionState.credits, id="credits-balance"),
-            rx.text("credits", class_name="hide-sm"),
+            rx.text(rx.cond(SessionState.credits == 1, "credit", "credits"), class_name="hide-sm"),
             size="2",
             variant="surface",
             radius="full",
-            aria_label=SessionState.credits.to_string() + " credits",
         ),
-        href="/app",
+        href="/billing",
         underline="none",
+        id="credits-link",
+        # The badge opens Billing, where credits are bought; its name says what it holds and what it is for.
+        aria_label=SessionState.credits.to_string() + rx.cond(SessionState.credits == 1, " credit", " credits")
+        + " — buy more",
     )
 
 
@@ -177,6 +181,7 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
         rx.el.main(rx.box(*children, max_width=width, margin_x="auto", width="100%"), id="main",
                    class_name="main"),
         footer(),
+        page_toasts(),
         class_name="shell",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from palett.components.compare_slider import compare_slider
+from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -276,14 +277,18 @@ def tool_panel() -> rx.Component:
                     spacing="0",
                 ),
                 rx.spacer(),
-                rx.button(rx.icon("play", size=16),
-                          rx.cond(EditState.batch_ids.length() > 0,
-                                  "Run on " + EditState.batch_ids.length().to_string(), "Run"),
+                rx.button(rx.cond(EditState.balance_after < 0,
+                                  shortfall_text(EditState.cost, EditState.credits),
+                                  rx.fragment(rx.icon("play", size=16),
+                                              rx.cond(EditState.batch_ids.length() > 0,
+                                                      "Run on " + EditState.batch_ids.length().to_string(),
+                                                      "Run"))),
                           on_click=EditState.run, size="3", id="run-tool",
                           disabled=(EditState.balance_after < 0)
-                          | (~EditState.has_source & (EditState.batch_ids.length() == 0))),
-                width="100%", align="center",
+                          | (~EditState.has_source & (EditState.batch_ids.length() == 0)), margin_left="auto"),
+                width="100%", align="center", wrap="wrap",  # a long "Needs 4 credits, you have 1" wraps
             ),
+            rx.cond(EditState.balance_after < 0, buy_credits_link()),
             rx.cond(EditState.problem != "", rx.callout(EditState.problem, icon="circle_alert", color_scheme="red",
                                                         size="1", role="alert", id="edit-problem")),
             spacing="3", width="100%", align="start",
@@ -306,7 +311,9 @@ def compare_panel() -> rx.Component:
                                       size="2", variant="soft", id="download-result"),
                           width="100%", align="center", wrap="wrap"),
                 compare_slider(result["before"], result["after"], before_alt="Your image before the edit",
-                               after_alt="The result", id="compare", max_height="560px", width="100%"),
+                               after_alt="The result", id="compare", aspect=result["aspect"], max_height="560px",
+                               before_box={"left": result["left"], "top": result["top"],
+                                           "width": result["width"], "height": result["height"]}),
                 spacing="3", width="100%",
             ),
             size="3", width="100%",

@@ -30,8 +30,9 @@ def like_control(t: ExploreTile) -> rx.Component:
 
 def tile(t: ExploreTile) -> rx.Component:
     return rx.box(
+        # The share page is served by the API, not the app's router: a full page load.
         rx.el.a(rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
-                href=t["href"], class_name="gallery-open", aria_label="Open " + t["alt"]),
+                href=t["href"], class_name="gallery-open", aria_label="Open " + t["alt"], reload_document=True),
         rx.box(
             rx.text(t["prompt"], size="1", class_name="explore-prompt"),
             rx.hstack(rx.text(t["model_label"], size="1", color_scheme="gray", class_name="explore-model"),
@@ -90,7 +91,7 @@ def explore_page() -> rx.Component:
             padding_y="28px",
             width="100%",
         ),
-        width="1400px",
+        width="1280px",  # the width of the header and footer, so the page lines up with them
     )
 
 

@@ -382,7 +382,7 @@ def gallery_page() -> rx.Component:
             padding_y="28px",
             width="100%",
         ),
-        width="1400px",
+        width="1280px",  # the width of the header and footer, so the page lines up with them
     )
 
 

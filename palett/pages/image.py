@@ -332,7 +332,7 @@ def image_page() -> rx.Component:
             padding_y="24px",
             width="100%",
         ),
-        width="1400px",
+        width="1280px",  # the width of the header and footer, so the page lines up with them
     )
 
 

@@ -62,11 +62,22 @@ def hero() -> rx.Component:
                 color_scheme="gray",
                 max_width="560px",
             ),
-            rx.hstack(
-                link_button(rx.icon("sparkles", size=18), "Start free — 10 credits", href="/signup", size="4"),
-                link_button("Sign in", href="/signin", size="4", variant="soft", color_scheme="gray"),
-                spacing="3",
-                wrap="wrap",
+            rx.cond(
+                SessionState.signed_in,
+                rx.hstack(
+                    link_button(rx.icon("sparkles", size=18), "Open studio", href="/studio", size="4",
+                                id="hero-open-studio"),
+                    link_button(rx.icon("images", size=18), "Your gallery", href="/gallery", size="4",
+                                variant="soft", color_scheme="gray"),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.hstack(
+                    link_button(rx.icon("sparkles", size=18), "Start free — 10 credits", href="/signup", size="4"),
+                    link_button("Sign in", href="/signin", size="4", variant="soft", color_scheme="gray"),
+                    spacing="3",
+                    wrap="wrap",
+                ),
             ),
             rx.text("No card needed. Failed jobs never cost credits.", size="2", color_scheme="gray"),
             spacing="5",
@@ -207,7 +218,9 @@ def closing_cta() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.heading("Your next image is a sentence away.", size="7", as_="h2", align="center"),
-            link_button("Create your free account", href="/signup", size="4"),
+            rx.cond(SessionState.signed_in,
+                    link_button(rx.icon("sparkles", size=18), "Open studio", href="/studio", size="4"),
+                    link_button("Create your free account", href="/signup", size="4")),
             align="center",
             spacing="4",
         ),

@@ -111,6 +111,28 @@ def connected() -> rx.Component:
     )
 
 
+def revoke_this_device(row: SessionRow) -> rx.Component:
+    """Revoking the session you are using signs you out here: ask first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Revoke", variant="soft", color_scheme="red", aria_label="Revoke session on this device",
+                      class_name="revoke-session"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Sign out of this device?"),
+            rx.alert_dialog.description("Revoking this session will sign you out here. Your other devices stay "
+                                        "signed in.", size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Revoke and sign out", color_scheme="red",
+                                                 on_click=AccountState.revoke(row["id"]), id="confirm-revoke")),
+                spacing="3", justify="end", padding_top="16px",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
 def session_row(row: SessionRow) -> rx.Component:
     return rx.hstack(
         rx.icon("monitor_smartphone", size=20),
@@ -121,8 +143,9 @@ def session_row(row: SessionRow) -> rx.Component:
             spacing="0",
         ),
         rx.spacer(),
-        rx.button("Revoke", variant="soft", color_scheme="red", on_click=AccountState.revoke(row["id"]),
-                  aria_label="Revoke session on " + row["device"], class_name="revoke-session"),
+        rx.cond(row["current"], revoke_this_device(row),
+                rx.button("Revoke", variant="soft", color_scheme="red", on_click=AccountState.revoke(row["id"]),
+                          aria_label="Revoke session on " + row["device"], class_name="revoke-session")),
         width="100%",
         align="center",
         class_name="session-row",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
+from palett.components.lightbox import lightbox
 from palett.state.jobs import ImageCard, JobCard, ModelOption
+from palett.state.lightbox import LightboxItem
 from palett.state.studio import SizeOption, StudioState
 
 
@@ -48,8 +51,9 @@ def options_panel() -> rx.Component:
             ),
             rx.cond(
                 StudioState.is_local,
-                rx.callout("Local preview — not AI. Procedural art made on this server so you can try the studio "
-                           "without keys. Set FAL_KEY for FLUX, Imagen and Ideogram.", icon="info",
+                rx.callout("Local preview — not AI. Procedural art made on this server so you can try the "
+                           "studio; pick FLUX, Imagen or Ideogram for real AI images where this server offers them.",
+                           icon="info",
                            color_scheme="amber", size="1", id="local-notice"),
                 rx.text(StudioState.model_blurb, size="1", color_scheme="gray"),
             ),
@@ -113,6 +117,7 @@ def options_panel() -> rx.Component:
                 rx.cond(~StudioState.seed_random,
                         rx.input(value=StudioState.seed, on_change=StudioState.set_seed, placeholder="e.g. 42",
                                  aria_label="Seed", input_mode="numeric", width="100%", id="seed")),
+                rx.text(StudioState.seed_mode, size="1", color_scheme="gray", id="seed-mode", aria_live="polite"),
                 width="100%", spacing="2")),
             rx.separator(size="4"),
             rx.hstack(
@@ -124,15 +129,18 @@ def options_panel() -> rx.Component:
                     spacing="0",
                 ),
                 rx.spacer(),
-                rx.button(rx.icon("sparkles", size=18), "Generate", on_click=StudioState.generate, size="3",
+                rx.button(rx.cond(StudioState.balance_after < 0,
+                                  shortfall_text(StudioState.cost, StudioState.credits),
+                                  rx.fragment(rx.icon("sparkles", size=18), "Generate")),
+                          on_click=StudioState.generate, size="3",
                           disabled=rx.cond(StudioState.batch_mode, StudioState.batch_list.length() == 0,
                                            StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
-                          id="generate"),
+                          id="generate", margin_left="auto"),
                 width="100%",
                 align="center",
+                wrap="wrap",  # a long "Needs 4 credits, you have 1" moves to its own line
             ),
-            rx.cond(StudioState.balance_after < 0,
-                    rx.text("Not enough credits for this run.", size="1", color_scheme="red")),
+            rx.cond(StudioState.balance_after < 0, buy_credits_link()),
             rx.cond(StudioState.problem != "", rx.callout(StudioState.problem, icon="circle_alert",
                                                           color_scheme="red", role="alert", size="1",
                                                           id="studio-problem")),
@@ -154,19 +162,46 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
     ]
 
 
-def edit_link(img: ImageCard) -> list[rx.Component]:
-    return [rx.spacer(), link_button(rx.icon("wand_sparkles", size=14), "Edit",
-                                     href="/edit?image=" + img["id"].to_string(), size="1", variant="soft",
-                                     aria_label="Edit this image")]
+def open_result(img: ImageCard):  # type: ignore[no-untyped-def]
+    return StudioState.open_lightbox(img["id"])
+
+
+def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+    return [
+        rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",
+                  on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
+        rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
+                  on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
+    ]
+
+
+def feed_toolbar() -> rx.Component:
+    return rx.hstack(
+        rx.heading("Results", size="4", as_="h2"),
+        rx.text("newest first · click a picture to see it full size", size="1", color_scheme="gray",
+                class_name="hide-sm"),
+        rx.spacer(),
+        rx.segmented_control.root(
+            rx.segmented_control.item(rx.icon("grid_3x3", size=14), value="s", aria_label="Small thumbnails"),
+            rx.segmented_control.item(rx.icon("grid_2x2", size=14), value="m", aria_label="Medium thumbnails"),
+            rx.segmented_control.item(rx.icon("square", size=14), value="l", aria_label="Large thumbnails"),
+            value=StudioState.density, on_change=StudioState.set_density, size="1",
+            aria_label="Thumbnail size", id="feed-density",
+        ),
+        width="100%", align="center",
+    )
 
 
 def canvas() -> rx.Component:
     return rx.vstack(
         rx.cond(
             StudioState.jobs.length() > 0,
-            rx.vstack(batch_summaries(StudioState),
-                      rx.foreach(StudioState.jobs, lambda job: job_card(StudioState, job, studio_actions, edit_link)),
-                      spacing="3", width="100%", id="jobs"),
+            rx.vstack(feed_toolbar(),
+                      batch_summaries(StudioState),
+                      rx.foreach(StudioState.jobs,
+                                 lambda job: job_card(StudioState, job, studio_actions, open_result=open_result)),
+                      lightbox(StudioState, lightbox_actions),
+                      spacing="3", width="100%", id="jobs", class_name="jobs-feed density-" + StudioState.density),
             rx.center(
                 rx.vstack(
                     rx.center(rx.icon("image", size=28), class_name="tool-icon big"),
@@ -188,7 +223,7 @@ def studio() -> rx.Component:
     return page(
         rx.vstack(
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
-                      link_button(rx.icon("wallet", size=16), "Credits", href="/app", variant="soft", size="2"),
+                      link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
                       width="100%", align="center"),
             rx.flex(
                 rx.box(options_panel(), flex="0 0 360px", max_width="100%", class_name="options-col"),

@@ -210,13 +210,21 @@ def models(operation: str) -> list[ModelSpec]:
     return sorted((m for m in _REGISTRY.values() if m.operation == operation), key=lambda m: -m.rank)
 
 
-def unavailable_reason(spec: ModelSpec, settings: Settings) -> str:
-    """Why a model cannot run on this server, or '' when it can."""
+NOT_AVAILABLE = "Not available on this server"
+
+
+def missing_setting(spec: ModelSpec, settings: Settings) -> str:
+    """The setting an operator must add for this model to run ('' when none): for logs and the README only."""
     if spec.provider == "fal" and not settings.fal_key:
-        return "Needs FAL_KEY"
+        return "FAL_KEY"
     if spec.provider == "openai" and not settings.openai_api_key:
-        return "Needs OPENAI_API_KEY"
+        return "OPENAI_API_KEY"
     return ""
+
+
+def unavailable_reason(spec: ModelSpec, settings: Settings) -> str:
+    """Why a model cannot run on this server, in words for end users (never a setting name), or '' when it can."""
+    return NOT_AVAILABLE if missing_setting(spec, settings) else ""
 
 
 def default_model(operation: str, settings: Settings) -> ModelSpec:

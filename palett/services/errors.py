@@ -29,7 +29,7 @@ MESSAGES: dict[str, str] = {
     "invalid_input": "Check {field}: {detail}.",
     "unsupported": "{model} doesn't support {what}.",
     "unknown_model": "That model isn't available. Pick another one.",
-    "model_unavailable": "{model} isn't available on this server ({reason}).",
+    "model_unavailable": "{model} isn't available on this server. Pick another model.",
     "no_credits": "This needs {cost} credits and you have {balance}. Buy a pack or lower the number of images.",
     "rate_limited": "You've reached your limit of {limit}. Try again in {minutes} minutes.",
     "too_large_output": "That would make a {width} × {height} image; the limit is {limit} pixels per side.",

@@ -53,9 +53,10 @@ def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None =
     """Validate, rate limit and reserve credits; the job is committed with the caller's transaction."""
     assert user.id is not None
     spec = catalog.get(str(params.get("model", "")))
-    reason = catalog.unavailable_reason(spec, get_settings())
-    if reason:
-        raise UserError("model_unavailable", model=spec.label, reason=reason)
+    missing = catalog.missing_setting(spec, get_settings())
+    if missing:
+        log.warning("model %s was asked for but %s is not set", spec.key, missing)  # the operator's detail
+        raise UserError("model_unavailable", model=spec.label)
     valid = spec.validate(params)
     valid.bind_sources(_owned_sources(db, user.id))
     valid.prepare(spec, user.id)

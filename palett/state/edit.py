@@ -180,12 +180,19 @@ class EditState(JobsState, SessionState):
 
     @rx.var
     def latest_result(self) -> dict[str, str]:
-        """The newest finished edit with its source, for the before/after slider."""
+        """The newest finished edit OF THE IMAGE IN THE IMAGE PANEL, for the before/after slider.
+
+        After a batch over other images the slider keeps comparing the image the user is working on, so the
+        two panels always show the same picture; the batch's results are in "Recent edits".
+        """
         for job in self.jobs:
-            if job["status"] == "succeeded" and job["images"] and job["before"]:
+            if job["status"] == "succeeded" and job["images"] and job["before"] \
+                    and job["source_id"] == self.source["id"]:
                 return {"before": job["before"], "after": job["images"][0]["url"],
-                        "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"]}
-        return {"before": "", "after": "", "id": "", "download": ""}
+                        "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"],
+                        **job["compare"]}
+        return {"before": "", "after": "", "id": "", "download": "", "aspect": "", "left": "0%", "top": "0%",
+                "width": "100%", "height": "100%"}
 
     # ---- loading ----
 

@@ -256,7 +256,7 @@ class ImageState(SessionState):
         if not count:
             return rx.toast.error(UserError("image_not_found").message)
         self.image, self.loaded = EMPTY, False
-        return [rx.toast.success("Image deleted."), rx.redirect("/gallery")]
+        return [rx.toast.success("Image deleted.", id="carry-deleted"), rx.redirect("/gallery")]  # shown there
 
     @rx.event
     async def variations(self):  # type: ignore[no-untyped-def]

@@ -58,6 +58,8 @@ class JobCard(TypedDict):
     error: str
     created: str
     before: str
+    source_id: int  # the gallery image an edit started from (0 for text to image)
+    compare: dict[str, str]  # how the before/after slider draws an edit: see compare_frame
     batch_id: str
     images: list[ImageCard]
 
@@ -69,6 +71,7 @@ class BatchCard(TypedDict):
     failed: int
     active: int
     cost: int
+    charged: int  # what the finished jobs were charged (failed and cancelled ones: nothing)
     zip_url: str
 
 
@@ -81,13 +84,36 @@ def model_options(operation: str) -> list[ModelOption]:
     ]
 
 
+def compare_frame(view: jobs.JobView) -> dict[str, str]:
+    """The result's shape ("W / H") and where the source sits inside it, in % (it only moves for outpaint).
+
+    The slider draws both images whole in a frame of the result's shape, so nothing is cropped, and an
+    outpainted result lines up with its source at the same scale.
+    """
+    whole = {"left": "0%", "top": "0%", "width": "100%", "height": "100%"}
+    if not view.images or not view.images[0].width or not view.images[0].height:
+        return {"aspect": "", **whole}
+    first = view.images[0]
+    frame = {"aspect": f"{first.width} / {first.height}", **whole}
+    p = view.params
+    if view.operation == "outpaint" and p.get("source_width") and p.get("source_height"):
+        sw, sh = int(p["source_width"]), int(p["source_height"])
+        left, top = int(p.get("left") or 0), int(p.get("top") or 0)
+        total_w, total_h = sw + left + int(p.get("right") or 0), sh + top + int(p.get("bottom") or 0)
+        frame.update(aspect=f"{total_w} / {total_h}", left=f"{100 * left / total_w:.3f}%",
+                     top=f"{100 * top / total_h:.3f}%", width=f"{100 * sw / total_w:.3f}%",
+                     height=f"{100 * sh / total_h:.3f}%")
+    return frame
+
+
 def _card(view: jobs.JobView) -> JobCard:
     return JobCard(
         id=view.id, operation=view.operation, status=view.status, active=view.active, model_label=view.model_label,
         local=view.local, prompt=view.prompt or OPERATION_LABELS.get(view.operation, view.operation),
         num_images=view.num_images, cost=view.cost, charged=view.charged,
         progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
-        last_log=view.last_log, error=view.error, created=view.created, before=view.before, batch_id=view.batch_id,
+        last_log=view.last_log, error=view.error, created=view.created, before=view.before,
+        source_id=int(view.params.get("image_id") or 0), compare=compare_frame(view), batch_id=view.batch_id,
         images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
                           seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
                 for i in view.images],
@@ -129,6 +155,7 @@ class JobsState(SessionState, mixin=True):
                 id=batch_id, total=len(items), done=sum(j["status"] == "succeeded" for j in items),
                 failed=sum(j["status"] in ("failed", "cancelled") for j in items),
                 active=sum(j["active"] for j in items), cost=sum(j["cost"] for j in items),
+                charged=sum(j["charged"] for j in items if j["status"] == "succeeded"),
                 zip_url="/api/library/download.zip?ids=" + ",".join(ids) if ids else ""))
         return cards
 

@@ -14,6 +14,7 @@ from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
+from palett.state.lightbox import ResultsLightbox
 from palett.state.session import SessionState
 from palett.state.studio_defaults import StudioDefaults
 
@@ -25,7 +26,7 @@ class SizeOption(TypedDict):
     label: str
 
 
-class StudioState(JobsState, SessionState):
+class StudioState(JobsState, ResultsLightbox, SessionState):
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         return ("t2i",), False
 
@@ -35,6 +36,7 @@ class StudioState(JobsState, SessionState):
     size: str = "square_hd"
     seed_random: bool = True
     seed: str = ""
+    seed_from_rerun: bool = False  # the fixed seed came from "Re-run settings", not typed by the user
     steps: int = 28
     guidance: float = 3.5
     negative_prompt: str = ""
@@ -43,6 +45,7 @@ class StudioState(JobsState, SessionState):
     batch_mode: bool = False
     batch_prompts: str = ""
     form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
+    density: str = "m"  # thumbnail size of the results feed: s, m or l
     _defaults_applied: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
@@ -102,6 +105,19 @@ class StudioState(JobsState, SessionState):
     @rx.var
     def balance_after(self) -> int:
         return self.credits - self.cost
+
+    @rx.var
+    def seed_mode(self) -> str:
+        """The seed rule in words, next to the seed field, so a fixed seed is never silent."""
+        if self.seed_random or not self.seed:
+            return "Random: a new seed for every image."
+        if self.batch_mode and self.seed_from_rerun:
+            return (f"Fixed seed {self.seed} is kept for single prompts; in a batch each prompt gets its own random "
+                    "seed. Type a seed to use one for every prompt.")
+        if self.batch_mode:
+            return f"Fixed seed: every prompt uses seed {self.seed}."
+        source = " (from Re-run settings)" if self.seed_from_rerun else ""
+        return f"Fixed seed {self.seed}{source}: the same settings make the same image. Switch on Random for new ones."
 
     @rx.var
     def prompt_length(self) -> int:
@@ -189,10 +205,12 @@ class StudioState(JobsState, SessionState):
     @rx.event
     def set_seed_random(self, value: bool) -> None:
         self.seed_random = value
+        self.seed_from_rerun = False
 
     @rx.event
     def set_seed(self, value: str) -> None:
         self.seed = "".join(ch for ch in value if ch.isdigit())[:10]
+        self.seed_from_rerun = False  # typed by the user: an explicit choice, also for batches
 
     @rx.event
     def set_negative_prompt(self, value: str) -> None:
@@ -228,8 +246,16 @@ class StudioState(JobsState, SessionState):
             if not self.batch_list:
                 self.problem = "Write one prompt per line."
                 return None
-            return await self._submit_all([{**self._params(), "prompt": p} for p in self.batch_list])
+            params = self._params()
+            if self.seed_from_rerun:  # a re-run's seed is not a choice to repeat across different prompts
+                params.pop("seed", None)
+            return await self._submit_all([{**params, "prompt": p} for p in self.batch_list])
         return await self._submit(self._params())
+
+    @rx.event
+    def set_density(self, value: str | list[str]) -> None:
+        value = value[0] if isinstance(value, list) else value
+        self.density = value if value in ("s", "m", "l") else "m"
 
     @rx.event
     def set_batch_mode(self, value: bool) -> None:
@@ -286,6 +312,7 @@ class StudioState(JobsState, SessionState):
         self.style = str(params.get("style") or self.style)
         self.seed = "" if params.get("seed") is None else str(params["seed"])
         self.seed_random = params.get("seed") is None
+        self.seed_from_rerun = not self.seed_random
         self.form_version += 1
 
     @rx.event

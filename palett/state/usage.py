@@ -57,8 +57,9 @@ def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSum
     text = (f"In the last {days} days you used {plural(summary.credits_used, 'credit')} on "
             f"{plural(summary.jobs, 'job')}")
     if summary.failed:
-        text += f"; {plural(summary.failed, 'job')} failed or were cancelled and {summary.credits_refunded} " \
-                f"credit{'' if summary.credits_refunded == 1 else 's'} came back"
+        verb = "was" if summary.failed == 1 else "were"
+        text += f"; {plural(summary.failed, 'job')} failed or {verb} cancelled and " \
+                f"{plural(summary.credits_refunded, 'credit')} came back"
     text += "."
     if busiest and busiest["credits"]:
         text += f" Busiest day: {busiest['label']}, {plural(busiest['credits'], 'credit')}."

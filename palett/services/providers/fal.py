@@ -107,7 +107,7 @@ def _lines(logs: list[dict[str, Any]] | None) -> list[str]:
 
 def _http_message(status: int) -> str:
     if status in (401, 403):
-        return "The Fal key was refused. Check FAL_KEY."
+        return "This model isn't available on this server right now."  # the log says the key was refused
     if status == 422:
         return "The model refused these settings."
     if status == 429:
