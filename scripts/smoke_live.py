@@ -97,7 +97,8 @@ def cheapest_form(spec: catalog.ModelSpec) -> dict[str, Any]:
 
 
 def _missing_key(spec: catalog.ModelSpec) -> str:
-    return catalog.unavailable_reason(spec, get_settings())
+    missing = catalog.missing_setting(spec, get_settings())  # an operator's tool: name the setting
+    return f"Needs {missing}" if missing else ""
 
 
 async def _nothing(**_: Any) -> None:
