@@ -25,7 +25,7 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch
+from palett.services import admin, dispatch, origins
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
@@ -36,6 +36,9 @@ if _settings.sentry_dsn:
     import sentry_sdk
 
     sentry_sdk.init(dsn=_settings.sentry_dsn, send_default_pii=False)
+
+if warning := origins.port_mismatch_warning(_settings, rx.config.get_config().frontend_port):
+    logging.getLogger(__name__).warning(warning)
 
 TITLE = "Palett AI"
 DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background removal, 4K upscaling and more."
