@@ -86,7 +86,7 @@ class SecurityHeaders:
             return
         settings = get_settings()
         if "text/html" in Headers(scope=scope).get("accept", ""):
-            scope = _identity_encoding(scope)  # Reflex serves pre-compressed pages; hashes need the plain body
+            scope = _plain_body(scope)
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -105,6 +105,8 @@ class SecurityHeaders:
             if start is None:
                 await send(message)
                 return
+            if message["type"] != "http.response.body":
+                raise RuntimeError(f"cannot hash a page sent as {message['type']}")
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
@@ -120,7 +122,14 @@ def _is_html(headers: MutableHeaders) -> bool:
     return headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers
 
 
-def _identity_encoding(scope: Scope) -> Scope:
+_NOT_FOR_PAGES = {b"accept-encoding", b"if-none-match", b"if-modified-since"}
+
+
+def _plain_body(scope: Scope) -> Scope:
+    """Ask for the whole page: Reflex serves pre-compressed files, Granian's `pathsend` sends a file
+    path, and a 304 has no body: each would leave nothing to hash (and a 304's CSP would replace the
+    cached page's one)."""
     scope = dict(scope)
-    scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
+    scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in _NOT_FOR_PAGES]
+    scope["extensions"] = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
     return scope
