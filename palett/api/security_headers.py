@@ -96,6 +96,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in static_headers(settings):
                     headers[name] = value
+                if "content-security-policy" in headers:  # a route with its own, stricter policy
+                    await send(message)
+                    return
                 if not _is_html(headers):
                     headers["content-security-policy"] = csp(settings)
                     await send(message)

@@ -31,6 +31,7 @@ from tests.integration.test_gallery import new_user
 
 INLINE = "window.__reactRouterContext = {};"
 PAGE = f"<!doctype html><html><head><script>{INLINE}</script></head><body>Studio</body></html>"
+OWN_CSP = "default-src 'none'; frame-ancestors 'none'"  # a route's own, stricter policy (the share page)
 FOREIGN = "http://localhost:1"  # same site (cookies travel), another origin
 
 
@@ -49,7 +50,8 @@ class FakeReflex:
             if any(k == b"if-none-match" for k, _ in scope["headers"]):  # like Reflex's static files
                 await HTMLResponse(None, status_code=304)(scope, receive, send)
                 return
-            await HTMLResponse(PAGE)(scope, receive, send)
+            own = {"content-security-policy": OWN_CSP} if scope["path"] == "/own-policy" else None
+            await HTMLResponse(PAGE, headers=own)(scope, receive, send)
 
 
 @dataclass
@@ -131,6 +133,12 @@ def test_every_page_and_api_response_carries_the_security_headers(served):
     digest = base64.b64encode(hashlib.sha256(INLINE.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
     assert page.text == PAGE
+
+
+def test_a_routes_own_stricter_policy_is_kept(served):
+    page = httpx.get(served.base + "/own-policy", headers={"accept": "text/html"})
+    assert page.headers["content-security-policy"] == OWN_CSP
+    assert page.headers["x-content-type-options"] == "nosniff"
 
 
 def test_hsts_when_public_url_is_https(served, monkeypatch):
