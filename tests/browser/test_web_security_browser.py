@@ -64,7 +64,7 @@ def test_every_page_works_with_the_csp_enforced(running_app, browser):
     page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
     violations = watch_console(page)
 
-    for path in ("/", "/signin", "/signup", "/forgot", "/explore", "/dev/outbox"):
+    for path in ("/", "/signin", "/signup", "/forgot", "/reset?token=x", "/verify?token=x", "/explore", "/dev/outbox"):
         visit(page, url + path)
     email = unique_email("csp")
     sign_up(page, url, email)  # form posts, the outbox and its links all work under the policy
