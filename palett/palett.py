@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -27,12 +28,15 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch, observability, schema
+from palett.services import admin, dispatch, observability, origins, schema
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
 observability.setup("web")
 _settings = get_settings()
+
+if warning := origins.port_mismatch_warning(_settings, rx.config.get_config().frontend_port):
+    logging.getLogger(__name__).warning(warning)
 
 TITLE = "Palett AI"
 DESCRIPTION = "Make and edit images with AI: FLUX, Nano Banana, Ideogram, background removal, 4K upscaling and more."

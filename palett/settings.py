@@ -23,8 +23,16 @@ class Settings(BaseSettings):
 
     palett_env: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
-    # Where people reach the app; used in e-mailed links and OAuth redirects.
-    public_url: str = "http://localhost:3000"
+    # Where people reach the app; used in e-mailed links and OAuth redirects. Its origin is the one
+    # trusted origin (plus ALLOWED_ORIGINS). Empty = http://localhost:<the port the app listens on>.
+    public_url: str = ""
+    # The port the app listens on: PALETT_PORT (rxconfig, Makefile), else PORT, else 3000.
+    palett_port: int | None = None
+    port: int | None = None
+    # More origins that may send credentialed requests and open the /_event websocket (comma-separated).
+    allowed_origins: str = ""
+    # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For / Forwarded headers are believed.
+    trusted_proxies: str = ""
     secret_key: str = ""
     database_url: str = ""
     redis_url: str = ""
@@ -126,6 +134,10 @@ class Settings(BaseSettings):
         return self.palett_env == "production"
 
     @property
+    def listen_port(self) -> int:
+        return self.palett_port or self.port or 3000
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'palett.db').as_posix()}"
 
@@ -161,6 +173,12 @@ class Settings(BaseSettings):
     def shared_database(self) -> bool:
         """PostgreSQL is what several processes or machines share: they must share one secret too."""
         return self.db_url.startswith("postgres")
+
+    @model_validator(mode="after")
+    def _public_url(self) -> Settings:
+        if not self.public_url.strip():
+            self.public_url = f"http://localhost:{self.listen_port}"
+        return self
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:

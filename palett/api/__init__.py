@@ -20,7 +20,9 @@ from palett.api import (
     webhook_routes,
 )
 from palett.api.cookies import HashSessionCookie
+from palett.api.origin_guard import TrustedOriginOnly
 from palett.api.request_ids import RequestIds
+from palett.api.security_headers import SecurityHeaders
 from palett.settings import get_settings
 
 
@@ -45,5 +47,8 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     api.include_router(library_routes.share_router)
     api.include_router(profile_routes.router)
     api.include_router(billing_routes.router)  # /api/webhooks/stripe, /api/billing/checkout|portal
-    api.mount("", HashSessionCookie(reflex_app))
-    return RequestIds(api)
+    api.mount("", HashSessionCookie(reflex_app))  # pages, JS and /_event (Reflex prod serves them all here)
+    # The last added runs first: headers go on every response, the 403s of the origin check included.
+    api.add_middleware(TrustedOriginOnly)
+    api.add_middleware(SecurityHeaders)
+    return RequestIds(api)  # outermost: every response and log line of a request carries its id

@@ -172,7 +172,8 @@ upscaling to 4K and inpainting, in one studio.</p></div>
                         headers={"Cache-Control": "public, max-age=300", "Content-Security-Policy": _SHARE_CSP})
 
 
-_SHARE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_SHARE_CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+              "frame-ancestors 'none'")
 _NOT_SHARED = """<main class="gone"><h1>This image isn't shared</h1>
 <p>Its owner made it private, or the link is mistyped.</p>
 <div class="buttons"><a class="button" href="{base}/explore">Explore shared images</a></div></main>"""

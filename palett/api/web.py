@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
+from reflex.utils.exec import is_prod_mode
 from sqlmodel import Session as DB
 
 from palett.api.cookies import token_from_request
 from palett.models import Session, User
-from palett.services import sessions
+from palett.services import origins, sessions
+from palett.services.client_address import client_address
 from palett.services.errors import UserError
 from palett.services.security import token_hash
 from palett.settings import get_settings
@@ -22,8 +24,17 @@ log = logging.getLogger(__name__)
 def redirect(path: str, **query: str | int | None) -> RedirectResponse:
     """303 to a page of the app: a full navigation, so the page opens a new websocket."""
     params = {k: str(v) for k, v in query.items() if v not in (None, "")}
-    url = get_settings().public_url.rstrip("/") + path + ("?" + urlencode(params) if params else "")
-    return RedirectResponse(url, status_code=303)
+    return RedirectResponse(page_url(path) + ("?" + urlencode(params) if params else ""), status_code=303)
+
+
+def page_url(path: str) -> str:
+    """Where a redirect to one of our pages points.
+
+    Reflex prod serves pages and API on one port, so a relative URL lands on whatever host and port
+    the browser used (even when PUBLIC_URL is off). In dev the API has its own port without pages:
+    only PUBLIC_URL reaches them there.
+    """
+    return path if is_prod_mode() else get_settings().public_url.rstrip("/") + path
 
 
 def error_redirect(path: str, err: UserError, **query: str | None) -> RedirectResponse:
@@ -35,21 +46,17 @@ def check_origin(request: Request) -> None:
     """Refuse state-changing form posts that a foreign site made the browser send."""
     origin = request.headers.get("origin")
     if origin:
-        allowed = {_origin(get_settings().public_url), _origin(str(request.base_url))}
-        if origin.rstrip("/") not in allowed:
+        if not origins.is_trusted(origin, get_settings()):
             raise HTTPException(403, "Cross-site request refused")
         return
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise HTTPException(403, "Cross-site request refused")
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client address every per-IP limit keys on (forwarded headers only from TRUSTED_PROXIES)."""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers, get_settings().trusted_proxies)
 
 
 def current(db: DB, request: Request) -> tuple[Session, User] | None:

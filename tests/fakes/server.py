@@ -6,18 +6,22 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
 
-def serve_in_thread(app: ASGIApp) -> tuple[str, Callable[[], None]]:
-    """Start `app` and return its base URL and a function that stops it (the port is then closed)."""
+def serve_in_thread(app: ASGIApp, **options: Any) -> tuple[str, Callable[[], None]]:
+    """Start `app` and return its base URL and a function that stops it (the port is then closed).
+
+    `options` go to uvicorn.Config (e.g. proxy_headers=False: uvicorn believes X-Forwarded-For from 127.0.0.1).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"fake:{port}")
     thread.start()
     deadline = time.monotonic() + 5
