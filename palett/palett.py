@@ -86,11 +86,6 @@ async def _sync_admins() -> None:
 
 app.register_lifespan_task(_sync_admins)
 
-if _settings.dispatch == "inprocess":
-    # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.
-    app.register_lifespan_task(dispatch.runner.serve)
-else:
-    # Jobs run in `make worker` processes; make sure the queue's tables exist before the first defer.
-    from palett import worker
-
-    app.register_lifespan_task(worker.ensure_schema_on_start)
+# In process: resume unfinished jobs at start-up and sweep stuck ones. Worker mode: make sure the
+# queue's tables exist before the first defer.
+app.register_lifespan_task(dispatch.get_queue().serve)

@@ -13,7 +13,7 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.models import User
-from palett.services import admin, dispatch
+from palett.services import admin, submit
 from palett.services.errors import UserError
 from palett.state.gallery import in_db
 from palett.state.session import SessionState
@@ -289,11 +289,10 @@ class AdminState(SessionState):
         if me is None:
             return self._away()
         try:
-            result = await in_db(lambda db: admin.retry_job(db, me, int(job_id)))
+            result = await submit.submit_with(lambda db: admin.retry_job(db, me, int(job_id)))
         except UserError as err:
             self._fail(err)
             return None
-        await dispatch.enqueue(result.job_id, result.priority)  # after the commit
         await self._load_jobs(me)
         self._done(f"Job #{job_id} is running again as job #{result.job_id}.")
         return None

@@ -11,8 +11,7 @@ from typing import Any, TypedDict
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.models import User
-from palett.services import dispatch, gallery, pipeline
+from palett.services import gallery, submit
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.gallery import GalleryState, in_db, short_date
@@ -269,20 +268,12 @@ class ImageState(SessionState):
         if not params or self.working:
             return None
         operation = self.image["operation"]
-
-        def work(db: DB) -> tuple[int, int]:
-            fresh = db.get(User, user_id)
-            assert fresh is not None
-            job = pipeline.submit(db, user=fresh, params=params)
-            return job.id or 0, job.priority
-
         self.working = True
         try:
-            job_id, priority = await in_db(work)
+            await submit.submit(user_id=user_id, requests=[params])
         except UserError as err:
             return rx.toast.error(err.message)
         finally:
             self.working = False
-        await dispatch.enqueue(job_id, priority)
         await self.current_user()
         return rx.redirect("/studio" if operation == "t2i" else "/edit")

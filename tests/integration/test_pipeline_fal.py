@@ -14,6 +14,7 @@ from palett.api import mount_api
 from palett.models import GeneratedImage, Job, User
 from palett.services import accounts, pipeline
 from palett.services.storage import get_storage
+from palett.services.submit import write_job
 from tests.integration.test_auth_routes import not_found
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
@@ -40,7 +41,7 @@ FORM = {
 
 def run_job(db, user_id: int, **params) -> int:
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "a red fox", "num_images": 2, **params})
+        job = write_job(s, user=s.get(User, user_id), params={"prompt": "a red fox", "num_images": 2, **params})
     asyncio.run(pipeline.execute(job.id))
     return job.id
 
@@ -95,7 +96,7 @@ def test_cancel_while_running_stops_upstream_and_refunds(db, fal_on, user_id):
 
     async def scenario() -> int:
         with db() as s:
-            job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+            job = write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
         task = asyncio.create_task(pipeline.execute(job.id))
         for _ in range(100):
             await asyncio.sleep(0.05)
@@ -116,7 +117,7 @@ def test_cancel_while_running_stops_upstream_and_refunds(db, fal_on, user_id):
 def test_webhook_completes_the_job_once_and_rejects_forgeries(db, fal_on, user_id):
     fal_on.behave("fal-ai/flux/dev", "hang")
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+        job = write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
         job_id = job.id
         s.get(Job, job_id).provider_request_id = "req-123"
     client = TestClient(mount_api(not_found))
