@@ -28,6 +28,7 @@ from palett.pages import (
 from palett.services import admin, dispatch
 from palett.services.db import session_scope
 from palett.settings import get_settings
+from palett.state.session import SessionBinding
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -49,6 +50,7 @@ app = rx.App(
         rx.script(src="/js/library.js"),
     ],
 )
+app.add_middleware(SessionBinding())  # the previous user's data never reaches the next user of a tab
 
 app.add_page(landing.index, route="/", title=TITLE, description=DESCRIPTION, on_load=landing.ON_LOAD)
 app.add_page(auth.signin, route="/signin", title=f"Sign in · {TITLE}", on_load=auth.SIGNED_OUT_ONLY)

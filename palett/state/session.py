@@ -9,6 +9,10 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import BaseState, StateUpdate
+from reflex_base.event import Event
+from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
 from palett.api.cookies import hashed_from_cookie_header
 from palett.models import User
@@ -24,6 +28,14 @@ def _lookup(hashed: str) -> tuple[int, User] | None:
 
 
 class SessionState(rx.State):
+    """The signed-in user, and the parent of every state that holds user-derived data.
+
+    Reflex keys state by a per-tab token that outlives sign-out, so `_session_id` records which
+    session produced what this tab's states hold; whenever the tab's session changes (sign-out,
+    another user signing in, revocation, expiry, account deletion) every substate is reset first.
+    """
+
+    _session_id: int = 0  # 0: nobody signed in
     signed_in: bool = False
     user_name: str = ""
     user_email: str = ""
@@ -35,10 +47,23 @@ class SessionState(rx.State):
 
     async def current_user(self) -> tuple[int, User] | None:
         """The live session id and user for this websocket, fresh from the database."""
-        hashed = hashed_from_cookie_header(self.router.headers.cookie)
-        found = await asyncio.to_thread(_lookup, hashed) if hashed else None
+        found = await self._lookup_session()
+        await self._bind_session(found[0] if found else 0)
         self._show(found[1] if found else None)
         return found
+
+    async def _lookup_session(self) -> tuple[int, User] | None:
+        hashed = hashed_from_cookie_header(self.router.headers.cookie)
+        return await asyncio.to_thread(_lookup, hashed) if hashed else None
+
+    async def _bind_session(self, session_id: int) -> None:
+        """Reset all user-derived state when it was made for another session than this one."""
+        if session_id == self._session_id:
+            return
+        for cls in _user_state_classes():
+            (await self.get_state(cls)).reset()
+        self._show(None)
+        self._session_id = session_id
 
     def _show(self, user: User | None) -> None:
         self.checked = True
@@ -70,6 +95,28 @@ class SessionState(rx.State):
     def initials(self) -> str:
         source = self.user_name or self.user_email or "?"
         return "".join(part[0] for part in source.split()[:2]).upper()
+
+
+def _user_state_classes() -> list[type[rx.State]]:
+    """SessionState and every state below it (loaded one by one: with Redis a handler loads only its own)."""
+    found: list[type[rx.State]] = [SessionState]
+    for cls in found:
+        found.extend(cls.get_substates())
+    return found
+
+
+class SessionBinding(Middleware):
+    """Before a page's first frame (hydrate) or its on_load, bind the tab's state to its current session.
+
+    A new websocket (every full navigation: sign-in, sign-out) carries the new cookie; checking here
+    resets the previous user's data before the hydrate snapshot is sent.
+    """
+
+    async def preprocess(self, app: rx.App, state: BaseState, event: Event) -> StateUpdate | None:
+        if event.name in _hydrate_event_names():
+            session = await state.get_state(SessionState)
+            await session.current_user()
+        return None
 
 
 class FlashState(rx.State):
