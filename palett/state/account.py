@@ -14,7 +14,7 @@ from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.oauth_links import PROVIDER_NAMES
 from palett.settings import get_settings
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 
 class SessionRow(TypedDict):
@@ -89,12 +89,10 @@ class AccountState(SessionState):
         ]
 
     @rx.event
-    async def load_account(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_account(self, me: SignedIn):  # type: ignore[no-untyped-def]
         self.saved = self.problem = ""
-        await asyncio.to_thread(self._fill, found[1], found[0])
+        await asyncio.to_thread(self._fill, me.user, me.session_id)
         return None
 
     @rx.event
@@ -102,14 +100,12 @@ class AccountState(SessionState):
         self.name_draft = value[:100]
 
     @rx.event
-    async def save_name(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def save_name(self, me: SignedIn):  # type: ignore[no-untyped-def]
 
         def _save() -> None:
             with session_scope() as db:
-                user = db.get(User, found[1].id)
+                user = db.get(User, me.user.id)
                 assert user is not None
                 accounts.update_profile(db, user, name=self.name_draft)
 
@@ -123,11 +119,9 @@ class AccountState(SessionState):
         return None
 
     @rx.event
-    async def revoke(self, session_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        current_id, user = found
+    @signed_in
+    async def revoke(self, me: SignedIn, session_id: int):  # type: ignore[no-untyped-def]
+        current_id, user = me.session_id, me.user
 
         def _revoke() -> None:
             with session_scope() as db:

@@ -16,7 +16,7 @@ from sqlmodel import Session as DB
 from palett.services import billing
 from palett.settings import get_settings
 from palett.state.gallery import in_db
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed
 POLL_FOR = 60.0  # give up (and say so) after about this long
@@ -152,11 +152,9 @@ class BillingState(SessionState):
         return self.checkout
 
     @rx.event
-    async def load_billing(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+    @signed_in
+    async def load_billing(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._refresh(user_id)
         params = self.router.url.query_parameters
         self.checkout, self.checkout_text, self._session_id = "", "", ""

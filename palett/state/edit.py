@@ -16,7 +16,7 @@ from palett.services.local_ops.outpaint import padding_for_aspect
 from palett.services.local_ops.style import STYLES
 from palett.services.storage import get_storage, new_key
 from palett.state.jobs import JobsState, ModelOption, model_options
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 TOOLS: list[tuple[str, str, str, str]] = [
     ("bg_remove", "Remove background", "scissors", "A transparent cut-out of the subject."),
@@ -190,11 +190,9 @@ class EditState(JobsState, SessionState):
     # ---- loading ----
 
     @rx.event
-    async def load_editor(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+    @signed_in
+    async def load_editor(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("tool") in {t[0] for t in TOOLS}:
             self.tool = params["tool"]
@@ -257,11 +255,9 @@ class EditState(JobsState, SessionState):
             self._apply_tool(self.tool)
 
     @rx.event
-    async def pick_image(self, image_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        await self._use_image(found[1].id or 0, int(image_id))
+    @signed_in
+    async def pick_image(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+        await self._use_image(me.user_id, int(image_id))
         return None
 
     @rx.event
@@ -269,17 +265,15 @@ class EditState(JobsState, SessionState):
         self.uploading, self.upload_error = True, ""
 
     @rx.event
-    async def upload_finished(self, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def upload_finished(self, me: SignedIn, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
         self.uploading = False
         if not isinstance(answer, dict) or "id" not in answer:
             message = answer.get("message") if isinstance(answer, dict) else None
             self.upload_error = str(message or "The upload failed.")[:200]
             return None
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        await self._use_image(found[1].id or 0, int(answer["id"]))
-        await self._refresh_library(found[1].id or 0)
+        await self._use_image(me.user_id, int(answer["id"]))
+        await self._refresh_library(me.user_id)
         return None
 
     @rx.event
@@ -350,14 +344,12 @@ class EditState(JobsState, SessionState):
         self.batch_ids = []
 
     @rx.event
-    async def mask_exported(self, data_url: str):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def mask_exported(self, me: SignedIn, data_url: str):  # type: ignore[no-untyped-def]
         """The mask editor's export arrives here; then the inpaint job is submitted."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
         size = (self.source["width"], self.source["height"])
         try:
-            self.mask_key = await asyncio.to_thread(store_mask, found[1].id or 0, data_url, size)
+            self.mask_key = await asyncio.to_thread(store_mask, me.user_id, data_url, size)
         except UserError as err:
             self.problem = err.message
             return None
@@ -415,13 +407,11 @@ class EditState(JobsState, SessionState):
         return await self._submit_all(all_params)
 
     @rx.event
-    async def use_result(self, image_id: str):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def use_result(self, me: SignedIn, image_id: str):  # type: ignore[no-untyped-def]
         """Feed a result into the next tool."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
         if image_id.isdigit():
-            await self._use_image(found[1].id or 0, int(image_id))
-            await self._refresh_library(found[1].id or 0)
+            await self._use_image(me.user_id, int(image_id))
+            await self._refresh_library(me.user_id)
         return None
 

@@ -19,7 +19,7 @@ from palett.services import gallery
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.state.feed_window import FeedWindow
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
 PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
 ALL = "all"
@@ -186,15 +186,10 @@ class GalleryState(SessionState):
             sort="oldest" if self.sort == "oldest" else "newest",
         )
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_gallery(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_gallery(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("collection", "").isdigit():
             self._clear_filters()
@@ -250,15 +245,13 @@ class GalleryState(SessionState):
         self.loaded = True
 
     @rx.event
-    async def load_more(self):  # type: ignore[no-untyped-def]
+    @signed_in_stream
+    async def load_more(self, me: SignedIn):  # type: ignore[no-untyped-def]
         window = FeedWindow(self)
         cursor = window.after_cursor
         if cursor is None or self.loading:
             return
-        user_id = await self._user_id()
-        if user_id is None:
-            yield rx.redirect("/signin?error=signed_out")
-            return
+        user_id = me.user_id
         self.loading = True
         yield
         filters = self._filters()
@@ -271,14 +264,13 @@ class GalleryState(SessionState):
         self.loading = False
 
     @rx.event
-    async def show_newer(self):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def show_newer(self, me: SignedIn):  # type: ignore[no-untyped-def]
         window = FeedWindow(self)
         cursor = window.before_cursor
         if cursor is None:
             return None
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+        user_id = me.user_id
         filters = self._filters()
         try:
             page = await in_db(lambda db: gallery.page_of(db, user_id, filters, cursor=cursor or None,
@@ -290,10 +282,9 @@ class GalleryState(SessionState):
         return None
 
     @rx.event
-    async def back_to_top(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def back_to_top(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._reload(user_id)
         return rx.call_script("window.scrollTo({top: 0})")
 
@@ -304,9 +295,9 @@ class GalleryState(SessionState):
         self.favorites, self.collection_id, self.visibility = False, 0, ALL
 
     async def _refilter(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         self.problem = ""
         await self._reload(user_id)
         return None
@@ -370,10 +361,9 @@ class GalleryState(SessionState):
     # ---- favourites and selection ----
 
     @rx.event
-    async def toggle_favorite(self, image_id: int):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def toggle_favorite(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = int(image_id)
         current = next((r["favorite"] for r in self.rows if r["id"] == image_id), False)
         try:
@@ -413,10 +403,9 @@ class GalleryState(SessionState):
     # ---- bulk actions ----
 
     @rx.event
-    async def delete_selected(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def delete_selected(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         ids = list(self.selected)
         try:
             count = await in_db(lambda db: gallery.delete_images(db, user_id, ids))
@@ -429,10 +418,9 @@ class GalleryState(SessionState):
         return rx.toast.success(f"Deleted {count} image{'' if count == 1 else 's'}.")
 
     @rx.event
-    async def set_selected_public(self, public: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def set_selected_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         ids = list(self.selected)
         try:
             changed = await in_db(lambda db: gallery.set_public(db, user_id, ids, bool(public)))
@@ -443,10 +431,9 @@ class GalleryState(SessionState):
         return rx.toast.success(f"{len(changed)} image{'' if len(changed) == 1 else 's'} made {what}.")
 
     @rx.event
-    async def add_selected_to(self, collection_id: int):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def add_selected_to(self, me: SignedIn, collection_id: int):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         return await self._add_to(user_id, int(collection_id), list(self.selected))
 
     async def _add_to(self, user_id: int, collection_id: int, ids: list[int]):  # type: ignore[no-untyped-def]
@@ -473,10 +460,9 @@ class GalleryState(SessionState):
         self.new_name = value[:80]
 
     @rx.event
-    async def create_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def create_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         name = str((form or {}).get("name", self.new_name))
         try:
             view = await in_db(lambda db: gallery.create_collection(db, user_id, name))
@@ -504,10 +490,9 @@ class GalleryState(SessionState):
         self.rename_name = value[:80]
 
     @rx.event
-    async def rename_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def rename_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         name, collection_id = str((form or {}).get("name", self.rename_name)), self._rename_id
         try:
             await in_db(lambda db: gallery.rename_collection(db, user_id, collection_id, name))
@@ -529,10 +514,9 @@ class GalleryState(SessionState):
         self.remove_open = value
 
     @rx.event
-    async def delete_collection(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def delete_collection(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         collection_id = self._remove_id
         try:
             await in_db(lambda db: gallery.delete_collection(db, user_id, collection_id))

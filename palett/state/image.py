@@ -15,7 +15,7 @@ from palett.services import gallery, submit
 from palett.services.errors import UserError
 from palett.settings import get_settings
 from palett.state.gallery import GalleryState, in_db, short_date
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 
 class ImageView(TypedDict):
@@ -118,15 +118,10 @@ class ImageState(SessionState):
             raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         return int(raw) if raw.isdigit() and len(raw) < 19 else 0
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_image(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         self.zoomed = False
         await self._fill(user_id, self._wanted_id())
         return None
@@ -187,10 +182,9 @@ class ImageState(SessionState):
         return [rx.set_clipboard(self.share_url), rx.toast.success("Share link copied.")]
 
     @rx.event
-    async def toggle_favorite(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def toggle_favorite(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id, wanted = self.image["id"], not self.image["favorite"]
         try:
             now = await in_db(lambda db: gallery.set_favorite(db, user_id, image_id, wanted))
@@ -200,10 +194,9 @@ class ImageState(SessionState):
         return None
 
     @rx.event
-    async def set_public(self, public: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def set_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = self.image["id"]
         try:
             changed = await in_db(lambda db: gallery.set_public(db, user_id, [image_id], bool(public)))
@@ -226,9 +219,9 @@ class ImageState(SessionState):
         return await self._collection_change(int(collection_id), add=False)
 
     async def _collection_change(self, collection_id: int, *, add: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         image_id = self.image["id"]
 
         def work(db: DB) -> list[gallery.CollectionRef]:
@@ -246,10 +239,9 @@ class ImageState(SessionState):
     # ---- bigger actions ----
 
     @rx.event
-    async def delete_image(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def delete_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = self.image["id"]
         count = await in_db(lambda db: gallery.delete_images(db, user_id, [image_id]))
         if not count:
@@ -258,12 +250,10 @@ class ImageState(SessionState):
         return [rx.toast.success("Image deleted."), rx.redirect("/gallery")]
 
     @rx.event
-    async def variations(self):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def variations(self, me: SignedIn):  # type: ignore[no-untyped-def]
         """The same recipe with a new seed, submitted at once; its job card shows in the studio or editor."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+        user_id = me.user_id
         params = {k: v for k, v in self._rerun.items() if k not in ("operation", "seed")}
         if not params or self.working:
             return None

@@ -11,7 +11,7 @@ from palett.services import catalog, jobs, pipeline, submit
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 POLL_SECONDS = 0.5
 OPERATION_LABELS = {
@@ -143,10 +143,9 @@ class JobsState(SessionState, mixin=True):
 
     async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True):  # type: ignore[no-untyped-def]
         """Submit one job, or a batch sharing a batch id in ONE transaction: all are reserved or none."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+        user_id = await self.signed_in_user_id()
+        if user_id is None:
+            return rx.redirect(SIGN_IN)
         self.problem = ""
         try:
             await submit.submit(user_id=user_id, requests=all_params, batch=batch)
@@ -158,18 +157,16 @@ class JobsState(SessionState, mixin=True):
         return type(self).watch
 
     @rx.event
-    async def cancel(self, job_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def cancel(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
 
         def run() -> bool:
             with session_scope() as db:
-                return pipeline.cancel(db, user_id=found[1].id or 0, job_id=int(job_id))
+                return pipeline.cancel(db, user_id=me.user_id, job_id=int(job_id))
 
         await asyncio.to_thread(run)
         await self.current_user()
-        await self._refresh_jobs(found[1].id or 0)
+        await self._refresh_jobs(me.user_id)
         return None
 
     @rx.event

@@ -12,7 +12,7 @@ from palett.services import gallery, usage
 from palett.services.errors import UserError
 from palett.state.gallery import ALL, in_db, parse_day, short_date
 from palett.state.image import duration_text
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 PAGE_SIZE = 50
 STATUSES = [("succeeded", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled"), ("running", "Running"),
@@ -111,15 +111,10 @@ class UsageState(SessionState):
     def status_options(self) -> list[list[str]]:
         return [list(s) for s in STATUSES]
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_usage(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_usage(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._charts(user_id)
         await self._page(user_id, "", reset=True)
         self.has_jobs = bool(self.rows) or bool(await in_db(lambda db: usage.history(db, user_id, limit=1).rows))
@@ -159,10 +154,9 @@ class UsageState(SessionState):
         self.page_number = len(self._cursors)
 
     @rx.event
-    async def next_page(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def next_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         if not self._next:
             return None
         cursor = self._next
@@ -171,10 +165,9 @@ class UsageState(SessionState):
         return rx.call_script("document.getElementById('usage-table')?.scrollIntoView({block: 'start'})")
 
     @rx.event
-    async def previous_page(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def previous_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         if len(self._cursors) < 2:
             return None
         self._cursors = self._cursors[:-1]
@@ -182,19 +175,18 @@ class UsageState(SessionState):
         return None
 
     async def _refilter(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         await self._page(user_id, "", reset=True)
         return None
 
     @rx.event
-    async def set_days(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def set_days(self, me: SignedIn, value: str | list[str]):  # type: ignore[no-untyped-def]
         value = value[0] if isinstance(value, list) else value
         self.days = value if value in ("7", "30", "90") else "30"
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+        user_id = me.user_id
         await self._charts(user_id)
         return None
 

@@ -4,6 +4,7 @@ states is gone before anything is sent once the tab's session changes (issue 11,
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 from reflex.state import State
@@ -14,11 +15,11 @@ from palett.models import User
 from palett.services.db import session_scope
 from palett.state.account import AccountState
 from palett.state.gallery import GalleryState
-from palett.state.session import SessionBinding, SessionState
+from palett.state.session import SIGN_IN, SessionBinding, SessionState
 from palett.state.studio import StudioState
 from palett.state.usage import UsageState
 from tests.integration.test_library_access import world  # noqa: F401  (a fixture)
-from tests.integration.test_library_states import fire
+from tests.integration.test_library_states import fire, image
 
 
 @pytest.fixture
@@ -98,3 +99,23 @@ def test_the_same_session_keeps_its_state(db, world, tab):  # noqa: F811
     fill_as_alice(root, sign_in, world)
     fire(SessionState.load, sub(root, SessionState))
     assert sub(root, GalleryState).rows and sub(root, StudioState).prompt == "alice's secret garden"
+
+
+def test_a_handler_signed_out_redirects_to_sign_in_and_changes_nothing(db, world, tab):  # noqa: F811
+    root, sign_in = tab
+    grid = sub(root, GalleryState)
+    answer = fire(GalleryState.toggle_favorite, grid, world["bobs"])
+    assert answer.args[0][1]._js_expr.strip('"') == SIGN_IN  # rx.redirect("/signin?error=signed_out")
+    assert not image(world["bobs"]).favorite
+    more = fire(GalleryState.load_more, grid)  # one that streams its updates
+    assert more.args[0][1]._js_expr.strip('"') == SIGN_IN
+    sign_in(202, world["bob"])
+    fire(GalleryState.toggle_favorite, grid, world["bobs"])
+    assert image(world["bobs"]).favorite
+
+
+def test_reflex_sees_a_signed_in_handler_without_its_me_parameter():
+    fn = GalleryState.event_handlers["toggle_favorite"].fn
+    assert list(inspect.signature(fn).parameters) == ["self", "image_id"]
+    spec = GalleryState.toggle_favorite(7)  # what a button's on_click builds
+    assert [str(name) for name, _ in spec.args] == ["image_id"]
