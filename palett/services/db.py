@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 from palett.settings import get_settings
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=8)
@@ -63,3 +67,13 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def in_db(work: Callable[[Session], T]) -> T:
+    """Run `work(db)` in one unit of work on a worker thread (never on the event loop)."""
+
+    def run() -> T:
+        with session_scope() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)

@@ -7,12 +7,11 @@ from typing import TypedDict
 
 import reflex as rx
 
-from palett.api.oauth_routes import enabled_providers
 from palett.models import User
 from palett.services import accounts, credits, sessions
 from palett.services.db import session_scope
 from palett.services.errors import UserError
-from palett.services.oauth_links import PROVIDER_NAMES
+from palett.services.oauth_links import PROVIDER_NAMES, enabled_providers
 from palett.settings import get_settings
 from palett.state.session import SessionState, SignedIn, signed_in
 

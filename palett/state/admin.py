@@ -14,8 +14,8 @@ from sqlmodel import Session as DB
 
 from palett.models import User
 from palett.services import admin, submit
+from palett.services.db import in_db
 from palett.services.errors import UserError
-from palett.state.gallery import in_db
 from palett.state.session import SessionState
 
 JOB_FILTERS = ("failed", "stuck", "active", "all")

@@ -14,8 +14,8 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import billing
+from palett.services.db import in_db
 from palett.settings import get_settings
-from palett.state.gallery import in_db
 from palett.state.session import SessionState, SignedIn, signed_in
 
 POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed

@@ -6,24 +6,21 @@ ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
 import reflex as rx
 from reflex_base.event import PointerEventInfo
 from sqlmodel import Session as DB
 
 from palett.services import gallery
-from palett.services.db import session_scope
+from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
 PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
 ALL = "all"
-T = TypeVar("T")
 
 
 class GalleryTile(TypedDict):
@@ -77,16 +74,6 @@ def parse_day(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-async def in_db(work: Callable[[DB], T]) -> T:
-    """Run `work(db)` in one unit of work on a worker thread (never on the event loop)."""
-
-    def run() -> T:
-        with session_scope() as db:
-            return work(db)
-
-    return await asyncio.to_thread(run)
 
 
 class GalleryState(SessionState):

@@ -12,9 +12,10 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import gallery, submit
+from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.gallery import GalleryState, in_db, short_date
+from palett.state.gallery import GalleryState, short_date
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 

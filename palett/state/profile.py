@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from palett.services import avatars
+from palett.services.db import in_db
 from palett.state.account import AccountState
-from palett.state.gallery import in_db
 from palett.state.session import SignedIn, signed_in
 
 

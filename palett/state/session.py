@@ -19,11 +19,11 @@ from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event, EventSpec
 from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
-from palett.api.cookies import hashed_from_cookie_header
 from palett.models import User
 from palett.services import sessions
 from palett.services.db import session_scope
 from palett.services.errors import message_for
+from palett.services.session_cookie import hashed_from_cookie_header
 
 SIGN_IN = "/signin?error=signed_out"
 S = TypeVar("S", bound="SessionState")

@@ -9,8 +9,9 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import gallery, usage
+from palett.services.db import in_db
 from palett.services.errors import UserError
-from palett.state.gallery import ALL, in_db, parse_day, short_date
+from palett.state.gallery import ALL, parse_day, short_date
 from palett.state.image import duration_text
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
