@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.services import catalog, images, library
+from palett.services import catalog, library
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.local_ops.outpaint import padding_for_aspect
 from palett.services.local_ops.style import STYLES
-from palett.services.storage import get_storage, new_key
+from palett.services.masks import store_mask
+from palett.services.submit import MAX_BATCH
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
 
@@ -30,7 +29,6 @@ TOOLS: list[tuple[str, str, str, str]] = [
 ]
 ASPECTS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
 STYLE_LABELS = {**STYLES, "reference": "Match a reference image"}
-MAX_MASK_BYTES = 8 * 1024 * 1024
 
 
 class PickedImage(TypedDict):
@@ -50,27 +48,6 @@ class StyleOption(TypedDict):
 
 def _picked(ref: library.ImageRef) -> PickedImage:
     return PickedImage(id=ref.id, url=ref.url, thumb=ref.thumb, width=ref.width, height=ref.height, label=ref.label)
-
-
-def store_mask(user_id: int, data_url: str, size: tuple[int, int]) -> str:
-    """Check a mask the browser exported (PNG data URL, exactly the image's size) and store it."""
-    header, _, payload = data_url.partition(",")
-    if header != "data:image/png;base64" or len(payload) > MAX_MASK_BYTES * 4 // 3:
-        raise UserError("mask_invalid")
-    try:
-        raw = base64.b64decode(payload, validate=True)
-        mask = images.open_safely(raw, size[0] * size[1] + 1)
-    except (ValueError, binascii.Error) as exc:
-        raise UserError("mask_invalid") from exc
-    if mask.size != size:
-        raise UserError("mask_invalid")
-    grey = mask.getchannel("A") if mask.mode == "RGBA" and mask.getextrema()[3] != (255, 255) else mask.convert("L")
-    binary = grey.point(lambda v: 255 if v >= 128 else 0)
-    if binary.getextrema() == (0, 0):
-        raise UserError("mask_empty")
-    key = new_key(user_id, "png")
-    get_storage().put(key, images.to_png(binary, {}), "image/png")
-    return key
 
 
 class EditState(JobsState, SessionState):
@@ -336,7 +313,7 @@ class EditState(JobsState, SessionState):
         image_id = int(image_id)
         if image_id in self.batch_ids:
             self.batch_ids = [i for i in self.batch_ids if i != image_id]
-        elif len(self.batch_ids) < 20:
+        elif len(self.batch_ids) < MAX_BATCH:
             self.batch_ids = [*self.batch_ids, image_id]
 
     @rx.event

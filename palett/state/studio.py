@@ -12,12 +12,11 @@ from palett.models import User
 from palett.services import catalog, gallery, jobs
 from palett.services.db import session_scope
 from palett.services.errors import UserError
+from palett.services.submit import MAX_BATCH
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
 from palett.state.studio_defaults import StudioDefaults
-
-MAX_BATCH = 20
 
 
 class SizeOption(TypedDict):
@@ -235,7 +234,7 @@ class StudioState(JobsState, SessionState):
 
     @rx.event
     def set_batch_prompts(self, value: str) -> None:
-        self.batch_prompts = value[:20 * 2001]
+        self.batch_prompts = value[:MAX_BATCH * 2001]
 
     @rx.var
     def batch_list(self) -> list[str]:
