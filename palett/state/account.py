@@ -8,7 +8,7 @@ from typing import TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services import accounts, credits, sessions
+from palett.services import accounts, credits, presenters, sessions
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.services.oauth_links import PROVIDER_NAMES, enabled_providers
@@ -47,10 +47,6 @@ def describe_agent(user_agent: str) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-def _stamp(value) -> str:  # type: ignore[no-untyped-def]
-    return value.strftime("%d %b %Y, %H:%M UTC")
-
-
 class AccountState(SessionState):
     name_draft: str = ""
     email_verified: bool = False
@@ -72,7 +68,7 @@ class AccountState(SessionState):
         self.has_password = bool(user.password_hash)
         self.session_rows = [
             SessionRow(id=s.id or 0, device=describe_agent(s.user_agent), ip=s.ip or "unknown",
-                       last_seen=_stamp(s.last_seen_at), current=s.id == session_id)
+                       last_seen=presenters.stamp_utc(s.last_seen_at), current=s.id == session_id)
             for s in rows
         ]
         shown = set(enabled_providers(get_settings())) | set(links)
@@ -83,7 +79,7 @@ class AccountState(SessionState):
         ]
         self.ledger = [
             LedgerRow(label=e.reference or e.kind.replace("_", " ").capitalize(),
-                      delta=f"{e.delta:+d}", balance=e.balance_after, when=_stamp(e.created_at))
+                      delta=f"{e.delta:+d}", balance=e.balance_after, when=presenters.stamp_utc(e.created_at))
             for e in entries
         ]
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any, TypedDict
 
 import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.models import User
-from palett.services import admin, submit
+from palett.services import admin, presenters, submit
 from palett.services.db import in_db
 from palett.services.errors import UserError
+from palett.services.presenters import sortable
 from palett.state.session import SessionState
 
 JOB_FILTERS = ("failed", "stuck", "active", "all")
@@ -78,10 +78,6 @@ class AuditItem(TypedDict):
     action: str
     target: str
     details: str
-
-
-def when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
 def user_item(u: admin.UserRow) -> UserItem:
@@ -149,21 +145,21 @@ class AdminState(SessionState):
     async def _load_detail(self, me: User, user_id: int) -> None:
         detail = await in_db(lambda db: admin.view_user(db, me, user_id))
         self.selected = user_item(detail.user)
-        renews = f", renews {when(detail.renews_at)}" if detail.renews_at else ""
+        renews = f", renews {sortable(detail.renews_at)}" if detail.renews_at else ""
         self.selected_info = (f"Plan {detail.user.plan} (subscription: {detail.subscription_plan or 'none'}, "
                               f"{detail.user.subscription_status or 'no status'}{renews}). Jobs: "
                               f"{detail.jobs_total} ({detail.jobs_failed} failed). Active sessions: "
                               f"{detail.active_sessions}.")
         self.ledger_check = ("Ledger sum matches the balance." if detail.balance_matches_ledger else
                              f"Ledger sum {detail.ledger_sum} does not match the balance {detail.user.credits}!")
-        self.ledger = [LedgerItem(id=t.id, when=when(t.created_at), delta=f"{t.delta:+d}", balance=t.balance_after,
+        self.ledger = [LedgerItem(id=t.id, when=sortable(t.created_at), delta=f"{t.delta:+d}", balance=t.balance_after,
                                   kind=t.kind, reference=t.reference) for t in detail.ledger]
         self.adjust_form_key = uuid.uuid4().hex
 
     async def _load_jobs(self, me: User) -> None:
         state = self.job_filter if self.job_filter in JOB_FILTERS else "failed"
         rows = await in_db(lambda db: admin.list_jobs(db, me, state=state))  # type: ignore[arg-type]
-        self.jobs = [JobItem(id=j.id, user_id=j.user_id, when=when(j.created_at), operation=j.operation,
+        self.jobs = [JobItem(id=j.id, user_id=j.user_id, when=sortable(j.created_at), operation=j.operation,
                              model=j.model, status=j.status, error=(j.error or "")[:160], charged=j.charged,
                              stuck=j.stuck, retryable=j.status in ("failed", "cancelled")) for j in rows]
 
@@ -174,14 +170,14 @@ class AdminState(SessionState):
                     admin.dashboard(db, me, days=30), admin.list_audit(db, me, limit=40))
 
         payments, events, days, audits = await in_db(work)
-        self.payments = [PaymentItem(id=p.id, user_id=p.user_id, when=when(p.created_at), description=p.description,
+        self.payments = [PaymentItem(id=p.id, user_id=p.user_id, when=sortable(p.created_at), description=p.description,
                                      amount=p.amount, credits=p.credits, status=p.status) for p in payments]
-        self.events = [EventItem(id=e.id, type=e.type, when=when(e.applied_at), outcome=e.outcome,
+        self.events = [EventItem(id=e.id, type=e.type, when=sortable(e.applied_at), outcome=e.outcome,
                                  user_id=str(e.user_id or "")) for e in events]
         self.days = [{"label": d.day[5:], "signups": d.signups, "jobs": d.jobs, "failures": d.failures,
                       "credits_sold": d.credits_sold, "credits_used": d.credits_used} for d in days]
         self.days_text = dashboard_summary(days)
-        self.audit_rows = [AuditItem(id=a.id, when=when(a.created_at), admin=a.admin_email, action=a.action,
+        self.audit_rows = [AuditItem(id=a.id, when=sortable(a.created_at), admin=a.admin_email, action=a.action,
                                      target=f"{a.target_type} {a.target_id or ''}".strip(),
                                      details=json.dumps(a.details, default=str)[:200]) for a in audits]
 
@@ -306,7 +302,7 @@ class AdminState(SessionState):
         try:
             result = await in_db(lambda db: admin.refund_job(db, me, int(job_id), reason))
             await self._load_jobs(me)
-            self._done(f"Job #{job_id}: {result.credits} credit(s) returned ({result.how}).")
+            self._done(f"Job #{job_id}: {presenters.credits(result.credits)} returned ({result.how}).")
         except UserError as err:
             self._fail(err)
         return None

@@ -6,14 +6,14 @@ ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypedDict
 
 import reflex as rx
 from reflex_base.event import PointerEventInfo
 from sqlmodel import Session as DB
 
-from palett.services import gallery
+from palett.services import gallery, presenters
 from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.state.feed_window import FeedWindow
@@ -48,20 +48,12 @@ class CollectionItem(TypedDict):
     count: int
 
 
-def short_date(iso: str) -> str:
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return ""
-    return f"{moment.day} {moment:%b %Y}"
-
-
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
         id=t.id, thumb=t.thumb, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
-        created=short_date(t.created), size=f"{t.width} × {t.height}",
+        created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
 
 

@@ -11,11 +11,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery, submit
+from palett.services import gallery, presenters, submit
 from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.gallery import GalleryState, short_date
+from palett.state.gallery import GalleryState
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 
@@ -55,12 +55,6 @@ EMPTY = ImageView(id=0, url="", width=0, height=0, prompt="", negative_prompt=""
 PROVIDERS = {"fal": "Fal AI", "openai": "OpenAI", "local": "This server (local engine, not AI)", "upload": "Upload"}
 
 
-def duration_text(ms: int | None) -> str:
-    if ms is None:
-        return ""
-    return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms // 60_000} min {ms % 60_000 // 1000} s"
-
-
 def recipe_rows(d: gallery.ImageDetail) -> list[RecipeRow]:
     """The recipe as label/value pairs, leaving out what this image doesn't have."""
     rows = [
@@ -72,10 +66,10 @@ def recipe_rows(d: gallery.ImageDetail) -> list[RecipeRow]:
         ("Steps", "" if d.steps is None else str(d.steps)),
         ("Guidance", "" if d.guidance is None else f"{d.guidance:g}"),
         ("Style", d.style.replace("_", " ")),
-        ("Cost", "" if d.cost is None else f"{d.cost} credit{'' if d.cost == 1 else 's'}"
+        ("Cost", "" if d.cost is None else presenters.credits(d.cost)
                                             + (f" for {d.job_images} images" if d.job_images > 1 else "")),
-        ("Duration", duration_text(d.duration_ms)),
-        ("Created", short_date(d.created) + " · " + d.created[11:16] + " UTC" if d.created else ""),
+        ("Duration", presenters.duration(d.duration_ms)),
+        ("Created", presenters.short_date(d.created) + " · " + d.created[11:16] + " UTC" if d.created else ""),
         ("Job", f"#{d.job_id}" if d.job_id else ""),
     ]
     return [RecipeRow(label=label, value=value) for label, value in rows if value]

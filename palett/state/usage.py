@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery, usage
+from palett.services import gallery, presenters, usage
 from palett.services.db import in_db
 from palett.services.errors import UserError
-from palett.state.gallery import ALL, parse_day, short_date
-from palett.state.image import duration_text
+from palett.services.presenters import plural
+from palett.state.gallery import ALL, parse_day
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 PAGE_SIZE = 50
@@ -40,14 +40,10 @@ def as_item(row: usage.UsageRow) -> UsageItem:
     else:
         credits = str(row.charged)
     return UsageItem(
-        id=row.job_id, when=f"{short_date(row.created)}, {row.created[11:16]}", operation=row.operation_label,
+        id=row.job_id, when=presenters.date_and_time(row.created), operation=row.operation_label,
         model=row.model_label, local=row.model.startswith("local"), status=row.status, credits=credits,
-        refunded=row.refunded, images=row.images, duration=duration_text(row.duration_ms), error=row.error,
+        refunded=row.refunded, images=row.images, duration=presenters.duration(row.duration_ms), error=row.error,
     )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSummary) -> str:
@@ -55,21 +51,21 @@ def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSum
     if not summary.jobs:
         return f"No finished jobs in the last {days} days."
     busiest = max(by_day, key=lambda d: d["credits"]) if by_day else None
-    text = (f"In the last {days} days you used {plural(summary.credits_used, 'credit')} on "
+    text = (f"In the last {days} days you used {presenters.credits(summary.credits_used)} on "
             f"{plural(summary.jobs, 'job')}")
     if summary.failed:
-        text += f"; {plural(summary.failed, 'job')} failed or were cancelled and {summary.credits_refunded} " \
-                f"credit{'' if summary.credits_refunded == 1 else 's'} came back"
+        text += (f"; {plural(summary.failed, 'job')} failed or were cancelled and "
+                 f"{presenters.credits(summary.credits_refunded)} came back")
     text += "."
     if busiest and busiest["credits"]:
-        text += f" Busiest day: {busiest['label']}, {plural(busiest['credits'], 'credit')}."
+        text += f" Busiest day: {busiest['label']}, {presenters.credits(busiest['credits'])}."
     return text
 
 
 def operation_summary(days: int, by_operation: list[dict[str, Any]]) -> str:
     if not by_operation:
         return f"No credits used by any operation in the last {days} days."
-    parts = [f"{row['label']} {plural(row['credits'], 'credit')} ({plural(row['jobs'], 'job')})"
+    parts = [f"{row['label']} {presenters.credits(row['credits'])} ({plural(row['jobs'], 'job')})"
              for row in by_operation]
     return "Credits by operation: " + "; ".join(parts) + "."
 
