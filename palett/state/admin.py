@@ -4,11 +4,14 @@ and their events change nothing."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from typing import Any, TypedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 import reflex as rx
+from reflex_base.event import EventSpec
 from sqlmodel import Session as DB
 
 from palett.models import User
@@ -16,7 +19,10 @@ from palett.services import admin, presenters, submit
 from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.services.presenters import sortable
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, hide_first_argument
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 JOB_FILTERS = ("failed", "stuck", "active", "all")
 
@@ -94,6 +100,21 @@ def dashboard_summary(rows: list[admin.DayStats]) -> str:
             f"{total['credits_used']:,} used.")
 
 
+def admin_only(fn: Callable[Concatenate[AdminState, User, P], Awaitable[R]]
+               ) -> Callable[Concatenate[AdminState, P], Awaitable[R | EventSpec]]:
+    """@signed_in for the admin pages: `me` is the signed-in admin; anyone else is sent away."""
+
+    @functools.wraps(fn)
+    async def handler(self: AdminState, /, *args: P.args, **kwargs: P.kwargs) -> R | EventSpec:
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        return await fn(self, me, *args, **kwargs)
+
+    hide_first_argument(handler, fn)
+    return handler
+
+
 class AdminState(SessionState):
     allowed: bool = False
     problem: str = ""
@@ -127,9 +148,9 @@ class AdminState(SessionState):
     def _done(self, text: str) -> None:
         self.problem, self.notice = "", text
 
-    def _away(self):  # type: ignore[no-untyped-def]
+    def _away(self) -> EventSpec:
         self._clear()
-        return rx.redirect("/app" if self.signed_in else "/signin?error=signed_out")
+        return rx.redirect("/app" if self.signed_in else SIGN_IN)
 
     def _clear(self) -> None:
         self.users, self.ledger, self.jobs, self.payments, self.events, self.days, self.audit_rows = \
@@ -182,10 +203,8 @@ class AdminState(SessionState):
                                      details=json.dumps(a.details, default=str)[:200]) for a in audits]
 
     @rx.event
-    async def load_admin(self):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def load_admin(self, me: User):  # type: ignore[no-untyped-def]
         self.problem = self.notice = ""
         try:
             await self._load_users(me)
@@ -199,10 +218,8 @@ class AdminState(SessionState):
     # ---- users ------------------------------------------------------------------------------------------
 
     @rx.event
-    async def search(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def search(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
         self.query = str(form.get("query", ""))[:120]
         try:
             await self._load_users(me)
@@ -212,10 +229,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def select_user(self, user_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def select_user(self, me: User, user_id: int):  # type: ignore[no-untyped-def]
         try:
             await self._load_detail(me, int(user_id))
             self.problem = ""
@@ -224,10 +239,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def adjust(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def adjust(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
         user_id = self.selected["id"]
         try:
             delta = int(str(form.get("delta", "")).strip())
@@ -246,10 +259,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def set_disabled(self, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def set_disabled(self, me: User, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
         try:
             await in_db(lambda db: admin.set_disabled(db, me, int(user_id), bool(disabled)))
             await self._load_users(me)
@@ -263,10 +274,8 @@ class AdminState(SessionState):
     # ---- jobs -------------------------------------------------------------------------------------------
 
     @rx.event
-    async def set_job_filter(self, value: str | list[str]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def set_job_filter(self, me: User, value: str | list[str]):  # type: ignore[no-untyped-def]
         value = value[0] if isinstance(value, list) else value
         self.job_filter = value if value in JOB_FILTERS else "failed"
         try:
@@ -280,10 +289,8 @@ class AdminState(SessionState):
         self.job_reason = value[:200]
 
     @rx.event
-    async def retry(self, job_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def retry(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
         try:
             result = await submit.submit_with(lambda db: admin.retry_job(db, me, int(job_id)))
         except UserError as err:
@@ -294,10 +301,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def refund(self, job_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def refund(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
         reason = self.job_reason
         try:
             result = await in_db(lambda db: admin.refund_job(db, me, int(job_id), reason))
@@ -308,10 +313,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def refresh_lists(self):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def refresh_lists(self, me: User):  # type: ignore[no-untyped-def]
         try:
             await self._load_rest(me)
         except UserError as err:

@@ -58,7 +58,7 @@ def signed_in(fn: Callable[Concatenate[S, SignedIn, P], Awaitable[R]]
             return rx.redirect(SIGN_IN)
         return await fn(self, SignedIn(*found), *args, **kwargs)
 
-    _hide_me(handler, fn)
+    hide_first_argument(handler, fn)
     return handler
 
 
@@ -75,11 +75,12 @@ def signed_in_stream(fn: Callable[Concatenate[S, SignedIn, P], AsyncIterator[R]]
         async for update in fn(self, SignedIn(*found), *args, **kwargs):
             yield update
 
-    _hide_me(handler, fn)
+    hide_first_argument(handler, fn)
     return handler
 
 
-def _hide_me(handler: Callable[..., object], fn: Callable[..., object]) -> None:
+def hide_first_argument(handler: Callable[..., object], fn: Callable[..., object]) -> None:
+    """Show Reflex `fn`'s signature without the argument a guard decorator fills in (after self)."""
     params = list(inspect.signature(fn).parameters.values())
     handler.__signature__ = inspect.signature(fn).replace(parameters=[params[0], *params[2:]])  # type: ignore[attr-defined]
 
@@ -166,9 +167,9 @@ class SessionState(rx.State):
         return "".join(part[0] for part in source.split()[:2]).upper()
 
 
-def _user_state_classes() -> list[type[rx.State]]:
+def _user_state_classes() -> list[type[BaseState]]:
     """SessionState and every state below it (loaded one by one: with Redis a handler loads only its own)."""
-    found: list[type[rx.State]] = [SessionState]
+    found: list[type[BaseState]] = [SessionState]
     for cls in found:
         found.extend(cls.get_substates())
     return found

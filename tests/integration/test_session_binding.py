@@ -14,6 +14,7 @@ from reflex_base.event.processor.base_state_processor import _hydrate_event_name
 from palett.models import User
 from palett.services.db import session_scope
 from palett.state.account import AccountState
+from palett.state.admin import AdminState
 from palett.state.gallery import GalleryState
 from palett.state.session import SIGN_IN, SessionBinding, SessionState
 from palett.state.studio import StudioState
@@ -119,3 +120,16 @@ def test_reflex_sees_a_signed_in_handler_without_its_me_parameter():
     assert list(inspect.signature(fn).parameters) == ["self", "image_id"]
     spec = GalleryState.toggle_favorite(7)  # what a button's on_click builds
     assert [str(name) for name, _ in spec.args] == ["image_id"]
+
+
+def test_admin_handlers_send_everyone_but_an_admin_away(db, world, tab):  # noqa: F811
+    root, sign_in = tab
+    page = sub(root, AdminState)
+    assert fire(AdminState.load_admin, page).args[0][1]._js_expr.strip('"') == SIGN_IN  # signed out
+    sign_in(202, world["bob"])
+    assert fire(AdminState.load_admin, page).args[0][1]._js_expr.strip('"') == "/app"  # not an admin
+    assert not page.allowed and page.users == []
+    with session_scope() as s:
+        s.get(User, world["bob"]).role = "admin"
+    assert fire(AdminState.load_admin, page) is None
+    assert page.allowed and {u["email"] for u in page.users} >= {"alice@example.com", "bob@example.com"}
