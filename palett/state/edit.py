@@ -9,6 +9,7 @@ import reflex as rx
 
 from palett.services import catalog, library
 from palett.services.db import session_scope
+from palett.services.edit_models import MAX_PADDING
 from palett.services.errors import UserError
 from palett.services.local_ops.outpaint import padding_for_aspect
 from palett.services.local_ops.style import STYLES
@@ -286,7 +287,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     def set_side(self, side: str, value: str) -> None:  # value comes from a number input
-        amount = max(0, min(4096, int(value))) if value.isdigit() else 0
+        amount = max(0, min(MAX_PADDING, int(value))) if value.isdigit() else 0
         if side in ("left", "top", "right", "bottom"):
             setattr(self, side, amount)
 
