@@ -7,7 +7,7 @@ ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import reflex as rx
 from reflex_base.event import PointerEventInfo
@@ -98,17 +98,8 @@ class GalleryState(SessionState):
     selected: list[int] = []
     _anchor: int = 0
     _return_to: int = 0  # the image page last shown, to scroll back to
-    # collections
+    # the user's collections (their dialogs: CollectionDialogs in state/collections.py)
     collections: list[CollectionItem] = []
-    new_open: bool = False
-    new_name: str = ""
-    new_adds_selection: bool = False
-    rename_open: bool = False
-    rename_name: str = ""
-    _rename_id: int = 0
-    remove_open: bool = False
-    remove_name: str = ""
-    _remove_id: int = 0
     problem: str = ""
 
     # ---- derived ----
@@ -423,87 +414,3 @@ class GalleryState(SessionState):
         await self._refresh_side(user_id)
         name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
         return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
-
-    # ---- collections ----
-
-    @rx.event
-    def open_new_collection(self, for_selection: bool = False) -> None:
-        self.new_open, self.new_name, self.new_adds_selection, self.problem = True, "", bool(for_selection), ""
-
-    @rx.event
-    def set_new_open(self, value: bool) -> None:
-        self.new_open = value
-
-    @rx.event
-    def set_new_name(self, value: str) -> None:
-        self.new_name = value[:80]
-
-    @rx.event
-    @signed_in
-    async def create_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = me.user_id
-        name = str((form or {}).get("name", self.new_name))
-        try:
-            view = await in_db(lambda db: gallery.create_collection(db, user_id, name))
-        except UserError as err:
-            self.problem = err.message
-            return None
-        self.new_open = False
-        if self.new_adds_selection and self.selected:
-            return await self._add_to(user_id, view.id, list(self.selected))
-        await self._refresh_side(user_id)
-        return rx.toast.success(f"Created {view.name}.")
-
-    @rx.event
-    def open_rename(self, collection_id: int) -> None:
-        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
-        if found:
-            self._rename_id, self.rename_name, self.rename_open, self.problem = found["id"], found["name"], True, ""
-
-    @rx.event
-    def set_rename_open(self, value: bool) -> None:
-        self.rename_open = value
-
-    @rx.event
-    def set_rename_name(self, value: str) -> None:
-        self.rename_name = value[:80]
-
-    @rx.event
-    @signed_in
-    async def rename_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = me.user_id
-        name, collection_id = str((form or {}).get("name", self.rename_name)), self._rename_id
-        try:
-            await in_db(lambda db: gallery.rename_collection(db, user_id, collection_id, name))
-        except UserError as err:
-            self.problem = err.message
-            return None
-        self.rename_open = False
-        await self._refresh_side(user_id)
-        return None
-
-    @rx.event
-    def open_remove(self, collection_id: int) -> None:
-        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
-        if found:
-            self._remove_id, self.remove_name, self.remove_open = found["id"], found["name"], True
-
-    @rx.event
-    def set_remove_open(self, value: bool) -> None:
-        self.remove_open = value
-
-    @rx.event
-    @signed_in
-    async def delete_collection(self, me: SignedIn):  # type: ignore[no-untyped-def]
-        user_id = me.user_id
-        collection_id = self._remove_id
-        try:
-            await in_db(lambda db: gallery.delete_collection(db, user_id, collection_id))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        self.remove_open = False
-        if self.collection_id == collection_id:
-            self.collection_id = 0
-            await self._reload(user_id)
-        await self._refresh_side(user_id)
-        return rx.toast.success(f"Deleted the collection {self.remove_name}. Its images are still in your gallery.")
