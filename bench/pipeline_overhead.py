@@ -1,6 +1,6 @@
 """End-to-end time of a Fal job through our pipeline vs fal_client used directly, same emulator, same run.
 
-pipeline: pipeline.submit in its own transaction (in a thread, as the studio does) + pipeline.execute
+pipeline: submit.write_job in its own transaction (in a thread, as the studio does) + pipeline.execute
           (FalProvider: submit, poll, result; then download, re-encode, thumbnail, image rows, capture).
 direct:   fal_client.AsyncClient submit → handle.status(with_logs=True) every poll interval → client.result()
           → download the image with httpx. Nothing is stored.
@@ -130,10 +130,11 @@ async def pipeline_job(user_id: int, params: dict[str, Any], phases: Phases) -> 
     from palett.models import Job, User
     from palett.services import pipeline
     from palett.services.db import session_scope
+    from palett.services.submit import write_job
 
     def submit() -> int:
         with session_scope() as db:
-            job = pipeline.submit(db, user=db.get(User, user_id), params=params)  # type: ignore[arg-type]
+            job = write_job(db, user=db.get(User, user_id), params=params)  # type: ignore[arg-type]
             assert job.id is not None
             return job.id
 

@@ -1,7 +1,7 @@
 """Submit latency under a burst: 20 users press Generate at the same moment.
 
 Each thread is one user (own user row and credits). Per submit, the clock runs from the start of the
-studio's submit transaction (session_scope → db.get(User) → pipeline.submit → commit, exactly what
+studio's submit transaction (session_scope → db.get(User) → submit.write_job → commit, exactly what
 StudioState._submit runs in a thread) until another PostgreSQL connection (one per thread, autocommit,
 opened beforehand) sees the job row with status `queued`. Jobs are not executed. Model: local-preview.
 Several rounds, all threads released together by a barrier; one uncounted warm-up round first.
@@ -47,7 +47,7 @@ class Submitter:
     def one(self, user_id: int, *, together: bool = True) -> tuple[float, float]:
         """(ms until the submit transaction committed, ms until another connection saw the job queued)."""
         from palett.models import User
-        from palett.services import pipeline
+        from palett.services import submit
         from palett.services.db import session_scope
 
         observer = self.observer()
@@ -57,7 +57,7 @@ class Submitter:
         with session_scope() as db:
             user = db.get(User, user_id)
             assert user is not None
-            job = pipeline.submit(db, user=user, params=PARAMS)
+            job = submit.write_job(db, user=user, params=PARAMS)
             job_id = job.id
         committed = time.perf_counter()
         while True:

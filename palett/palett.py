@@ -31,6 +31,7 @@ from palett.pages import (
 from palett.services import admin, dispatch, observability, origins, schema
 from palett.services.db import session_scope
 from palett.settings import get_settings
+from palett.state.session import SessionBinding
 
 observability.setup("web")
 _settings = get_settings()
@@ -52,6 +53,7 @@ app = rx.App(
         rx.script(src="/js/library.js"),
     ],
 )
+app.add_middleware(SessionBinding())  # the previous user's data never reaches the next user of a tab
 
 app.add_page(landing.index, route="/", title=TITLE, description=DESCRIPTION, on_load=landing.ON_LOAD)
 app.add_page(auth.signin, route="/signin", title=f"Sign in · {TITLE}", on_load=auth.SIGNED_OUT_ONLY)
@@ -99,11 +101,6 @@ async def _require_current_schema() -> AsyncIterator[None]:
 app.register_lifespan_task(_require_current_schema)
 app.register_lifespan_task(_sync_admins)
 
-if _settings.dispatch == "inprocess":
-    # Jobs run inside this process: resume unfinished ones at start-up, sweep stuck ones.
-    app.register_lifespan_task(dispatch.runner.serve)
-else:
-    # Jobs run in `make worker` processes; make sure the queue's tables exist before the first defer.
-    from palett import worker
-
-    app.register_lifespan_task(worker.ensure_schema_on_start)
+# In process: resume unfinished jobs at start-up and sweep stuck ones. Worker mode: make sure the
+# queue's tables exist before the first defer.
+app.register_lifespan_task(dispatch.get_queue().serve)

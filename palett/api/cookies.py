@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from palett.services.security import token_hash
+from palett.services.session_cookie import cookie_name, hash_session_token
 from palett.settings import get_settings
-
-
-def cookie_name() -> str:
-    # __Host- stops a page script from shadowing the cookie on a narrower path.
-    return "__Host-palett_session" if get_settings().secure_cookies else "palett_session"
 
 
 def set_session_cookie(response: Response, token: str) -> None:
@@ -38,17 +31,6 @@ def token_from_request(request: Request) -> str:
     return request.cookies.get(cookie_name(), "")
 
 
-def hashed_from_cookie_header(header: str) -> str:
-    """The session hash as the Reflex state sees it (see HashSessionCookie)."""
-    jar = SimpleCookie()
-    try:
-        jar.load(header or "")
-    except Exception:
-        return ""
-    morsel = jar.get(cookie_name())
-    return morsel.value if morsel else ""
-
-
 class HashSessionCookie:
     """ASGI wrapper for the Reflex app: swap the session token for its sha256.
 
@@ -70,11 +52,4 @@ class HashSessionCookie:
 def _hash_cookie(key: bytes, value: bytes) -> tuple[bytes, bytes]:
     if key.lower() != b"cookie":
         return key, value
-    name = cookie_name()
-    parts = []
-    for part in value.decode("latin-1").split(";"):
-        k, sep, v = part.strip().partition("=")
-        if k == name:
-            v = token_hash(v)
-        parts.append(f"{k}{sep}{v}")
-    return key, "; ".join(parts).encode("latin-1")
+    return key, hash_session_token(value.decode("latin-1")).encode("latin-1")

@@ -16,8 +16,8 @@ from palett.api.web import check_origin, current, error_redirect, redirect
 from palett.services import oauth_links
 from palett.services.db import session_scope
 from palett.services.errors import UserError
-from palett.services.oauth_links import Identity
-from palett.settings import Settings, get_settings
+from palett.services.oauth_links import Identity, enabled_providers
+from palett.settings import get_settings
 
 try:  # authlib talks through httpx2 when it is installed (openai pulls it in), else httpx
     import httpx2 as _authlib_httpx
@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/oauth")
 # A provider that is down, slow or answering 5xx, whichever httpx authlib picked.
 NETWORK_ERRORS = (httpx.HTTPError, _authlib_httpx.HTTPError)
-
-
-def enabled_providers(settings: Settings) -> list[str]:
-    return [p for p, on in (("google", settings.google_enabled), ("github", settings.github_enabled)) if on]
 
 
 def _client(provider: str) -> Any:

@@ -8,14 +8,15 @@ build.
 
 Usage::
 
-    from palett.components.mask_editor import export_mask, mask_editor, mask_png_bytes
+    from palett.components.mask_editor import export_mask, mask_editor
+    from palett.services.masks import store_mask
 
     class EditState(rx.State):
         mask_url: str = ""
 
         @rx.event
-        def got_mask(self, data_url: str):
-            png = mask_png_bytes(data_url)   # validated PNG bytes, ready to upload
+        async def got_mask(self, data_url: str):
+            key = await asyncio.to_thread(store_mask, user_id, data_url, size)   # checked, binarised, stored
             ...
 
     mask_editor(EditState.image_url, on_export=EditState.got_mask, id="mask-editor", alt="Photo to edit")
@@ -51,13 +52,11 @@ aria-label and a tooltip naming its shortcut; the canvas is focusable and descri
 Size limit: the mask travels over Reflex's websocket, whose messages are capped by
 ``REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE`` (1 MB by default). Black/white PNGs compress well: a 512 x 512 mask is a
 few KB; a 4096 x 4096 mask with 30 thick strokes measured ~0.5 MB as a data URL in Chromium. Raise that setting
-for larger images or very busy masks. :func:`mask_png_bytes` enforces its own cap on the server side.
+for larger images or very busy masks. ``services.masks`` enforces its own cap on the server side.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import reflex as rx
@@ -67,9 +66,6 @@ from reflex_base.event import passthrough_event_spec
 from reflex_base.utils.format import format_ref
 
 LIBRARY = "$/public/js/mask_editor.jsx"
-PNG_PREFIX = "data:image/png;base64,"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-MAX_MASK_BYTES = 8 * 1024 * 1024
 
 
 class MaskEditor(rx.Component):
@@ -119,19 +115,3 @@ def export_mask(editor_id: str) -> EventSpec:
 def clear_mask(editor_id: str) -> EventSpec:
     """A client-side event that clears the mask of the editor with this `id` (undoable)."""
     return _editor_call(editor_id, "clear")
-
-
-def mask_png_bytes(data_url: str, *, max_bytes: int = MAX_MASK_BYTES) -> bytes:
-    """The PNG bytes inside an exported mask data URL; ValueError unless it is a PNG within `max_bytes`."""
-    if not isinstance(data_url, str) or not data_url.startswith(PNG_PREFIX):
-        raise ValueError("not a PNG data URL")
-    payload = data_url[len(PNG_PREFIX):]
-    if len(payload) > (max_bytes * 4) // 3 + 4:
-        raise ValueError("mask too large")
-    try:
-        png = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("invalid base64") from exc
-    if not png.startswith(PNG_MAGIC) or len(png) > max_bytes:
-        raise ValueError("not a PNG")
-    return png

@@ -15,9 +15,11 @@ from palett.components.library import (
     labelled,
     studio_and_edit_links,
 )
+from palett.state.collections import CollectionDialogs
 from palett.state.gallery import CollectionItem, GalleryState, GalleryTile
 
 S = GalleryState
+C = CollectionDialogs
 
 
 # ---- tiles ----------------------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def add_to_menu() -> rx.Component:
             rx.foreach(S.collections, lambda c: rx.dropdown_menu.item(c["name"], on_click=S.add_selected_to(c["id"]))),
             rx.cond(S.collections.length() > 0, rx.dropdown_menu.separator()),
             rx.dropdown_menu.item(rx.icon("plus", size=14), "New collection…",
-                                  on_click=S.open_new_collection(True)),
+                                  on_click=C.open_new_collection(True)),
         ),
     )
 
@@ -253,9 +255,9 @@ def collection_row(c: CollectionItem) -> rx.Component:
             rx.dropdown_menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray",
                                                     size="1", aria_label="Options for " + c["name"])),
             rx.dropdown_menu.content(
-                rx.dropdown_menu.item(rx.icon("pencil", size=14), "Rename", on_click=S.open_rename(c["id"])),
+                rx.dropdown_menu.item(rx.icon("pencil", size=14), "Rename", on_click=C.open_rename(c["id"])),
                 rx.dropdown_menu.item(rx.icon("trash_2", size=14), "Delete", color="red",
-                                      on_click=S.open_remove(c["id"])),
+                                      on_click=C.open_remove(c["id"])),
             ),
         ),
         width="100%",
@@ -275,7 +277,7 @@ def sidebar() -> rx.Component:
                       aria_current=rx.cond(S.collection_id == 0, "true", "false"), class_name="collection-button",
                       width="100%"),
             rx.hstack(rx.heading("Collections", size="3", as_="h2"), rx.spacer(),
-                      rx.tooltip(rx.icon_button(rx.icon("plus", size=16), on_click=S.open_new_collection(False),
+                      rx.tooltip(rx.icon_button(rx.icon("plus", size=16), on_click=C.open_new_collection(False),
                                                 variant="soft", size="1", aria_label="New collection",
                                                 id="new-collection"), content="New collection"),
                       width="100%", align="center", padding_top="8px"),
@@ -302,7 +304,7 @@ def name_dialog(title: str, open_var, on_open_change, on_submit, default, key, s
                     rx.el.label("Name", html_for=html_id, class_name="field-label"),
                     rx.input(name="name", id=html_id, default_value=default, key=key, max_length=80, required=True,
                              auto_focus=True, size="3", width="100%", auto_complete="off"),
-                    rx.cond(S.problem != "", rx.text(S.problem, color_scheme="red", size="2", role="alert")),
+                    rx.cond(C.problem != "", rx.text(C.problem, color_scheme="red", size="2", role="alert")),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button(submit_label, type="submit", id=html_id + "-submit"),
@@ -322,24 +324,24 @@ def name_dialog(title: str, open_var, on_open_change, on_submit, default, key, s
 
 def dialogs() -> rx.Component:
     return rx.fragment(
-        name_dialog(rx.cond(S.new_adds_selection, "New collection with the selected images", "New collection"),
-                    S.new_open, S.set_new_open, S.create_collection, "", S.new_open.to_string(), "Create",
+        name_dialog(rx.cond(C.new_adds_selection, "New collection with the selected images", "New collection"),
+                    C.new_open, C.set_new_open, C.create_collection, "", C.new_open.to_string(), "Create",
                     "new-collection-name"),
-        name_dialog("Rename collection", S.rename_open, S.set_rename_open, S.rename_collection, S.rename_name,
-                    S.rename_name, "Rename", "rename-collection-name"),
+        name_dialog("Rename collection", C.rename_open, C.set_rename_open, C.rename_collection, C.rename_name,
+                    C.rename_name, "Rename", "rename-collection-name"),
         rx.alert_dialog.root(
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete the collection " + S.remove_name + "?"),
+                rx.alert_dialog.title("Delete the collection " + C.remove_name + "?"),
                 rx.alert_dialog.description("The images in it stay in your gallery."),
                 rx.hstack(
                     rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                     rx.alert_dialog.action(rx.button("Delete collection", color_scheme="red",
-                                                     on_click=S.delete_collection, id="confirm-delete-collection")),
+                                                     on_click=C.delete_collection, id="confirm-delete-collection")),
                     justify="end", spacing="3", padding_top="16px",
                 ),
             ),
-            open=S.remove_open,
-            on_open_change=S.set_remove_open,
+            open=C.remove_open,
+            on_open_change=C.set_remove_open,
         ),
     )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
@@ -15,6 +16,7 @@ from sqlmodel import Session, create_engine
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=8)
@@ -97,3 +99,11 @@ def _run_pending(session: Any) -> None:
 def _drop_pending(session: Any, transaction: Any) -> None:
     if transaction.parent is None:  # the outermost transaction ended (after_commit already ran if it committed)
         session.info.get("palett_after_commit", []).clear()
+async def in_db(work: Callable[[Session], T]) -> T:
+    """Run `work(db)` in one unit of work on a worker thread (never on the event loop)."""
+
+    def run() -> T:
+        with session_scope() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)

@@ -1,10 +1,13 @@
-"""Getting jobs run. Two implementations over the same job table:
+"""Getting jobs run: one `JobQueue` interface, two implementations chosen by settings.dispatch.
 
-- in-process (embedded default): a priority queue and a few asyncio workers inside the
-  app process; at start-up and at every sweep it picks up every unfinished job nobody holds
-  (pipeline claims make that safe with several processes: a job runs once), and the sweeper
-  refunds what outlived its deadline.
-- worker (DISPATCH=worker): procrastinate on PostgreSQL (`make worker`), see palett/worker.py.
+- inprocess (embedded default): `InProcessQueue`, a priority queue and a few asyncio workers inside
+  the app process; at start-up and at every sweep it picks up every unfinished job nobody holds
+  (pipeline claims make that safe with several processes: a job runs once), and the sweeper refunds
+  what outlived its deadline.
+- worker (DISPATCH=worker): `ProcrastinateQueue` on PostgreSQL (services/procrastinate_queue.py),
+  run by `make worker` processes (palett/worker.py).
+
+Only the submit service (services/submit.py) enqueues new jobs.
 """
 
 from __future__ import annotations
@@ -12,21 +15,34 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
+from typing import Protocol
 
 from palett.services import pipeline
-from palett.settings import get_settings
+from palett.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 3
 
 
-class InProcessRunner:
+class JobQueue(Protocol):
+    async def enqueue(self, job_id: int, priority: int = 0) -> None:
+        """Hand a committed job to whoever runs jobs."""
+
+    async def serve(self) -> None:
+        """The web process's lifespan task for this queue."""
+
+
+class InProcessQueue:
     def __init__(self) -> None:
         self._queue: asyncio.PriorityQueue[tuple[int, int, int]] | None = None
         self._queued: set[int] = set()
         self._order = itertools.count()
 
-    def enqueue(self, job_id: int, priority: int = 0) -> None:
+    async def enqueue(self, job_id: int, priority: int = 0) -> None:
+        self._put(job_id, priority)
+
+    def _put(self, job_id: int, priority: int = 0) -> None:
         if self._queue is None:
             self._queue = asyncio.PriorityQueue()
         if job_id in self._queued:
@@ -51,7 +67,7 @@ class InProcessRunner:
             self._queue = asyncio.PriorityQueue()
         resumed = await asyncio.to_thread(pipeline.active_job_ids)
         for job_id in resumed:
-            self.enqueue(job_id)
+            self._put(job_id)
         if resumed:
             log.info("runner: resumed %d unfinished jobs", len(resumed))
         workers = [asyncio.create_task(self._work()) for _ in range(CONCURRENCY)]
@@ -60,14 +76,42 @@ class InProcessRunner:
                 await asyncio.sleep(get_settings().sweep_interval_seconds)
                 await pipeline.sweep_and_cancel()
                 for job_id in await asyncio.to_thread(pipeline.active_job_ids):  # a dead sibling's jobs
-                    self.enqueue(job_id)
+                    self._put(job_id)
                 await refill_credits()
         finally:
             for worker in workers:
                 worker.cancel()
 
 
-runner = InProcessRunner()
+def queue_for(settings: Settings) -> JobQueue:
+    if settings.dispatch == "worker":
+        from palett.services.procrastinate_queue import ProcrastinateQueue  # needs PostgreSQL and procrastinate
+
+        return ProcrastinateQueue()
+    return InProcessQueue()
+
+
+_lock = threading.Lock()
+_cached: tuple[Settings, JobQueue] | None = None
+
+
+def get_queue() -> JobQueue:
+    """The queue for the current settings (one per process; tests that change settings get a new one)."""
+    global _cached
+    settings = get_settings()
+    with _lock:
+        if _cached is None or _cached[0] is not settings:
+            _cached = (settings, queue_for(settings))
+        return _cached[1]
+
+
+async def enqueue(job_id: int, priority: int = 0) -> None:
+    """Hand a committed job to the queue. If that fails the job is still safe: the sweeper (or the
+    start-up resume) picks it up from the table."""
+    try:
+        await get_queue().enqueue(job_id, priority)
+    except Exception:
+        log.exception("could not enqueue job %s; the sweeper will pick it up", job_id)
 
 
 async def refill_credits() -> None:
@@ -83,17 +127,3 @@ async def refill_credits() -> None:
         await asyncio.to_thread(run)
     except Exception:
         log.exception("refill sweep failed; the next sweep retries")
-
-
-async def enqueue(job_id: int, priority: int = 0) -> None:
-    """Hand a committed job to whoever runs jobs. If that fails the job is still safe: the
-    sweeper (or the start-up resume) picks it up from the table."""
-    if get_settings().dispatch != "worker":
-        runner.enqueue(job_id, priority)
-        return
-    from palett.worker import defer_job
-
-    try:
-        await asyncio.to_thread(defer_job, job_id, priority)
-    except Exception:
-        log.exception("could not defer job %s; the sweeper will re-defer it", job_id)

@@ -123,11 +123,14 @@ class InpaintInput(EditInput):
             raise UserError("invalid_input", field="prompt", detail="describe what should fill the mask")
 
 
+MAX_PADDING = 4096  # pixels added on one side by an outpaint
+
+
 class OutpaintInput(EditInput):
-    left: int = Field(default=0, ge=0, le=4096)
-    top: int = Field(default=0, ge=0, le=4096)
-    right: int = Field(default=0, ge=0, le=4096)
-    bottom: int = Field(default=0, ge=0, le=4096)
+    left: int = Field(default=0, ge=0, le=MAX_PADDING)
+    top: int = Field(default=0, ge=0, le=MAX_PADDING)
+    right: int = Field(default=0, ge=0, le=MAX_PADDING)
+    bottom: int = Field(default=0, ge=0, le=MAX_PADDING)
     prompt: str = Field(default="", max_length=2000)
     # Filled by the pipeline for providers that fill a padded canvas through a mask (Fal fill).
     canvas_key: str = ""

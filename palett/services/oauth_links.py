@@ -19,8 +19,14 @@ from sqlmodel import select
 from palett.models import Account, User, utcnow
 from palett.services import accounts, sessions
 from palett.services.errors import UserError
+from palett.settings import Settings
 
 PROVIDER_NAMES = {"google": "Google", "github": "GitHub"}
+
+
+def enabled_providers(settings: Settings) -> list[str]:
+    """The OAuth providers whose keys are set (the sign-in buttons and routes that exist)."""
+    return [p for p, on in (("google", settings.google_enabled), ("github", settings.github_enabled)) if on]
 
 
 @dataclass(frozen=True)

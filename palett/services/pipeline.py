@@ -1,6 +1,6 @@
 """The one pipeline every operation goes through.
 
-submit: validate → reserve credits → insert job → rate limit (one transaction), then dispatch.
+Submitting (validate, reserve, insert, rate limit, enqueue) is services/submit.py.
 execute: run the provider → copy outputs into our storage → thumbnails → image rows →
 capture credits; any failure, cancellation or timeout refunds the reservation.
 
@@ -25,11 +25,9 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
-from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, User, utcnow
-from palett.services import catalog, credits, images, metrics, observability, ratelimit
-from palett.services.billing.premium import is_unlimited
+from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, utcnow
+from palett.services import catalog, credits, images, metrics, observability
 from palett.services.db import session_scope
-from palett.services.errors import UserError
 from palett.services.fetch import FetchRefused, fetch_bytes
 from palett.services.media_inputs import media_for
 from palett.services.providers import ProviderFailed, Result, RunContext, get_provider
@@ -41,72 +39,6 @@ log = logging.getLogger(__name__)
 MAX_LOG_LINES = 20
 LEASE_SECONDS = 60  # a claim not renewed for this long belongs to a dead process: another may take the job
 OWNER = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, as a job owner
-
-
-def rate_limit_for(user: User) -> str:
-    settings = get_settings()
-    return {"pro": settings.rate_limit_pro, "premium": settings.rate_limit_premium}.get(
-        user.plan, settings.rate_limit_free)
-
-
-def submit(db: DB, *, user: User, params: dict[str, Any], batch_id: str | None = None) -> Job:
-    """Validate, rate limit and reserve credits; the job is committed with the caller's transaction."""
-    assert user.id is not None
-    spec = catalog.get(str(params.get("model", "")))
-    missing = catalog.missing_setting(spec, get_settings())
-    if missing:
-        log.warning("model %s was asked for but %s is not set", spec.key, missing)  # the operator's detail
-        raise UserError("model_unavailable", model=spec.label)
-    valid = spec.validate(params)
-    valid.bind_sources(_owned_sources(db, user.id))
-    valid.prepare(spec, user.id)
-    if spec.seed and getattr(valid, "seed", 0) is None:
-        valid.seed = secrets.randbelow(2**31)  # type: ignore[attr-defined]  # a concrete seed: re-makeable
-    cost = spec.cost(valid)
-    unlimited = is_unlimited(user, db, cost=cost)  # Premium within fair use: nothing is reserved
-    job = Job(
-        user_id=user.id, batch_id=batch_id, operation=spec.operation, model=spec.key, provider=spec.provider,
-        params=valid.model_dump(), cost=cost,
-        deadline_at=utcnow() + timedelta(seconds=get_settings().job_timeout_seconds),
-        priority=10 if user.plan == "premium" else 0,
-    )
-    db.add(job)
-    db.flush()
-    if not unlimited:
-        try:
-            credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve,
-                          idempotency_key=f"job:{job.id}:reserve", reference=f"{spec.label} · job #{job.id}")
-        except credits.InsufficientCredits:
-            raise UserError("no_credits", cost=cost, balance=user.credits) from None
-        job.charged = cost
-    # Last, so only a job that would run counts; a refusal raises and the caller's transaction
-    # rolls back the job and its reservation. One atomic hit: parallel submits can't all slip past.
-    limit = rate_limit_for(user)
-    wait = ratelimit.hit(limit, f"gen:{user.id}")
-    if wait:
-        raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
-    metrics.CREDITS.labels(kind="reserved").inc(job.charged)
-    return job
-
-
-def _owned_sources(db: DB, user_id: int) -> catalog.SourceLookup:
-    """Resolve an input image (a gallery id) or mask (a storage key) the user owns."""
-
-    def lookup(kind: str, ref: int | str) -> catalog.Source:
-        if kind == "mask":
-            key = str(ref)
-            if not key.startswith(f"u/{user_id}/") or not get_storage().exists(key):
-                raise UserError("image_not_found")
-            return catalog.Source(key)
-        try:
-            image = db.get(GeneratedImage, int(ref))
-        except (TypeError, ValueError):
-            image = None
-        if image is None or image.user_id != user_id:
-            raise UserError("image_not_found")
-        return catalog.Source(image.image_url, image.width, image.height)
-
-    return lookup
 
 
 def cancel(db: DB, *, user_id: int, job_id: int) -> bool:

@@ -7,14 +7,13 @@ from typing import TypedDict
 
 import reflex as rx
 
-from palett.api.oauth_routes import enabled_providers
 from palett.models import User
-from palett.services import accounts, credits, sessions
+from palett.services import accounts, credits, presenters, sessions
 from palett.services.db import session_scope
 from palett.services.errors import UserError
-from palett.services.oauth_links import PROVIDER_NAMES
+from palett.services.oauth_links import PROVIDER_NAMES, enabled_providers
 from palett.settings import get_settings
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 
 class SessionRow(TypedDict):
@@ -48,10 +47,6 @@ def describe_agent(user_agent: str) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-def _stamp(value) -> str:  # type: ignore[no-untyped-def]
-    return value.strftime("%d %b %Y, %H:%M UTC")
-
-
 class AccountState(SessionState):
     name_draft: str = ""
     email_verified: bool = False
@@ -73,7 +68,7 @@ class AccountState(SessionState):
         self.has_password = bool(user.password_hash)
         self.session_rows = [
             SessionRow(id=s.id or 0, device=describe_agent(s.user_agent), ip=s.ip or "unknown",
-                       last_seen=_stamp(s.last_seen_at), current=s.id == session_id)
+                       last_seen=presenters.stamp_utc(s.last_seen_at), current=s.id == session_id)
             for s in rows
         ]
         shown = set(enabled_providers(get_settings())) | set(links)
@@ -84,17 +79,15 @@ class AccountState(SessionState):
         ]
         self.ledger = [
             LedgerRow(label=e.reference or e.kind.replace("_", " ").capitalize(),
-                      delta=f"{e.delta:+d}", balance=e.balance_after, when=_stamp(e.created_at))
+                      delta=f"{e.delta:+d}", balance=e.balance_after, when=presenters.stamp_utc(e.created_at))
             for e in entries
         ]
 
     @rx.event
-    async def load_account(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_account(self, me: SignedIn):  # type: ignore[no-untyped-def]
         self.saved = self.problem = ""
-        await asyncio.to_thread(self._fill, found[1], found[0])
+        await asyncio.to_thread(self._fill, me.user, me.session_id)
         return None
 
     @rx.event
@@ -102,14 +95,12 @@ class AccountState(SessionState):
         self.name_draft = value[:100]
 
     @rx.event
-    async def save_name(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def save_name(self, me: SignedIn):  # type: ignore[no-untyped-def]
 
         def _save() -> None:
             with session_scope() as db:
-                user = db.get(User, found[1].id)
+                user = db.get(User, me.user.id)
                 assert user is not None
                 accounts.update_profile(db, user, name=self.name_draft)
 
@@ -123,11 +114,9 @@ class AccountState(SessionState):
         return None
 
     @rx.event
-    async def revoke(self, session_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        current_id, user = found
+    @signed_in
+    async def revoke(self, me: SignedIn, session_id: int):  # type: ignore[no-untyped-def]
+        current_id, user = me.session_id, me.user
 
         def _revoke() -> None:
             with session_scope() as db:

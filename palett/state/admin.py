@@ -4,19 +4,25 @@ and their events change nothing."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from datetime import datetime
-from typing import Any, TypedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 import reflex as rx
+from reflex_base.event import EventSpec
 from sqlmodel import Session as DB
 
 from palett.models import User
-from palett.services import admin, dispatch
+from palett.services import admin, presenters, submit
+from palett.services.db import in_db
 from palett.services.errors import UserError
-from palett.state.gallery import in_db
-from palett.state.session import SessionState
+from palett.services.presenters import sortable
+from palett.state.session import SIGN_IN, SessionState, hide_first_argument
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 JOB_FILTERS = ("failed", "stuck", "active", "all")
 
@@ -80,10 +86,6 @@ class AuditItem(TypedDict):
     details: str
 
 
-def when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
-
-
 def user_item(u: admin.UserRow) -> UserItem:
     return UserItem(id=u.id, email=u.email, name=u.name, plan=u.plan, credits=u.credits, disabled=u.disabled,
                     role=u.role)
@@ -96,6 +98,21 @@ def dashboard_summary(rows: list[admin.DayStats]) -> str:
     return (f"Last {days} days: {total['signups']:,} sign-ups, {total['jobs']:,} jobs of which "
             f"{total['failures']:,} failed; {total['credits_sold']:,} credits sold and "
             f"{total['credits_used']:,} used.")
+
+
+def admin_only(fn: Callable[Concatenate[AdminState, User, P], Awaitable[R]]
+               ) -> Callable[Concatenate[AdminState, P], Awaitable[R | EventSpec]]:
+    """@signed_in for the admin pages: `me` is the signed-in admin; anyone else is sent away."""
+
+    @functools.wraps(fn)
+    async def handler(self: AdminState, /, *args: P.args, **kwargs: P.kwargs) -> R | EventSpec:
+        me = await self._admin()
+        if me is None:
+            return self._away()
+        return await fn(self, me, *args, **kwargs)
+
+    hide_first_argument(handler, fn)
+    return handler
 
 
 class AdminState(SessionState):
@@ -131,9 +148,9 @@ class AdminState(SessionState):
     def _done(self, text: str) -> None:
         self.problem, self.notice = "", text
 
-    def _away(self):  # type: ignore[no-untyped-def]
+    def _away(self) -> EventSpec:
         self._clear()
-        return rx.redirect("/app" if self.signed_in else "/signin?error=signed_out")
+        return rx.redirect("/app" if self.signed_in else SIGN_IN)
 
     def _clear(self) -> None:
         self.users, self.ledger, self.jobs, self.payments, self.events, self.days, self.audit_rows = \
@@ -149,21 +166,21 @@ class AdminState(SessionState):
     async def _load_detail(self, me: User, user_id: int) -> None:
         detail = await in_db(lambda db: admin.view_user(db, me, user_id))
         self.selected = user_item(detail.user)
-        renews = f", renews {when(detail.renews_at)}" if detail.renews_at else ""
+        renews = f", renews {sortable(detail.renews_at)}" if detail.renews_at else ""
         self.selected_info = (f"Plan {detail.user.plan} (subscription: {detail.subscription_plan or 'none'}, "
                               f"{detail.user.subscription_status or 'no status'}{renews}). Jobs: "
                               f"{detail.jobs_total} ({detail.jobs_failed} failed). Active sessions: "
                               f"{detail.active_sessions}.")
         self.ledger_check = ("Ledger sum matches the balance." if detail.balance_matches_ledger else
                              f"Ledger sum {detail.ledger_sum} does not match the balance {detail.user.credits}!")
-        self.ledger = [LedgerItem(id=t.id, when=when(t.created_at), delta=f"{t.delta:+d}", balance=t.balance_after,
+        self.ledger = [LedgerItem(id=t.id, when=sortable(t.created_at), delta=f"{t.delta:+d}", balance=t.balance_after,
                                   kind=t.kind, reference=t.reference) for t in detail.ledger]
         self.adjust_form_key = uuid.uuid4().hex
 
     async def _load_jobs(self, me: User) -> None:
         state = self.job_filter if self.job_filter in JOB_FILTERS else "failed"
         rows = await in_db(lambda db: admin.list_jobs(db, me, state=state))  # type: ignore[arg-type]
-        self.jobs = [JobItem(id=j.id, user_id=j.user_id, when=when(j.created_at), operation=j.operation,
+        self.jobs = [JobItem(id=j.id, user_id=j.user_id, when=sortable(j.created_at), operation=j.operation,
                              model=j.model, status=j.status, error=(j.error or "")[:160], charged=j.charged,
                              stuck=j.stuck, retryable=j.status in ("failed", "cancelled")) for j in rows]
 
@@ -174,22 +191,20 @@ class AdminState(SessionState):
                     admin.dashboard(db, me, days=30), admin.list_audit(db, me, limit=40))
 
         payments, events, days, audits = await in_db(work)
-        self.payments = [PaymentItem(id=p.id, user_id=p.user_id, when=when(p.created_at), description=p.description,
+        self.payments = [PaymentItem(id=p.id, user_id=p.user_id, when=sortable(p.created_at), description=p.description,
                                      amount=p.amount, credits=p.credits, status=p.status) for p in payments]
-        self.events = [EventItem(id=e.id, type=e.type, when=when(e.applied_at), outcome=e.outcome,
+        self.events = [EventItem(id=e.id, type=e.type, when=sortable(e.applied_at), outcome=e.outcome,
                                  user_id=str(e.user_id or "")) for e in events]
         self.days = [{"label": d.day[5:], "signups": d.signups, "jobs": d.jobs, "failures": d.failures,
                       "credits_sold": d.credits_sold, "credits_used": d.credits_used} for d in days]
         self.days_text = dashboard_summary(days)
-        self.audit_rows = [AuditItem(id=a.id, when=when(a.created_at), admin=a.admin_email, action=a.action,
+        self.audit_rows = [AuditItem(id=a.id, when=sortable(a.created_at), admin=a.admin_email, action=a.action,
                                      target=f"{a.target_type} {a.target_id or ''}".strip(),
                                      details=json.dumps(a.details, default=str)[:200]) for a in audits]
 
     @rx.event
-    async def load_admin(self):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def load_admin(self, me: User):  # type: ignore[no-untyped-def]
         self.problem = self.notice = ""
         try:
             await self._load_users(me)
@@ -203,10 +218,8 @@ class AdminState(SessionState):
     # ---- users ------------------------------------------------------------------------------------------
 
     @rx.event
-    async def search(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def search(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
         self.query = str(form.get("query", ""))[:120]
         try:
             await self._load_users(me)
@@ -216,10 +229,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def select_user(self, user_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def select_user(self, me: User, user_id: int):  # type: ignore[no-untyped-def]
         try:
             await self._load_detail(me, int(user_id))
             self.problem = ""
@@ -228,10 +239,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def adjust(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def adjust(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
         user_id = self.selected["id"]
         try:
             delta = int(str(form.get("delta", "")).strip())
@@ -250,10 +259,8 @@ class AdminState(SessionState):
         return None
 
     @rx.event
-    async def set_disabled(self, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def set_disabled(self, me: User, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
         try:
             await in_db(lambda db: admin.set_disabled(db, me, int(user_id), bool(disabled)))
             await self._load_users(me)
@@ -267,10 +274,8 @@ class AdminState(SessionState):
     # ---- jobs -------------------------------------------------------------------------------------------
 
     @rx.event
-    async def set_job_filter(self, value: str | list[str]):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def set_job_filter(self, me: User, value: str | list[str]):  # type: ignore[no-untyped-def]
         value = value[0] if isinstance(value, list) else value
         self.job_filter = value if value in JOB_FILTERS else "failed"
         try:
@@ -284,39 +289,32 @@ class AdminState(SessionState):
         self.job_reason = value[:200]
 
     @rx.event
-    async def retry(self, job_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def retry(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
         try:
-            result = await in_db(lambda db: admin.retry_job(db, me, int(job_id)))
+            result = await submit.submit_with(lambda db: admin.retry_job(db, me, int(job_id)))
         except UserError as err:
             self._fail(err)
             return None
-        await dispatch.enqueue(result.job_id, result.priority)  # after the commit
         await self._load_jobs(me)
         self._done(f"Job #{job_id} is running again as job #{result.job_id}.")
         return None
 
     @rx.event
-    async def refund(self, job_id: int):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def refund(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
         reason = self.job_reason
         try:
             result = await in_db(lambda db: admin.refund_job(db, me, int(job_id), reason))
             await self._load_jobs(me)
-            self._done(f"Job #{job_id}: {result.credits} credit(s) returned ({result.how}).")
+            self._done(f"Job #{job_id}: {presenters.credits(result.credits)} returned ({result.how}).")
         except UserError as err:
             self._fail(err)
         return None
 
     @rx.event
-    async def refresh_lists(self):  # type: ignore[no-untyped-def]
-        me = await self._admin()
-        if me is None:
-            return self._away()
+    @admin_only
+    async def refresh_lists(self, me: User):  # type: ignore[no-untyped-def]
         try:
             await self._load_rest(me)
         except UserError as err:

@@ -7,16 +7,16 @@ Stripe. The signed-in user is looked up afresh in every handler, never taken fro
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import TypedDict
 
 import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import billing
+from palett.services.db import in_db
+from palett.services.presenters import month_day_year
 from palett.settings import get_settings
-from palett.state.gallery import in_db
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed
 POLL_FOR = 60.0  # give up (and say so) after about this long
@@ -53,15 +53,11 @@ class HistoryRow(TypedDict):
     receipt_url: str
 
 
-def day_text(when: datetime | None) -> str:
-    return f"{when:%b} {when.day}, {when.year}" if when else ""
-
-
 def history_row(row: billing.PurchaseRow) -> HistoryRow:
     credits = f"+{row.credits}" if row.credits else "—"
     if row.credits_refunded:
         credits += f" (−{row.credits_refunded} refunded)"
-    return HistoryRow(id=row.id, when=day_text(row.created_at), description=row.description, amount=row.amount,
+    return HistoryRow(id=row.id, when=month_day_year(row.created_at), description=row.description, amount=row.amount,
                       credits=credits, status=row.status, receipt_url=row.receipt_url or "")
 
 
@@ -115,13 +111,13 @@ class BillingState(SessionState):
         if summary.renews_at:
             verb = "Ends on" if summary.cancel_at_period_end or summary.subscription_status == "canceled" \
                 else "Renews on"
-            self.renews_text = f"{verb} {day_text(summary.renews_at)}"
+            self.renews_text = f"{verb} {month_day_year(summary.renews_at)}"
         else:
             self.renews_text = ""
         self.banner = summary.banner
         if summary.fair_use_cap is not None:
             self.fair_use_text = (f"Fair use: {summary.fair_use_used or 0:,} of {summary.fair_use_cap:,} "
-                                  f"generations this month, resets {day_text(summary.fair_use_resets_at)}.")
+                                  f"generations this month, resets {month_day_year(summary.fair_use_resets_at)}.")
         else:
             self.fair_use_text = ""
         self.plans = [PlanCard(key=o.key, name=o.name, monthly=o.monthly, yearly=o.yearly,
@@ -152,11 +148,9 @@ class BillingState(SessionState):
         return self.checkout
 
     @rx.event
-    async def load_billing(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+    @signed_in
+    async def load_billing(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._refresh(user_id)
         params = self.router.url.query_parameters
         self.checkout, self.checkout_text, self._session_id = "", "", ""

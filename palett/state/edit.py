@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.services import catalog, images, library
+from palett.services import catalog, library
 from palett.services.db import session_scope
+from palett.services.edit_models import MAX_PADDING
 from palett.services.errors import UserError
 from palett.services.local_ops.outpaint import padding_for_aspect
 from palett.services.local_ops.style import STYLES
-from palett.services.storage import get_storage, new_key
+from palett.services.masks import store_mask
+from palett.services.submit import MAX_BATCH
 from palett.state.jobs import JobsState, ModelOption, model_options
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 
 TOOLS: list[tuple[str, str, str, str]] = [
     ("bg_remove", "Remove background", "scissors", "A transparent cut-out of the subject."),
@@ -30,7 +30,6 @@ TOOLS: list[tuple[str, str, str, str]] = [
 ]
 ASPECTS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
 STYLE_LABELS = {**STYLES, "reference": "Match a reference image"}
-MAX_MASK_BYTES = 8 * 1024 * 1024
 
 
 class PickedImage(TypedDict):
@@ -50,27 +49,6 @@ class StyleOption(TypedDict):
 
 def _picked(ref: library.ImageRef) -> PickedImage:
     return PickedImage(id=ref.id, url=ref.url, thumb=ref.thumb, width=ref.width, height=ref.height, label=ref.label)
-
-
-def store_mask(user_id: int, data_url: str, size: tuple[int, int]) -> str:
-    """Check a mask the browser exported (PNG data URL, exactly the image's size) and store it."""
-    header, _, payload = data_url.partition(",")
-    if header != "data:image/png;base64" or len(payload) > MAX_MASK_BYTES * 4 // 3:
-        raise UserError("mask_invalid")
-    try:
-        raw = base64.b64decode(payload, validate=True)
-        mask = images.open_safely(raw, size[0] * size[1] + 1)
-    except (ValueError, binascii.Error) as exc:
-        raise UserError("mask_invalid") from exc
-    if mask.size != size:
-        raise UserError("mask_invalid")
-    grey = mask.getchannel("A") if mask.mode == "RGBA" and mask.getextrema()[3] != (255, 255) else mask.convert("L")
-    binary = grey.point(lambda v: 255 if v >= 128 else 0)
-    if binary.getextrema() == (0, 0):
-        raise UserError("mask_empty")
-    key = new_key(user_id, "png")
-    get_storage().put(key, images.to_png(binary, {}), "image/png")
-    return key
 
 
 class EditState(JobsState, SessionState):
@@ -197,11 +175,9 @@ class EditState(JobsState, SessionState):
     # ---- loading ----
 
     @rx.event
-    async def load_editor(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+    @signed_in
+    async def load_editor(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("tool") in {t[0] for t in TOOLS}:
             self.tool = params["tool"]
@@ -264,11 +240,9 @@ class EditState(JobsState, SessionState):
             self._apply_tool(self.tool)
 
     @rx.event
-    async def pick_image(self, image_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        await self._use_image(found[1].id or 0, int(image_id))
+    @signed_in
+    async def pick_image(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+        await self._use_image(me.user_id, int(image_id))
         return None
 
     @rx.event
@@ -276,17 +250,15 @@ class EditState(JobsState, SessionState):
         self.uploading, self.upload_error = True, ""
 
     @rx.event
-    async def upload_finished(self, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def upload_finished(self, me: SignedIn, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
         self.uploading = False
         if not isinstance(answer, dict) or "id" not in answer:
             message = answer.get("message") if isinstance(answer, dict) else None
             self.upload_error = str(message or "The upload failed.")[:200]
             return None
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        await self._use_image(found[1].id or 0, int(answer["id"]))
-        await self._refresh_library(found[1].id or 0)
+        await self._use_image(me.user_id, int(answer["id"]))
+        await self._refresh_library(me.user_id)
         return None
 
     @rx.event
@@ -322,7 +294,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     def set_side(self, side: str, value: str) -> None:  # value comes from a number input
-        amount = max(0, min(4096, int(value))) if value.isdigit() else 0
+        amount = max(0, min(MAX_PADDING, int(value))) if value.isdigit() else 0
         if side in ("left", "top", "right", "bottom"):
             setattr(self, side, amount)
 
@@ -349,7 +321,7 @@ class EditState(JobsState, SessionState):
         image_id = int(image_id)
         if image_id in self.batch_ids:
             self.batch_ids = [i for i in self.batch_ids if i != image_id]
-        elif len(self.batch_ids) < 20:
+        elif len(self.batch_ids) < MAX_BATCH:
             self.batch_ids = [*self.batch_ids, image_id]
 
     @rx.event
@@ -357,14 +329,12 @@ class EditState(JobsState, SessionState):
         self.batch_ids = []
 
     @rx.event
-    async def mask_exported(self, data_url: str):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def mask_exported(self, me: SignedIn, data_url: str):  # type: ignore[no-untyped-def]
         """The mask editor's export arrives here; then the inpaint job is submitted."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
         size = (self.source["width"], self.source["height"])
         try:
-            self.mask_key = await asyncio.to_thread(store_mask, found[1].id or 0, data_url, size)
+            self.mask_key = await asyncio.to_thread(store_mask, me.user_id, data_url, size)
         except UserError as err:
             self.problem = err.message
             return None
@@ -422,13 +392,11 @@ class EditState(JobsState, SessionState):
         return await self._submit_all(all_params)
 
     @rx.event
-    async def use_result(self, image_id: str):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def use_result(self, me: SignedIn, image_id: str):  # type: ignore[no-untyped-def]
         """Feed a result into the next tool."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
         if image_id.isdigit():
-            await self._use_image(found[1].id or 0, int(image_id))
-            await self._refresh_library(found[1].id or 0)
+            await self._use_image(me.user_id, int(image_id))
+            await self._refresh_library(me.user_id)
         return None
 

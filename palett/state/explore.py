@@ -8,9 +8,9 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import gallery
+from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.state.feed_window import FeedWindow
-from palett.state.gallery import in_db
 from palett.state.session import SessionState
 
 PAGE_SIZE = 48

@@ -6,24 +6,21 @@ ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, TypedDict, TypeVar
+from datetime import date
+from typing import TypedDict
 
 import reflex as rx
 from reflex_base.event import PointerEventInfo
 from sqlmodel import Session as DB
 
-from palett.services import gallery
-from palett.services.db import session_scope
+from palett.services import gallery, presenters
+from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.state.feed_window import FeedWindow
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
 PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
 ALL = "all"
-T = TypeVar("T")
 
 
 class GalleryTile(TypedDict):
@@ -51,20 +48,12 @@ class CollectionItem(TypedDict):
     count: int
 
 
-def short_date(iso: str) -> str:
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return ""
-    return f"{moment.day} {moment:%b %Y}"
-
-
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
         id=t.id, thumb=t.thumb, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
-        created=short_date(t.created), size=f"{t.width} × {t.height}",
+        created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
 
 
@@ -77,16 +66,6 @@ def parse_day(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-async def in_db(work: Callable[[DB], T]) -> T:
-    """Run `work(db)` in one unit of work on a worker thread (never on the event loop)."""
-
-    def run() -> T:
-        with session_scope() as db:
-            return work(db)
-
-    return await asyncio.to_thread(run)
 
 
 class GalleryState(SessionState):
@@ -119,17 +98,8 @@ class GalleryState(SessionState):
     selected: list[int] = []
     _anchor: int = 0
     _return_to: int = 0  # the image page last shown, to scroll back to
-    # collections
+    # the user's collections (their dialogs: CollectionDialogs in state/collections.py)
     collections: list[CollectionItem] = []
-    new_open: bool = False
-    new_name: str = ""
-    new_adds_selection: bool = False
-    rename_open: bool = False
-    rename_name: str = ""
-    _rename_id: int = 0
-    remove_open: bool = False
-    remove_name: str = ""
-    _remove_id: int = 0
     problem: str = ""
 
     # ---- derived ----
@@ -186,15 +156,10 @@ class GalleryState(SessionState):
             sort="oldest" if self.sort == "oldest" else "newest",
         )
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_gallery(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_gallery(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("collection", "").isdigit():
             self._clear_filters()
@@ -250,15 +215,13 @@ class GalleryState(SessionState):
         self.loaded = True
 
     @rx.event
-    async def load_more(self):  # type: ignore[no-untyped-def]
+    @signed_in_stream
+    async def load_more(self, me: SignedIn):  # type: ignore[no-untyped-def]
         window = FeedWindow(self)
         cursor = window.after_cursor
         if cursor is None or self.loading:
             return
-        user_id = await self._user_id()
-        if user_id is None:
-            yield rx.redirect("/signin?error=signed_out")
-            return
+        user_id = me.user_id
         self.loading = True
         yield
         filters = self._filters()
@@ -271,14 +234,13 @@ class GalleryState(SessionState):
         self.loading = False
 
     @rx.event
-    async def show_newer(self):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def show_newer(self, me: SignedIn):  # type: ignore[no-untyped-def]
         window = FeedWindow(self)
         cursor = window.before_cursor
         if cursor is None:
             return None
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+        user_id = me.user_id
         filters = self._filters()
         try:
             page = await in_db(lambda db: gallery.page_of(db, user_id, filters, cursor=cursor or None,
@@ -290,10 +252,9 @@ class GalleryState(SessionState):
         return None
 
     @rx.event
-    async def back_to_top(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def back_to_top(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._reload(user_id)
         return rx.call_script("window.scrollTo({top: 0})")
 
@@ -304,9 +265,9 @@ class GalleryState(SessionState):
         self.favorites, self.collection_id, self.visibility = False, 0, ALL
 
     async def _refilter(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         self.problem = ""
         await self._reload(user_id)
         return None
@@ -370,10 +331,9 @@ class GalleryState(SessionState):
     # ---- favourites and selection ----
 
     @rx.event
-    async def toggle_favorite(self, image_id: int):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def toggle_favorite(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = int(image_id)
         current = next((r["favorite"] for r in self.rows if r["id"] == image_id), False)
         try:
@@ -413,10 +373,9 @@ class GalleryState(SessionState):
     # ---- bulk actions ----
 
     @rx.event
-    async def delete_selected(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def delete_selected(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         ids = list(self.selected)
         try:
             count = await in_db(lambda db: gallery.delete_images(db, user_id, ids))
@@ -429,10 +388,9 @@ class GalleryState(SessionState):
         return rx.toast.success(f"Deleted {count} image{'' if count == 1 else 's'}.")
 
     @rx.event
-    async def set_selected_public(self, public: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def set_selected_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         ids = list(self.selected)
         try:
             changed = await in_db(lambda db: gallery.set_public(db, user_id, ids, bool(public)))
@@ -443,10 +401,9 @@ class GalleryState(SessionState):
         return rx.toast.success(f"{len(changed)} image{'' if len(changed) == 1 else 's'} made {what}.")
 
     @rx.event
-    async def add_selected_to(self, collection_id: int):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def add_selected_to(self, me: SignedIn, collection_id: int):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         return await self._add_to(user_id, int(collection_id), list(self.selected))
 
     async def _add_to(self, user_id: int, collection_id: int, ids: list[int]):  # type: ignore[no-untyped-def]
@@ -457,90 +414,3 @@ class GalleryState(SessionState):
         await self._refresh_side(user_id)
         name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
         return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
-
-    # ---- collections ----
-
-    @rx.event
-    def open_new_collection(self, for_selection: bool = False) -> None:
-        self.new_open, self.new_name, self.new_adds_selection, self.problem = True, "", bool(for_selection), ""
-
-    @rx.event
-    def set_new_open(self, value: bool) -> None:
-        self.new_open = value
-
-    @rx.event
-    def set_new_name(self, value: str) -> None:
-        self.new_name = value[:80]
-
-    @rx.event
-    async def create_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
-        name = str((form or {}).get("name", self.new_name))
-        try:
-            view = await in_db(lambda db: gallery.create_collection(db, user_id, name))
-        except UserError as err:
-            self.problem = err.message
-            return None
-        self.new_open = False
-        if self.new_adds_selection and self.selected:
-            return await self._add_to(user_id, view.id, list(self.selected))
-        await self._refresh_side(user_id)
-        return rx.toast.success(f"Created {view.name}.")
-
-    @rx.event
-    def open_rename(self, collection_id: int) -> None:
-        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
-        if found:
-            self._rename_id, self.rename_name, self.rename_open, self.problem = found["id"], found["name"], True, ""
-
-    @rx.event
-    def set_rename_open(self, value: bool) -> None:
-        self.rename_open = value
-
-    @rx.event
-    def set_rename_name(self, value: str) -> None:
-        self.rename_name = value[:80]
-
-    @rx.event
-    async def rename_collection(self, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
-        name, collection_id = str((form or {}).get("name", self.rename_name)), self._rename_id
-        try:
-            await in_db(lambda db: gallery.rename_collection(db, user_id, collection_id, name))
-        except UserError as err:
-            self.problem = err.message
-            return None
-        self.rename_open = False
-        await self._refresh_side(user_id)
-        return None
-
-    @rx.event
-    def open_remove(self, collection_id: int) -> None:
-        found = next((c for c in self.collections if c["id"] == int(collection_id)), None)
-        if found:
-            self._remove_id, self.remove_name, self.remove_open = found["id"], found["name"], True
-
-    @rx.event
-    def set_remove_open(self, value: bool) -> None:
-        self.remove_open = value
-
-    @rx.event
-    async def delete_collection(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
-        collection_id = self._remove_id
-        try:
-            await in_db(lambda db: gallery.delete_collection(db, user_id, collection_id))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        self.remove_open = False
-        if self.collection_id == collection_id:
-            self.collection_id = 0
-            await self._reload(user_id)
-        await self._refresh_side(user_id)
-        return rx.toast.success(f"Deleted the collection {self.remove_name}. Its images are still in your gallery.")

@@ -11,12 +11,12 @@ from typing import Any, TypedDict
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.models import User
-from palett.services import dispatch, gallery, pipeline
+from palett.services import gallery, presenters, submit
+from palett.services.db import in_db
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.gallery import GalleryState, in_db, short_date
-from palett.state.session import SessionState
+from palett.state.gallery import GalleryState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 
 class ImageView(TypedDict):
@@ -55,12 +55,6 @@ EMPTY = ImageView(id=0, url="", width=0, height=0, prompt="", negative_prompt=""
 PROVIDERS = {"fal": "Fal AI", "openai": "OpenAI", "local": "This server (local engine, not AI)", "upload": "Upload"}
 
 
-def duration_text(ms: int | None) -> str:
-    if ms is None:
-        return ""
-    return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms // 60_000} min {ms % 60_000 // 1000} s"
-
-
 def recipe_rows(d: gallery.ImageDetail) -> list[RecipeRow]:
     """The recipe as label/value pairs, leaving out what this image doesn't have."""
     rows = [
@@ -72,10 +66,10 @@ def recipe_rows(d: gallery.ImageDetail) -> list[RecipeRow]:
         ("Steps", "" if d.steps is None else str(d.steps)),
         ("Guidance", "" if d.guidance is None else f"{d.guidance:g}"),
         ("Style", d.style.replace("_", " ")),
-        ("Cost", "" if d.cost is None else f"{d.cost} credit{'' if d.cost == 1 else 's'}"
+        ("Cost", "" if d.cost is None else presenters.credits(d.cost)
                                             + (f" for {d.job_images} images" if d.job_images > 1 else "")),
-        ("Duration", duration_text(d.duration_ms)),
-        ("Created", short_date(d.created) + " · " + d.created[11:16] + " UTC" if d.created else ""),
+        ("Duration", presenters.duration(d.duration_ms)),
+        ("Created", presenters.short_date(d.created) + " · " + d.created[11:16] + " UTC" if d.created else ""),
         ("Job", f"#{d.job_id}" if d.job_id else ""),
     ]
     return [RecipeRow(label=label, value=value) for label, value in rows if value]
@@ -119,15 +113,10 @@ class ImageState(SessionState):
             raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         return int(raw) if raw.isdigit() and len(raw) < 19 else 0
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_image(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         self.zoomed = False
         await self._fill(user_id, self._wanted_id())
         return None
@@ -188,10 +177,9 @@ class ImageState(SessionState):
         return [rx.set_clipboard(self.share_url), rx.toast.success("Share link copied.")]
 
     @rx.event
-    async def toggle_favorite(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def toggle_favorite(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id, wanted = self.image["id"], not self.image["favorite"]
         try:
             now = await in_db(lambda db: gallery.set_favorite(db, user_id, image_id, wanted))
@@ -201,10 +189,9 @@ class ImageState(SessionState):
         return None
 
     @rx.event
-    async def set_public(self, public: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def set_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = self.image["id"]
         try:
             changed = await in_db(lambda db: gallery.set_public(db, user_id, [image_id], bool(public)))
@@ -227,9 +214,9 @@ class ImageState(SessionState):
         return await self._collection_change(int(collection_id), add=False)
 
     async def _collection_change(self, collection_id: int, *, add: bool):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         image_id = self.image["id"]
 
         def work(db: DB) -> list[gallery.CollectionRef]:
@@ -247,10 +234,9 @@ class ImageState(SessionState):
     # ---- bigger actions ----
 
     @rx.event
-    async def delete_image(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def delete_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         image_id = self.image["id"]
         count = await in_db(lambda db: gallery.delete_images(db, user_id, [image_id]))
         if not count:
@@ -259,30 +245,20 @@ class ImageState(SessionState):
         return [rx.toast.success("Image deleted.", id="carry-deleted"), rx.redirect("/gallery")]  # shown there
 
     @rx.event
-    async def variations(self):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def variations(self, me: SignedIn):  # type: ignore[no-untyped-def]
         """The same recipe with a new seed, submitted at once; its job card shows in the studio or editor."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+        user_id = me.user_id
         params = {k: v for k, v in self._rerun.items() if k not in ("operation", "seed")}
         if not params or self.working:
             return None
         operation = self.image["operation"]
-
-        def work(db: DB) -> tuple[int, int]:
-            fresh = db.get(User, user_id)
-            assert fresh is not None
-            job = pipeline.submit(db, user=fresh, params=params)
-            return job.id or 0, job.priority
-
         self.working = True
         try:
-            job_id, priority = await in_db(work)
+            await submit.submit(user_id=user_id, requests=[params])
         except UserError as err:
             return rx.toast.error(err.message)
         finally:
             self.working = False
-        await dispatch.enqueue(job_id, priority)
         await self.current_user()
         return rx.redirect("/studio" if operation == "t2i" else "/edit")

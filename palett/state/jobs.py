@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.models import User
-from palett.services import catalog, dispatch, jobs, pipeline
+from palett.services import catalog, jobs, pipeline, submit
 from palett.services.db import session_scope
 from palett.services.errors import UserError
 from palett.settings import get_settings
-from palett.state.session import SessionState
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 POLL_SECONDS = 0.5
 OPERATION_LABELS = {
@@ -172,44 +170,30 @@ class JobsState(SessionState, mixin=True):
 
     async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True):  # type: ignore[no-untyped-def]
         """Submit one job, or a batch sharing a batch id in ONE transaction: all are reserved or none."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user = found[1]
-        batch_id = uuid.uuid4().hex[:16] if batch else None
-
-        def run() -> list[tuple[int, int]]:
-            with session_scope() as db:
-                fresh = db.get(User, user.id)
-                assert fresh is not None
-                made = [pipeline.submit(db, user=fresh, params=params, batch_id=batch_id) for params in all_params]
-                return [(job.id or 0, job.priority) for job in made]
-
+        user_id = await self.signed_in_user_id()
+        if user_id is None:
+            return rx.redirect(SIGN_IN)
         self.problem = ""
         try:
-            made = await asyncio.to_thread(run)
+            await submit.submit(user_id=user_id, requests=all_params, batch=batch)
         except UserError as err:
             self.problem = err.message
             return None
-        for job_id, priority in made:
-            await dispatch.enqueue(job_id, priority)
         await self.current_user()  # the balance dropped by the reservation
-        await self._refresh_jobs(user.id or 0)
+        await self._refresh_jobs(user_id)
         return type(self).watch
 
     @rx.event
-    async def cancel(self, job_id: int):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def cancel(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
 
         def run() -> bool:
             with session_scope() as db:
-                return pipeline.cancel(db, user_id=found[1].id or 0, job_id=int(job_id))
+                return pipeline.cancel(db, user_id=me.user_id, job_id=int(job_id))
 
         await asyncio.to_thread(run)
         await self.current_user()
-        await self._refresh_jobs(found[1].id or 0)
+        await self._refresh_jobs(me.user_id)
         return None
 
     @rx.event

@@ -7,8 +7,9 @@ from typing import Any
 import reflex as rx
 
 from palett.services import avatars
+from palett.services.db import in_db
 from palett.state.account import AccountState
-from palett.state.gallery import in_db
+from palett.state.session import SignedIn, signed_in
 
 
 class ProfileState(AccountState):
@@ -22,11 +23,9 @@ class ProfileState(AccountState):
         self.has_own_avatar = self.user_image.startswith(avatars.ROUTE + "/")
 
     @rx.event
-    async def load_profile(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        self.name_draft, self.saved, self.problem, self.avatar_error = found[1].name, "", "", ""
+    @signed_in
+    async def load_profile(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        self.name_draft, self.saved, self.problem, self.avatar_error = me.user.name, "", "", ""
         self._show_avatar()
         return None
 
@@ -35,24 +34,21 @@ class ProfileState(AccountState):
         self.avatar_busy, self.avatar_error = True, ""
 
     @rx.event
-    async def avatar_finished(self, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def avatar_finished(self, me: SignedIn, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
         """library.js posted the file to /api/profile/avatar (which did the checks) and hands over its answer."""
         self.avatar_busy = False
         if not isinstance(answer, dict) or "image" not in answer:
             message = answer.get("message") if isinstance(answer, dict) else None
             self.avatar_error = str(message or "The upload failed.")[:200]
             return None
-        if await self.current_user() is None:  # the picture shown is the one the database has
-            return rx.redirect("/signin?error=signed_out")
-        self._show_avatar()
+        self._show_avatar()  # the picture shown is the one the database has (@signed_in just read it)
         return rx.toast.success("New profile picture saved.")
 
     @rx.event
-    async def remove_avatar(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        user_id = found[1].id or 0
+    @signed_in
+    async def remove_avatar(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await in_db(lambda db: avatars.remove_avatar(db, user_id))
         await self.current_user()
         self._show_avatar()

@@ -7,14 +7,82 @@ user id is never trusted from state: a revoked session stops working at the next
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import BaseState, StateUpdate
+from reflex_base.event import Event, EventSpec
+from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
-from palett.api.cookies import hashed_from_cookie_header
 from palett.models import User
 from palett.services import sessions
 from palett.services.db import session_scope
 from palett.services.errors import message_for
+from palett.services.session_cookie import hashed_from_cookie_header
+
+SIGN_IN = "/signin?error=signed_out"
+S = TypeVar("S", bound="SessionState")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a handler runs for: looked up from the session cookie in the database for this very event."""
+
+    session_id: int
+    user: User
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id or 0
+
+
+def signed_in(fn: Callable[Concatenate[S, SignedIn, P], Awaitable[R]]
+              ) -> Callable[Concatenate[S, P], Awaitable[R | EventSpec]]:
+    """Event handler decorator: resolve the signed-in user first (passed as `me`), or redirect to sign-in.
+
+    Put it under @rx.event. Reflex reads a handler's parameters from its signature, so `me` is left out
+    of the signature it sees.
+    """
+
+    @functools.wraps(fn)
+    async def handler(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R | EventSpec:
+        found = await self.current_user()
+        if found is None:
+            return rx.redirect(SIGN_IN)
+        return await fn(self, SignedIn(*found), *args, **kwargs)
+
+    hide_first_argument(handler, fn)
+    return handler
+
+
+def signed_in_stream(fn: Callable[Concatenate[S, SignedIn, P], AsyncIterator[R]]
+                     ) -> Callable[Concatenate[S, P], AsyncIterator[R | EventSpec]]:
+    """@signed_in for handlers that yield (send state to the browser part way through)."""
+
+    @functools.wraps(fn)
+    async def handler(self: S, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[R | EventSpec]:
+        found = await self.current_user()
+        if found is None:
+            yield rx.redirect(SIGN_IN)
+            return
+        async for update in fn(self, SignedIn(*found), *args, **kwargs):
+            yield update
+
+    hide_first_argument(handler, fn)
+    return handler
+
+
+def hide_first_argument(handler: Callable[..., object], fn: Callable[..., object]) -> None:
+    """Show Reflex `fn`'s signature without the argument a guard decorator fills in (after self)."""
+    params = list(inspect.signature(fn).parameters.values())
+    handler.__signature__ = inspect.signature(fn).replace(parameters=[params[0], *params[2:]])  # type: ignore[attr-defined]
 
 
 def _lookup(hashed: str) -> tuple[int, User] | None:
@@ -24,6 +92,14 @@ def _lookup(hashed: str) -> tuple[int, User] | None:
 
 
 class SessionState(rx.State):
+    """The signed-in user, and the parent of every state that holds user-derived data.
+
+    Reflex keys state by a per-tab token that outlives sign-out, so `_bound_session` records which
+    session produced what this tab's states hold; whenever the tab's session changes (sign-out,
+    another user signing in, revocation, expiry, account deletion) every substate is reset first.
+    """
+
+    _bound_session: int = 0  # the session id behind this tab's user-derived state; 0: nobody signed in
     signed_in: bool = False
     user_name: str = ""
     user_email: str = ""
@@ -35,10 +111,29 @@ class SessionState(rx.State):
 
     async def current_user(self) -> tuple[int, User] | None:
         """The live session id and user for this websocket, fresh from the database."""
-        hashed = hashed_from_cookie_header(self.router.headers.cookie)
-        found = await asyncio.to_thread(_lookup, hashed) if hashed else None
+        found = await self._lookup_session()
+        await self._bind_session(found[0] if found else 0)
         self._show(found[1] if found else None)
         return found
+
+    async def signed_in_user_id(self) -> int | None:
+        """For helpers shared by several handlers; handlers themselves use @signed_in."""
+        found = await self.current_user()
+        return (found[1].id or 0) if found else None
+
+    async def _lookup_session(self) -> tuple[int, User] | None:
+        hashed = hashed_from_cookie_header(self.router.headers.cookie)
+        return await asyncio.to_thread(_lookup, hashed) if hashed else None
+
+    async def _bind_session(self, session_id: int) -> None:
+        """Reset all user-derived state when it was made for another session than this one."""
+        root = await self.get_state(SessionState)  # the one copy of _bound_session, whichever substate asks
+        if session_id == root._bound_session:
+            return
+        for cls in _user_state_classes():
+            (await self.get_state(cls)).reset()
+        self._show(None)
+        root._bound_session = session_id
 
     def _show(self, user: User | None) -> None:
         self.checked = True
@@ -57,7 +152,7 @@ class SessionState(rx.State):
     @rx.event
     async def require_user(self):  # type: ignore[no-untyped-def]
         if await self.current_user() is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         return None
 
     @rx.event
@@ -70,6 +165,28 @@ class SessionState(rx.State):
     def initials(self) -> str:
         source = self.user_name or self.user_email or "?"
         return "".join(part[0] for part in source.split()[:2]).upper()
+
+
+def _user_state_classes() -> list[type[BaseState]]:
+    """SessionState and every state below it (loaded one by one: with Redis a handler loads only its own)."""
+    found: list[type[BaseState]] = [SessionState]
+    for cls in found:
+        found.extend(cls.get_substates())
+    return found
+
+
+class SessionBinding(Middleware):
+    """Before a page's first frame (hydrate) or its on_load, bind the tab's state to its current session.
+
+    A new websocket (every full navigation: sign-in, sign-out) carries the new cookie; checking here
+    resets the previous user's data before the hydrate snapshot is sent.
+    """
+
+    async def preprocess(self, app: rx.App, state: BaseState, event: Event) -> StateUpdate | None:
+        if event.name in _hydrate_event_names():
+            session = await state.get_state(SessionState)
+            await session.current_user()
+        return None
 
 
 class FlashState(rx.State):

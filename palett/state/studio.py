@@ -12,13 +12,12 @@ from palett.models import User
 from palett.services import catalog, gallery, jobs
 from palett.services.db import session_scope
 from palett.services.errors import UserError
+from palett.services.submit import MAX_BATCH
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox
-from palett.state.session import SessionState
+from palett.state.session import SessionState, SignedIn, signed_in
 from palett.state.studio_defaults import StudioDefaults
-
-MAX_BATCH = 20
 
 
 class SizeOption(TypedDict):
@@ -130,10 +129,8 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
     # ---- loading ----
 
     @rx.event
-    async def load_studio(self):  # type: ignore[no-untyped-def]
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_studio(self, me: SignedIn):  # type: ignore[no-untyped-def]
         settings = get_settings()
         self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
@@ -144,10 +141,10 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
         query = self.router.url.query_parameters
         draft, recipe = query.get("rerun", ""), query.get("recipe", "")
         if draft.isdigit():
-            await self._load_recipe(found[1], int(draft))
+            await self._load_recipe(me.user, int(draft))
         elif recipe.isdigit() and len(recipe) < 19:
-            await self._load_image_recipe(found[1], int(recipe))
-        active = await self._refresh_jobs(found[1].id or 0)
+            await self._load_image_recipe(me.user, int(recipe))
+        active = await self._refresh_jobs(me.user_id)
         return StudioState.watch if active else None
 
     async def _apply_defaults(self) -> None:
@@ -263,7 +260,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     @rx.event
     def set_batch_prompts(self, value: str) -> None:
-        self.batch_prompts = value[:20 * 2001]
+        self.batch_prompts = value[:MAX_BATCH * 2001]
 
     @rx.var
     def batch_list(self) -> list[str]:
@@ -316,24 +313,20 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
         self.form_version += 1
 
     @rx.event
-    async def rerun(self, job_id: int):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def rerun(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
         """Put a job's exact settings back in the form (nothing is submitted)."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
-        await self._load_recipe(found[1], int(job_id))
+        await self._load_recipe(me.user, int(job_id))
         return None
 
     @rx.event
-    async def variations(self, job_id: int):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def variations(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
         """Same settings, new seed, submitted at once; the form is left as it is."""
-        found = await self.current_user()
-        if found is None:
-            return rx.redirect("/signin?error=signed_out")
 
         def run() -> dict[str, Any]:
             with session_scope() as db:
-                return dict(jobs.owned(db, found[1].id or 0, int(job_id)).params)
+                return dict(jobs.owned(db, me.user_id, int(job_id)).params)
 
         try:
             params = await asyncio.to_thread(run)

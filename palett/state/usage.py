@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery, usage
+from palett.services import gallery, presenters, usage
+from palett.services.db import in_db
 from palett.services.errors import UserError
-from palett.state.gallery import ALL, in_db, parse_day, short_date
-from palett.state.image import duration_text
-from palett.state.session import SessionState
+from palett.services.presenters import plural
+from palett.state.gallery import ALL, parse_day
+from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 PAGE_SIZE = 50
 STATUSES = [("succeeded", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled"), ("running", "Running"),
@@ -39,14 +40,10 @@ def as_item(row: usage.UsageRow) -> UsageItem:
     else:
         credits = str(row.charged)
     return UsageItem(
-        id=row.job_id, when=f"{short_date(row.created)}, {row.created[11:16]}", operation=row.operation_label,
+        id=row.job_id, when=presenters.date_and_time(row.created), operation=row.operation_label,
         model=row.model_label, local=row.model.startswith("local"), status=row.status, credits=credits,
-        refunded=row.refunded, images=row.images, duration=duration_text(row.duration_ms), error=row.error,
+        refunded=row.refunded, images=row.images, duration=presenters.duration(row.duration_ms), error=row.error,
     )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSummary) -> str:
@@ -54,22 +51,22 @@ def day_summary(days: int, by_day: list[dict[str, Any]], summary: usage.UsageSum
     if not summary.jobs:
         return f"No finished jobs in the last {days} days."
     busiest = max(by_day, key=lambda d: d["credits"]) if by_day else None
-    text = (f"In the last {days} days you used {plural(summary.credits_used, 'credit')} on "
+    text = (f"In the last {days} days you used {presenters.credits(summary.credits_used)} on "
             f"{plural(summary.jobs, 'job')}")
     if summary.failed:
         verb = "was" if summary.failed == 1 else "were"
-        text += f"; {plural(summary.failed, 'job')} failed or {verb} cancelled and " \
-                f"{plural(summary.credits_refunded, 'credit')} came back"
+        text += (f"; {plural(summary.failed, 'job')} failed or {verb} cancelled and "
+                 f"{presenters.credits(summary.credits_refunded)} came back")
     text += "."
     if busiest and busiest["credits"]:
-        text += f" Busiest day: {busiest['label']}, {plural(busiest['credits'], 'credit')}."
+        text += f" Busiest day: {busiest['label']}, {presenters.credits(busiest['credits'])}."
     return text
 
 
 def operation_summary(days: int, by_operation: list[dict[str, Any]]) -> str:
     if not by_operation:
         return f"No credits used by any operation in the last {days} days."
-    parts = [f"{row['label']} {plural(row['credits'], 'credit')} ({plural(row['jobs'], 'job')})"
+    parts = [f"{row['label']} {presenters.credits(row['credits'])} ({plural(row['jobs'], 'job')})"
              for row in by_operation]
     return "Credits by operation: " + "; ".join(parts) + "."
 
@@ -112,15 +109,10 @@ class UsageState(SessionState):
     def status_options(self) -> list[list[str]]:
         return [list(s) for s in STATUSES]
 
-    async def _user_id(self) -> int | None:
-        found = await self.current_user()
-        return (found[1].id or 0) if found else None
-
     @rx.event
-    async def load_usage(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def load_usage(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         await self._charts(user_id)
         await self._page(user_id, "", reset=True)
         self.has_jobs = bool(self.rows) or bool(await in_db(lambda db: usage.history(db, user_id, limit=1).rows))
@@ -160,10 +152,9 @@ class UsageState(SessionState):
         self.page_number = len(self._cursors)
 
     @rx.event
-    async def next_page(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def next_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         if not self._next:
             return None
         cursor = self._next
@@ -172,10 +163,9 @@ class UsageState(SessionState):
         return rx.call_script("document.getElementById('usage-table')?.scrollIntoView({block: 'start'})")
 
     @rx.event
-    async def previous_page(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+    @signed_in
+    async def previous_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+        user_id = me.user_id
         if len(self._cursors) < 2:
             return None
         self._cursors = self._cursors[:-1]
@@ -183,19 +173,18 @@ class UsageState(SessionState):
         return None
 
     async def _refilter(self):  # type: ignore[no-untyped-def]
-        user_id = await self._user_id()
+        user_id = await self.signed_in_user_id()
         if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+            return rx.redirect(SIGN_IN)
         await self._page(user_id, "", reset=True)
         return None
 
     @rx.event
-    async def set_days(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+    @signed_in
+    async def set_days(self, me: SignedIn, value: str | list[str]):  # type: ignore[no-untyped-def]
         value = value[0] if isinstance(value, list) else value
         self.days = value if value in ("7", "30", "90") else "30"
-        user_id = await self._user_id()
-        if user_id is None:
-            return rx.redirect("/signin?error=signed_out")
+        user_id = me.user_id
         await self._charts(user_id)
         return None
 

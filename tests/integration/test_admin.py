@@ -14,6 +14,7 @@ from palett.models import AuditLog, CreditTransaction, Job, Role, User, utcnow
 from palett.services import accounts, admin, credits, pipeline, sessions
 from palett.services.errors import UserError
 from palett.services.security import token_hash
+from palett.services.submit import write_job
 from tests.conftest import reset_caches
 
 PW = "violet-otter-lamp-42"
@@ -42,7 +43,7 @@ def audit_count(db) -> int:
 
 def submit(db, user_id: int) -> int:
     with db() as s:
-        return pipeline.submit(s, user=s.get(User, user_id), params=dict(PROMPT)).id or 0
+        return write_job(s, user=s.get(User, user_id), params=dict(PROMPT)).id or 0
 
 
 def every_admin_call(target_id: int, job_id: int):

@@ -20,12 +20,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from palett.api import auth_routes, billing_routes
-from palett.api.cookies import cookie_name
 from palett.models import CreditTransaction, Job, Purchase, StripeEvent, User, utcnow
-from palett.services import accounts, billing, credits, pipeline, sessions
+from palett.services import accounts, billing, credits, sessions
 from palett.services.billing import stripe_api
 from palett.services.billing.refills import add_months
 from palett.services.errors import UserError
+from palett.services.session_cookie import cookie_name
+from palett.services.submit import rate_limit_for
 from tests.conftest import reset_caches
 from tests.fakes.server import serve_in_thread
 from tests.fakes.stripe_emulator import StripeEmulator
@@ -347,7 +348,7 @@ def test_past_due_and_canceled_fall_back_to_free_rules(db, emulator):
     with db() as s:
         user = s.get(User, uid)
         assert user.subscription_plan == "pro"
-        assert pipeline.rate_limit_for(user) == get_settings().rate_limit_free
+        assert rate_limit_for(user) == get_settings().rate_limit_free
         assert "didn't go through" in billing.summary(s, uid).banner
     emulator.pay_open_invoice(sub_id)
     assert state(db, uid) == ("pro", "active", 1010)

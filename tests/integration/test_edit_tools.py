@@ -15,6 +15,7 @@ from palett.models import GeneratedImage, Job, User
 from palett.services import accounts, images, pipeline
 from palett.services.errors import UserError
 from palett.services.storage import get_storage, new_key
+from palett.services.submit import write_job
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -42,7 +43,7 @@ def stored_mask(user_id: int, size: tuple[int, int], box: tuple[int, int, int, i
 
 def run(db, user_id: int, params: dict) -> Job:
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params=params)
+        job = write_job(s, user=s.get(User, user_id), params=params)
     asyncio.run(pipeline.execute(job.id))
     with db() as s:
         return s.get(Job, job.id)
@@ -183,7 +184,7 @@ def test_too_large_an_upscale_is_refused_before_charging(db, user_id):
         s.flush()
         big_id = big.id
     with pytest.raises(UserError) as err, db() as s:
-        pipeline.submit(s, user=s.get(User, user_id), params={"model": "local-lanczos", "image_id": big_id,
+        write_job(s, user=s.get(User, user_id), params={"model": "local-lanczos", "image_id": big_id,
                                                                "mode": "4x"})
     assert err.value.code == "too_large_output"
     assert balance_matches_ledger(db, user_id) == 50
@@ -229,12 +230,12 @@ def test_another_users_image_cannot_be_edited(db, user_id):
         other = accounts.create_user(s, email="intruder@example.com", verified=True).id
     source = stored_image(db, user_id)
     with pytest.raises(UserError) as err, db() as s:
-        pipeline.submit(s, user=s.get(User, other), params={"model": "local-u2netp", "image_id": source.id})
+        write_job(s, user=s.get(User, other), params={"model": "local-u2netp", "image_id": source.id})
     assert err.value.code == "image_not_found"
     mask = stored_mask(user_id, (512, 512), (0, 0, 10, 10))
     mine = stored_image(db, other)
     with pytest.raises(UserError) as err, db() as s:
-        pipeline.submit(s, user=s.get(User, other), params={"model": "local-inpaint", "image_id": mine.id,
+        write_job(s, user=s.get(User, other), params={"model": "local-inpaint", "image_id": mine.id,
                                                              "mask_key": mask})
     assert err.value.code == "image_not_found"
 
@@ -242,6 +243,6 @@ def test_another_users_image_cannot_be_edited(db, user_id):
 def test_unsupported_modes_are_refused(db, fal_on, user_id):
     source = stored_image(db, user_id)
     with pytest.raises(UserError) as err, db() as s:
-        pipeline.submit(s, user=s.get(User, user_id), params={"model": "bria-replace", "image_id": source.id,
+        write_job(s, user=s.get(User, user_id), params={"model": "bria-replace", "image_id": source.id,
                                                                "mode": "color"})
     assert err.value.code == "unsupported"

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from palett.api import mount_api
 from palett.models import Job, User
-from palett.services import accounts, pipeline
+from palett.services import accounts, submit
 from tests.conftest import reset_caches
 from tests.integration.test_auth_routes import not_found
 
@@ -28,7 +28,7 @@ def jobs(db, fal_on):
     with db() as s:
         user = accounts.create_user(s, email="fal@example.com", verified=True)
         for request_id in ("req-a", "req-b"):
-            job = pipeline.submit(s, user=s.get(User, user.id), params={"prompt": "fox", "model": "flux-dev"})
+            job = submit.write_job(s, user=s.get(User, user.id), params={"prompt": "fox", "model": "flux-dev"})
             job.provider_request_id = request_id
             ids[request_id] = job.id
     return ids

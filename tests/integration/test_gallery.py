@@ -21,6 +21,7 @@ from palett.models import CollectionImage, CreditTransaction, GeneratedImage, Jo
 from palett.services import accounts, gallery, pipeline, usage
 from palett.services.errors import UserError
 from palett.services.storage import get_storage, new_key
+from palett.services.submit import write_job
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 MAX_PAGES = 50  # more pages than any test here makes
@@ -350,7 +351,7 @@ def test_delete_removes_rows_links_and_stored_files_after_commit(db):
 
 def run_job(db, user_id: int, params: dict) -> int:
     with db() as s:
-        job_id = pipeline.submit(s, user=s.get(User, user_id), params=params).id
+        job_id = write_job(s, user=s.get(User, user_id), params=params).id
     asyncio.run(pipeline.execute(job_id))
     return job_id
 
@@ -422,7 +423,7 @@ def test_usage_history_csv_and_charts_add_up_to_the_ledger(db):
     ok = run_job(db, me, {"model": "local-preview", "prompt": "one", "size": "square", "num_images": 2})
     old = run_job(db, me, {"model": "local-preview", "prompt": "two", "size": "square"})
     with db() as s:
-        cancelled = pipeline.submit(s, user=s.get(User, me), params={"model": "local-preview", "prompt": "three",
+        cancelled = write_job(s, user=s.get(User, me), params={"model": "local-preview", "prompt": "three",
                                                                       "size": "square", "num_images": 3}).id
     with db() as s:
         pipeline.cancel(s, user_id=me, job_id=cancelled)

@@ -15,6 +15,7 @@ from sqlmodel import select
 from palett.models import GeneratedImage, ImageLike, User
 from palett.services import avatars, gallery, uploads
 from palett.services.db import session_scope
+from palett.state.collections import CollectionDialogs
 from palett.state.explore import ExploreState
 from palett.state.gallery import GalleryState
 from palett.state.image import ImageState
@@ -92,9 +93,10 @@ def test_gallery_events_only_touch_the_signed_in_users_images(db, world, sign_in
     fire(GalleryState.show_collection, grid, world["album"])
     assert grid.rows == [] and grid.problem
     # Renaming or deleting her collection through a forged id fails and changes nothing.
-    grid._rename_id, grid._remove_id = world["album"], world["album"]
-    fire(GalleryState.rename_collection, grid, {"name": "Mine now"})
-    fire(GalleryState.delete_collection, grid)
+    dialogs = state(CollectionDialogs)
+    dialogs._rename_id, dialogs._remove_id = world["album"], world["album"]
+    fire(CollectionDialogs.rename_collection, dialogs, {"name": "Mine now"})
+    fire(CollectionDialogs.delete_collection, dialogs)
     with session_scope() as s:
         assert [c.name for c in gallery.list_collections(s, world["alice"])] == ["Alice's"]
 
@@ -165,3 +167,25 @@ def test_an_avatar_is_served_only_while_it_is_the_users_current_one(db, world): 
         assert s.get(User, world["alice"]).image == second
     data = avatars.render(cleaned)
     assert Image.open(io.BytesIO(data)).size == (avatars.SIZE, avatars.SIZE)
+
+
+def test_collection_dialogs_work_on_the_gallerys_selection(db, world, sign_in):  # noqa: F811
+    sign_in(world["bob"])
+    root = State(_reflex_internal_init=True)
+    grid = root.get_substate(GalleryState.get_full_name().split(".")[1:])
+    dialogs = root.get_substate(CollectionDialogs.get_full_name().split(".")[1:])
+    fire(GalleryState.load_gallery, grid)
+    grid.selected = [world["bobs"]]
+    fire(CollectionDialogs.open_new_collection, dialogs, True)
+    fire(CollectionDialogs.create_collection, dialogs, {"name": "Trips"})
+    trips = next(c for c in grid.collections if c["name"] == "Trips")
+    assert trips["count"] == 1 and not dialogs.new_open
+    fire(CollectionDialogs.open_rename, dialogs, trips["id"])
+    assert dialogs.rename_open and dialogs.rename_name == "Trips"
+    fire(CollectionDialogs.rename_collection, dialogs, {"name": "Travels"})
+    assert [c["name"] for c in grid.collections if c["id"] == trips["id"]] == ["Travels"]
+    fire(GalleryState.show_collection, grid, trips["id"])
+    fire(CollectionDialogs.open_remove, dialogs, trips["id"])
+    fire(CollectionDialogs.delete_collection, dialogs)
+    assert grid.collection_id == 0 and trips["id"] not in [c["id"] for c in grid.collections]
+    assert [r["id"] for r in grid.rows] == [world["bobs"]]  # the image stays in the gallery

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from palett.api import mount_api
 from palett.models import GeneratedImage, Job, User
-from palett.services import accounts, pipeline
+from palett.services import accounts, pipeline, submit
 from palett.services.storage import get_storage
+from palett.services.submit import write_job
 from tests.integration.test_auth_routes import not_found
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
@@ -41,7 +42,7 @@ FORM = {
 
 def run_job(db, user_id: int, **params) -> int:
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "a red fox", "num_images": 2, **params})
+        job = write_job(s, user=s.get(User, user_id), params={"prompt": "a red fox", "num_images": 2, **params})
     asyncio.run(pipeline.execute(job.id))
     return job.id
 
@@ -97,7 +98,7 @@ def test_cancel_while_running_stops_upstream_and_refunds(db, fal_on, user_id):
 
     async def scenario() -> int:
         with db() as s:
-            job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+            job = write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
         task = asyncio.create_task(pipeline.execute(job.id))
         for _ in range(100):
             await asyncio.sleep(0.05)
@@ -118,7 +119,7 @@ def test_cancel_while_running_stops_upstream_and_refunds(db, fal_on, user_id):
 def test_webhook_completes_the_job_once_and_rejects_forgeries(db, fal_on, user_id):
     fal_on.behave("fal-ai/flux/dev", "hang")
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+        job = write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
         job_id = job.id
         s.get(Job, job_id).provider_request_id = "req-123"
     client = TestClient(mount_api(not_found))
@@ -145,7 +146,7 @@ def test_webhook_without_payload_fetches_the_result_from_the_queue(db, fal_on, u
     import fal_client
 
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+        job = submit.write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
         job_id = job.id
     handle = fal_client.SyncClient(key="k:s").submit("fal-ai/flux/dev", {"prompt": "fox", "num_images": 1})
     fal_on.finish(handle.request_id)
@@ -169,7 +170,7 @@ def test_a_64_bit_seed_from_fal_is_kept(db, fal_on, user_id):
         "images": [{"url": f"{fal_on.base_url}/files/big-seed.png", "width": 451, "height": 300}],
         "seed": seed, "has_nsfw_concepts": [False], "prompt": "fox", "timings": {}})
     with db() as s:
-        job = pipeline.submit(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
+        job = submit.write_job(s, user=s.get(User, user_id), params={"prompt": "fox", "model": "flux-dev"})
     asyncio.run(pipeline.execute(job.id))
     with db() as s:
         assert s.get(Job, job.id).status == "succeeded", s.get(Job, job.id).error

@@ -16,6 +16,7 @@ from palett.models import CreditTransaction, GeneratedImage, Job, UsageLog, User
 from palett.services import accounts, credits, pipeline
 from palett.services.errors import UserError
 from palett.services.storage import get_storage
+from palett.services.submit import write_job
 from tests.conftest import reset_caches
 
 PROMPT = {"model": "local-preview", "prompt": "a quiet harbour at sunset", "size": "square"}
@@ -33,7 +34,7 @@ def new_user(db, email="maker@example.com", credits_: int | None = None) -> User
 
 def submit(db, user: User, **overrides) -> int:
     with db() as s:
-        return pipeline.submit(s, user=s.get(User, user.id), params={**PROMPT, **overrides}).id
+        return write_job(s, user=s.get(User, user.id), params={**PROMPT, **overrides}).id
 
 
 def balance_matches_ledger(db, user_id: int) -> int:

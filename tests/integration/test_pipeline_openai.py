@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from palett.models import GeneratedImage, Job, User
 from palett.services import accounts, pipeline
+from palett.services.submit import write_job
 from palett.services.t2i_models import OPENAI_IMAGE_MODEL
 from tests.conftest import reset_caches
 from tests.fakes.openai_images import OpenAIImagesEmulator
@@ -38,7 +39,7 @@ def openai_on(openai_server, monkeypatch):
 def run(db, **params) -> tuple[int, int]:
     with db() as s:
         user = accounts.create_user(s, email="oa@example.com", verified=True)
-        job = pipeline.submit(s, user=s.get(User, user.id), params={"model": "gpt-image", "prompt": "a teapot",
+        job = write_job(s, user=s.get(User, user.id), params={"model": "gpt-image", "prompt": "a teapot",
                                                                      "size": "1024x1024", **params})
     asyncio.run(pipeline.execute(job.id))
     return user.id, job.id

@@ -102,13 +102,14 @@ def test_pipeline_stores_results_in_s3_and_serves_presigned_urls(
 
     from palett.models import User
     from palett.services import accounts, jobs, pipeline
+    from palett.services.submit import write_job
 
     monkeypatch.setenv("S3_BUCKET", s3.bucket)
     monkeypatch.setenv("S3_ENDPOINT_URL", moto_endpoint)
     reset_caches()
     with db() as session:
         user = accounts.create_user(session, email="s3@example.com", verified=True)
-        job = pipeline.submit(session, user=session.get(User, user.id),
+        job = write_job(session, user=session.get(User, user.id),
                               params={"model": "local-preview", "prompt": "ocean", "size": "square"})
     asyncio.run(pipeline.execute(job.id))
     with db() as session:

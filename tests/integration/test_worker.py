@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 from palett import worker
 from palett.models import Job, User, utcnow
 from palett.services import dispatch
+from palett.services import procrastinate_queue as queue
 from tests.conftest import reset_caches
 from tests.integration.test_pipeline_local import balance_matches_ledger, new_user, submit
 
@@ -40,11 +41,11 @@ def pg_db(pg_database, monkeypatch) -> Iterator[Any]:
     SQLModel.metadata.create_all(engine)
     stamp_head(pg_database)  # workers refuse a database at another revision
     drop_procrastinate(pg_database)
-    assert worker.ensure_schema() is True
-    assert worker.ensure_schema() is False  # idempotent
+    assert queue.ensure_schema() is True
+    assert queue.ensure_schema() is False  # idempotent
     yield session_scope
-    worker.app_for(worker.conninfo(), sync=True).close()  # the web side's defer pool
-    worker.app_for.cache_clear()
+    queue.app_for(queue.conninfo(), sync=True).close()  # the web side's defer pool
+    queue.app_for.cache_clear()
     drop_procrastinate(pg_database)
     SQLModel.metadata.drop_all(engine)
     with engine.begin() as conn:
@@ -61,11 +62,11 @@ def stamp_head(url: str) -> None:
 
 def drop_procrastinate(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{worker.SCHEMA}" CASCADE')
+        conn.execute(f'DROP SCHEMA IF EXISTS "{queue.SCHEMA}" CASCADE')
 
 
 def queue_rows(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True, options=f"-c search_path={worker.SCHEMA}") as conn:
+    with psycopg.connect(url, autocommit=True, options=f"-c search_path={queue.SCHEMA}") as conn:
         return conn.execute(sql, params).fetchall()
 
 
@@ -174,16 +175,16 @@ async def test_the_sweeper_redefers_lost_jobs_and_times_out_late_ones(pg_db, pg_
         late = s.get(Job, late_id)
         late.status, late.deadline_at = "running", utcnow() - timedelta(seconds=1)
         s.add(late)
-    app = worker.get_app()
+    app = queue.get_app()
     async with app.open_async():
-        await worker.sweep_jobs(timestamp=int(time.time()))
-        assert await worker.recover(app) == worker.Recovered()  # nothing left to do the second time
+        await queue.sweep_jobs(timestamp=int(time.time()))
+        assert await queue.recover(app) == queue.Recovered()  # nothing left to do the second time
     assert job(pg_db, late_id).status == "failed" and job(pg_db, late_id).error == "Timed out"
     queued = queue_rows(pg_database, "SELECT args, lock, status FROM procrastinate_jobs WHERE task_name = %s",
-                        worker.RUN_JOB)
+                        queue.RUN_JOB)
     assert queued == [({"job_id": lost_id}, f"job:{lost_id}", "todo")]
     await dispatch.enqueue(lost_id, 0)  # its queueing lock keeps a second copy out
-    assert len(queue_rows(pg_database, "SELECT id FROM procrastinate_jobs WHERE task_name = %s", worker.RUN_JOB)) == 1
+    assert len(queue_rows(pg_database, "SELECT id FROM procrastinate_jobs WHERE task_name = %s", queue.RUN_JOB)) == 1
 
     await worker.serve(wait=False, install_signal_handlers=False)
     assert job(pg_db, lost_id).status == "succeeded"
@@ -219,5 +220,5 @@ async def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(pg_db, pg_
     with pytest.raises(asyncio.CancelledError):
         await running
     assert queue_rows(pg_database, "SELECT status FROM procrastinate_jobs WHERE task_name = %s",
-                      worker.RUN_JOB) == [("todo",)]
+                      queue.RUN_JOB) == [("todo",)]
     assert job(pg_db, job_id).status == "running"  # for the next worker to resume, not refunded

@@ -1,8 +1,9 @@
 import pytest
 
-from palett.api.cookies import _hash_cookie, hashed_from_cookie_header
+from palett.api.cookies import _hash_cookie
 from palett.services.errors import UserError, message_for
 from palett.services.security import hash_password, new_token, password_is_weak, token_hash, verify_password
+from palett.services.session_cookie import hashed_from_cookie_header
 from palett.state.account import describe_agent
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session as DB
 from sqlmodel import and_, col, or_, select
 
 from palett.models import ACTIVE, Job, JobStatus, User, utcnow
-from palett.services import credits, pipeline
+from palett.services import credits, pipeline, submit
 from palett.services.admin.access import clean_reason, require_admin, target_user
 from palett.services.admin.audit import audit
 from palett.services.errors import UserError
@@ -72,15 +72,14 @@ def list_jobs(db: DB, admin: User, *, state: JobFilter = "all", user_id: int | N
 
 @dataclass(frozen=True)
 class RetryResult:
-    """The new job. Dispatch it AFTER the transaction commits: `await dispatch.enqueue(job_id, priority)`."""
+    """The new job (run retry_job through submit.submit_with: it enqueues the job once committed)."""
 
     job_id: int
-    priority: int
     granted: int  # credits given back first (on the house)
 
 
 def retry_job(db: DB, admin: User, job_id: int, *, on_the_house: bool = False) -> RetryResult:
-    """Run a failed or cancelled job again, as a NEW job submitted for its owner through pipeline.submit.
+    """Run a failed or cancelled job again, as a NEW job submitted for its owner through submit.write_job.
 
     The old job stays as it was (failed and refunded: its ledger is settled once, for good), so a retry
     is validated, rate limited and charged like any submit. With on_the_house the admin first grants
@@ -102,9 +101,9 @@ def retry_job(db: DB, admin: User, job_id: int, *, on_the_house: bool = False) -
         granted = job.cost
         db.refresh(owner)
     params = {k: v for k, v in job.params.items() if v is not None}
-    new = pipeline.submit(db, user=owner, params=params)
+    new = submit.write_job(db, user=owner, params=params)
     audit(db, acting, "job.retry", "job", job_id, new_job_id=new.id, on_the_house=on_the_house, granted=granted)
-    return RetryResult(new.id or 0, new.priority, granted)
+    return RetryResult(new.id or 0, granted)
 
 
 @dataclass(frozen=True)
