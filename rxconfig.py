@@ -2,12 +2,12 @@ import os
 
 import reflex as rx
 
-from palett.services.origins import trusted_origins
+from palett.services.common.origins import trusted_origins
 from palett.settings import get_settings
 
 _settings = get_settings()
 
-# palett.services.db owns the database engine and alembic/ owns migrations; Reflex's
+# palett.services.common.db owns the database engine and alembic/ owns migrations; Reflex's
 # own db helpers are not used. REDIS_URL puts Reflex state in Redis (several workers).
 config = rx.Config(
     app_name="palett",

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import palett.models  # noqa: F401  (registers every table)
 from alembic import context
 from palett.models.library import is_search_table
-from palett.services.db import engine_for
+from palett.services.common.db import engine_for
 from palett.settings import get_settings
 
 config = context.config

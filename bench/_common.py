@@ -83,8 +83,9 @@ def check_redis(url: str) -> None:
 
 
 def reset_caches() -> None:
-    from palett.services import fal_webhooks, ratelimit
-    from palett.services.db import engine_for
+    from palett.services.common import ratelimit
+    from palett.services.common.db import engine_for
+    from palett.services.generation import fal_webhooks
     from palett.settings import get_settings
 
     get_settings.cache_clear()
@@ -103,7 +104,7 @@ def temp_database() -> Iterator[str]:
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401  (registers the tables)
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
 
     name = f"palett_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -128,7 +129,7 @@ def temp_database() -> Iterator[str]:
 
 def clear_rate_limits(user_ids: Iterable[int]) -> None:
     """Forget the benchmark's `gen:<id>` rate-limit windows (they live in Redis when REDIS_URL is set)."""
-    from palett.services import ratelimit
+    from palett.services.common import ratelimit
 
     for user_id in user_ids:
         ratelimit.clear(RATE_LIMIT, f"gen:{user_id}")
@@ -136,8 +137,8 @@ def clear_rate_limits(user_ids: Iterable[int]) -> None:
 
 def create_users(count: int, prefix: str) -> list[int]:
     """`count` verified users, each with SIGNUP_CREDITS credits granted through the ledger."""
-    from palett.services import accounts
-    from palett.services.db import session_scope
+    from palett.services.accounts import users as accounts
+    from palett.services.common.db import session_scope
 
     ids = []
     with session_scope() as db:

@@ -44,8 +44,8 @@ _keys = itertools.count()  # next() on a count is atomic under the GIL
 
 
 def orm_op(user_id: int) -> None:
-    from palett.services import credits
-    from palett.services.db import session_scope
+    from palett.services.billing import credits
+    from palett.services.common.db import session_scope
 
     n = next(_keys)
     with session_scope() as db:
@@ -143,8 +143,8 @@ def measure(pool: ThreadPoolExecutor, op: Callable[[int], None], users: list[int
 
 def run(args: argparse.Namespace, url: str) -> None:
     from palett.models import User
-    from palett.services import credits
-    from palett.services.db import get_engine, session_scope
+    from palett.services.billing import credits
+    from palett.services.common.db import get_engine, session_scope
 
     counts = [int(x) for x in args.threads.split(",")]
     most = max(counts)

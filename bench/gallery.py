@@ -41,8 +41,8 @@ PLANNED = ("gallery: first page", "gallery: deep page", "gallery: favourites", "
 
 def build_workloads(user_id: int, rng: random.Random) -> list[tuple[str, str, Callable[[Any], Any]]]:
     """(group, name, call(db)) for each workload; parameters are drawn per call."""
-    from palett.services import gallery
-    from palett.services.db import session_scope
+    from palett.services.common.db import session_scope
+    from palett.services.library import gallery
     from scripts import seed_demo
 
     with session_scope() as db:
@@ -98,7 +98,7 @@ def build_workloads(user_id: int, rng: random.Random) -> list[tuple[str, str, Ca
 
 
 def measure(call: Callable[[Any], Any], n: int, warmup: int = 10) -> list[float]:
-    from palett.services.db import session_scope
+    from palett.services.common.db import session_scope
 
     timings = []
     for i in range(warmup + n):
@@ -114,7 +114,7 @@ def explain(call: Callable[[Any], Any]) -> list[tuple[str, list[str]]]:
     """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the call sends, with the parameters it sent."""
     from sqlalchemy import event
 
-    from palett.services.db import get_engine, session_scope
+    from palett.services.common.db import get_engine, session_scope
 
     engine = get_engine()
     sent: list[tuple[str, Any]] = []
@@ -145,7 +145,7 @@ def explain(call: Callable[[Any], Any]) -> list[tuple[str, list[str]]]:
 def run(args: argparse.Namespace) -> int:
     from sqlalchemy import text
 
-    from palett.services.db import get_engine
+    from palett.services.common.db import get_engine
     from scripts import seed_demo
 
     started = time.perf_counter()
@@ -197,7 +197,7 @@ def run_on_sqlite(args: argparse.Namespace, workdir: Any) -> int:
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401  (registers the tables)
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
 
     url = f"sqlite:///{workdir / 'bench.db'}"
     os.environ["DATABASE_URL"] = url

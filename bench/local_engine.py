@@ -1,4 +1,4 @@
-"""Time of the local preview engine (palett.services.local_engine) for a 1024x1024 picture on this machine.
+"""Time of the local preview engine (services.generation.local_ops.engine) for a 1024x1024 picture here.
 
 One warm-up render, then each prompt once per repetition; prints min / median / max wall time. This was a
 unit test that asserted nothing; a timing is a figure to compare between runs, not a test.
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from palett.services import local_engine  # noqa: E402
+from palett.services.generation.local_ops import engine as local_engine  # noqa: E402
 
 PROMPTS = ["a sunset over the ocean", "snowy mountains", "neon aurora", "a cat"]
 SIDE = 1024

@@ -1,4 +1,4 @@
-"""Timings of the local editing engine (palett.services.local_ops) at 1024x1024 on this machine.
+"""Timings of the local editing engine (palett.services.generation.local_ops) at 1024x1024 on this machine.
 
 Each fixture photo is scaled to cover 1024x1024 (centre crop) first. Every operation runs once to warm up
 (model load, OpenCV's lazy init), then --reps times; the median wall time is printed per photo, with the
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from palett.services import local_ops  # noqa: E402
+from palett.services.generation import local_ops  # noqa: E402
 
 SIDE = 1024
 GOALS = {"background removal": 0.5, "upscale 4x to 4096²": 0.5, "inpaint 10% mask": 0.2, "restoration": 2.0}

@@ -77,7 +77,7 @@ class Phases:
 
 
 class TimedAsyncio:
-    """Stands in for the `asyncio` module inside palett.services.pipeline: times every to_thread hop."""
+    """Stands in for the `asyncio` module inside palett.services.generation.pipeline: times every to_thread hop."""
 
     def __init__(self, phases: Phases) -> None:
         self._phases = phases
@@ -95,7 +95,7 @@ class TimedAsyncio:
 
 def instrument(phases: Phases) -> None:
     """Wall-clock timers around the pipeline's steps (a few µs per call; app code is not changed)."""
-    from palett.services import pipeline
+    from palett.services.generation import pipeline
 
     real_get_provider, real_fetch = pipeline.get_provider, pipeline.fetch_bytes
 
@@ -128,9 +128,9 @@ def instrument(phases: Phases) -> None:
 
 async def pipeline_job(user_id: int, params: dict[str, Any], phases: Phases) -> Sample:
     from palett.models import Job, User
-    from palett.services import pipeline
-    from palett.services.db import session_scope
-    from palett.services.submit import write_job
+    from palett.services.common.db import session_scope
+    from palett.services.generation import pipeline
+    from palett.services.generation.submit import write_job
 
     def submit() -> int:
         with session_scope() as db:
@@ -252,8 +252,8 @@ async def profile_pass(user_id: int, params: dict[str, Any], phases: Phases, job
 
 
 async def run(args: argparse.Namespace) -> float:
-    from palett.services import catalog
-    from palett.services.providers import RunContext
+    from palett.services.generation import catalog
+    from palett.services.generation.providers import RunContext
     from palett.settings import get_settings
 
     poll = RunContext.__dataclass_fields__["poll_interval"].default
@@ -325,7 +325,7 @@ async def run(args: argparse.Namespace) -> float:
 def photo_png(workdir: Path, size: str) -> Path:
     from PIL import Image
 
-    from palett.services.catalog import pixel_size
+    from palett.services.generation.catalog import pixel_size
 
     path = workdir / "photo.png"
     with Image.open(common.ROOT / "tests" / "fixtures" / "astronaut.png") as src:

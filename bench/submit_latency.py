@@ -47,8 +47,8 @@ class Submitter:
     def one(self, user_id: int, *, together: bool = True) -> tuple[float, float]:
         """(ms until the submit transaction committed, ms until another connection saw the job queued)."""
         from palett.models import User
-        from palett.services import submit
-        from palett.services.db import session_scope
+        from palett.services.common.db import session_scope
+        from palett.services.generation import submit
 
         observer = self.observer()
         if together:
@@ -74,7 +74,7 @@ class Submitter:
 
 
 def run(args: argparse.Namespace, url: str) -> None:
-    from palett.services.db import get_engine
+    from palett.services.common.db import get_engine
 
     users = common.create_users(args.users, "burst")
     submitter = Submitter(url, users)
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace, url: str) -> None:
     print(f"\nSubmit burst: {args.users} users submit at once (threads + barrier), {args.rounds} rounds "
           f"({len(seen_ms)} submits, {elapsed:.1f} s) after 1 warm-up round; model local-preview, jobs not run; "
           f"rate limits in {'Redis' if args.redis else 'memory'};\nSQLAlchemy pool {size} + overflow {overflow} "
-          f"connections (palett/services/db.py).")
+          f"connections (palett/services/common/db.py).")
     rows = [
         (f"one user alone, {args.alone} submits one after another", *_stats(alone)),
         (f"burst of {args.users}: submit → job visible as queued (another connection)", *_stats(seen_ms)),

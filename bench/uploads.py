@@ -86,8 +86,9 @@ def in_process(photo: bytes, reps: int) -> list[list[object]]:
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401  (registers the tables)
-    from palett.services import accounts, images, uploads
-    from palett.services.db import get_engine, session_scope
+    from palett.services.accounts import users as accounts
+    from palett.services.common.db import get_engine, session_scope
+    from palett.services.media import images, uploads
 
     SQLModel.metadata.create_all(get_engine())
     with session_scope() as db:
@@ -197,8 +198,9 @@ class Server:
 
 
 def session_cookie(email: str) -> str:
-    from palett.services import accounts, sessions
-    from palett.services.db import session_scope
+    from palett.services.accounts import sessions
+    from palett.services.accounts import users as accounts
+    from palett.services.common.db import session_scope
 
     with session_scope() as db:
         user = accounts.create_user(db, email=email, verified=True)
@@ -295,7 +297,7 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
     common.reset_caches()
     try:
-        from palett.services import uploads
+        from palett.services.media import uploads
 
         print(common.machine())
         started = time.perf_counter()

@@ -28,8 +28,10 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch, observability, origins, schema
-from palett.services.db import session_scope
+from palett.services import admin
+from palett.services.common import observability, origins, schema
+from palett.services.common.db import session_scope
+from palett.services.generation import dispatch
 from palett.settings import get_settings
 from palett.state.session import SessionBinding
 

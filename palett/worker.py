@@ -6,7 +6,7 @@ Run one or more of them next to the web process (which must run with DISPATCH=wo
 
 SIGINT/SIGTERM stop a worker gracefully: it takes no new job, waits up to SHUTDOWN_GRACE_SECONDS for
 running ones, then aborts them and puts them back in the queue for another worker. A second signal
-stops it at once. The queue itself (tasks, deferring, recovery) is services/procrastinate_queue.py.
+stops it at once. The queue itself (tasks, deferring, recovery) is services/generation/procrastinate_queue.py.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import asyncio
 import logging
 from typing import Any
 
-from palett.services import observability, schema
-from palett.services import procrastinate_queue as queue
+from palett.services.common import observability, schema
+from palett.services.generation import procrastinate_queue as queue
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from palett.services.local_ops import stylize
-from palett.services.local_ops.style import STYLES
+from palett.services.generation.local_ops import stylize
+from palett.services.generation.local_ops.style import STYLES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -215,7 +215,7 @@ def fetch_fal_types(ref: str) -> tuple[str, str, str]:
 
 def catalog_endpoints() -> dict[str, list[str]]:
     """provider -> endpoints the catalog uses (every Fal and OpenAI model entry)."""
-    from palett.services import catalog
+    from palett.services.generation import catalog
 
     catalog._load()
     found: dict[str, set[str]] = {}

@@ -96,8 +96,9 @@ def prompt(rng: random.Random) -> str:
 
 def render_files(user_id: int, count: int, rng: random.Random) -> list[StoredFile]:
     """`count` small local-engine pictures stored as PNG + WebP thumbnail under the user's prefix."""
-    from palett.services import images, local_engine
-    from palett.services.storage import get_storage, new_key
+    from palett.services.generation.local_ops import engine as local_engine
+    from palett.services.media import images
+    from palett.services.media.storage import get_storage, new_key
 
     storage, files = get_storage(), []
     for i in range(count):
@@ -115,7 +116,7 @@ def render_files(user_id: int, count: int, rng: random.Random) -> list[StoredFil
 
 def copy_files(files: Sequence[StoredFile], user_id: int, count: int) -> list[StoredFile]:
     """Byte copies of a few stored files under another user's prefix (no re-rendering)."""
-    from palett.services.storage import get_storage, new_key
+    from palett.services.media.storage import get_storage, new_key
 
     storage, copies = get_storage(), []
     for source in files[:count]:
@@ -129,9 +130,9 @@ def copy_files(files: Sequence[StoredFile], user_id: int, count: int) -> list[St
 
 def ensure_user(email: str, password: str | None, name: str) -> int:
     from palett.models import User
-    from palett.services import accounts
-    from palett.services.db import session_scope
-    from palett.services.security import hash_password
+    from palett.services.accounts import users as accounts
+    from palett.services.accounts.security import hash_password
+    from palett.services.common.db import session_scope
 
     with session_scope() as db:
         user = accounts.by_email(db, email)
@@ -161,7 +162,7 @@ def seed_user_images(user_id: int, count: int, files: Sequence[StoredFile], rng:
     from sqlalchemy import insert, update
 
     from palett.models import CreditTransaction, GeneratedImage, Job, User
-    from palett.services.db import get_engine
+    from palett.services.common.db import get_engine
 
     images_t, jobs_t = GeneratedImage.__table__, Job.__table__  # type: ignore[attr-defined]
     now = datetime.now().astimezone()
@@ -266,8 +267,8 @@ def seed_collections(user_id: int, rng: random.Random) -> None:
     from sqlmodel import col, select
 
     from palett.models import GeneratedImage
-    from palett.services import gallery
-    from palett.services.db import session_scope
+    from palett.services.common.db import session_scope
+    from palett.services.library import gallery
 
     with session_scope() as db:
         ids = list(db.exec(select(GeneratedImage.id).where(GeneratedImage.user_id == user_id)

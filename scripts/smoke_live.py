@@ -23,9 +23,9 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from palett.services import catalog
-from palett.services.fetch import fetch_bytes
-from palett.services.providers import ProviderFailed, RunContext, get_provider
+from palett.services.generation import catalog
+from palett.services.generation.providers import ProviderFailed, RunContext, get_provider
+from palett.services.media.fetch import fetch_bytes
 from palett.settings import get_settings
 
 SOURCE, MASK, CANVAS, BACKGROUND = "smoke/source.png", "smoke/mask.png", "smoke/canvas.png", "smoke/back.png"
@@ -70,7 +70,7 @@ class UploadingMedia:
         self.pictures = _pictures()
 
     def url(self, key: str) -> str:
-        from palett.services.providers.fal import upload_input
+        from palett.services.generation.providers.fal import upload_input
 
         return upload_input(self.pictures[key], "image/png", key.rsplit("/", 1)[1])
 

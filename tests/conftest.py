@@ -21,8 +21,9 @@ PG_ADMIN = os.environ.get("PALETT_TEST_PG", "postgresql://postgres@127.0.0.1:543
 
 
 def reset_caches() -> None:
-    from palett.services import fal_webhooks, ratelimit
-    from palett.services.db import engine_for
+    from palett.services.common import ratelimit
+    from palett.services.common.db import engine_for
+    from palett.services.generation import fal_webhooks
     from palett.settings import get_settings
 
     get_settings.cache_clear()
@@ -56,7 +57,7 @@ def pg_database() -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
 
     engine_for.cache_clear()
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -69,7 +70,7 @@ def db_url(request, monkeypatch, tmp_path) -> Iterator[str]:
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.db'}"
@@ -88,7 +89,7 @@ def db_url(request, monkeypatch, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def db(db_url):
     """A session on the test database (commits are real)."""
-    from palett.services.db import session_scope
+    from palett.services.common.db import session_scope
 
     return session_scope
 

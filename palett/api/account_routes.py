@@ -7,9 +7,10 @@ from fastapi.responses import RedirectResponse
 
 from palett.api.cookies import clear_session_cookie
 from palett.api.web import check_origin, current, error_redirect, redirect
-from palett.services import accounts, sessions
-from palett.services.db import session_scope
-from palett.services.errors import UserError
+from palett.services.accounts import sessions
+from palett.services.accounts import users as accounts
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
 
 router = APIRouter(prefix="/api/account", dependencies=[Depends(check_origin)])
 

@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from palett.api.web import check_origin, current, error_redirect
 from palett.services import billing
-from palett.services.db import session_scope
-from palett.services.errors import UserError
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
 
 log = logging.getLogger(__name__)
 router = APIRouter()

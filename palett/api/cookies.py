@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from palett.services.session_cookie import cookie_name, hash_session_token
+from palett.services.accounts.session_cookie import cookie_name, hash_session_token
 from palett.settings import get_settings
 
 

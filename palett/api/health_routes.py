@@ -5,7 +5,7 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from palett.services import readiness
+from palett.services.common import readiness
 
 router = APIRouter()
 

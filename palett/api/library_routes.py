@@ -22,10 +22,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from palett.api.web import current
-from palett.services import gallery, usage
-from palett.services.db import session_scope
-from palett.services.errors import UserError, message_for
-from palett.services.storage import MediaNotFound, content_disposition, get_storage
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError, message_for
+from palett.services.library import gallery, usage
+from palett.services.media.storage import MediaNotFound, content_disposition, get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from palett.services.storage import LocalStorage, get_storage
+from palett.services.media.storage import LocalStorage, get_storage
 
 router = APIRouter(prefix="/api/media")
 TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "jpeg": "image/jpeg"}

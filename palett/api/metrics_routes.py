@@ -8,7 +8,7 @@ import hmac
 from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from palett.services import metrics
+from palett.services.common import metrics
 from palett.settings import get_settings
 
 router = APIRouter()

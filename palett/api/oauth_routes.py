@@ -13,10 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from palett.api.auth_routes import sign_in_response
 from palett.api.web import check_origin, current, error_redirect, redirect
-from palett.services import oauth_links
-from palett.services.db import session_scope
-from palett.services.errors import UserError
-from palett.services.oauth_links import Identity, enabled_providers
+from palett.services.accounts import oauth_links
+from palett.services.accounts.oauth_links import Identity, enabled_providers
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 try:  # authlib talks through httpx2 when it is installed (openai pulls it in), else httpx

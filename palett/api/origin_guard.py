@@ -15,8 +15,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from palett.services import origins
-from palett.services.errors import UserError
+from palett.services.common import origins
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

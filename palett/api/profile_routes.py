@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from palett.api.upload_routes import receive_image
-from palett.services import avatars, uploads
-from palett.services.db import session_scope
-from palett.services.storage import MediaNotFound, get_storage
+from palett.services.common.db import session_scope
+from palett.services.media import avatars, uploads
+from palett.services.media.storage import MediaNotFound, get_storage
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -8,7 +8,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from palett.services import observability
+from palett.services.common import observability
 
 # A proxy's id is kept only when it looks like one: anything else could forge log lines.
 _VALID = re.compile(r"[A-Za-z0-9._-]{8,64}")

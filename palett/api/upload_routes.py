@@ -4,7 +4,7 @@ The body is read as a stream with a hard cap: a Content-Length above the cap is 
 byte is read, and a chunked or lying body is refused the moment it passes the cap. The multipart
 form is parsed incrementally (python-multipart); only the `file` part is kept, spooled to a
 temporary file (in memory up to 1 MB), so uploads waiting for a decode slot hold no memory.
-Checking and re-encoding run on services.uploads' decode pool (awaited, so neither the event loop
+Checking and re-encoding run on services.media.uploads' decode pool (awaited, so neither the event loop
 nor a request thread is held); storing and the database row run in the thread pool.
 """
 
@@ -25,10 +25,10 @@ from starlette.requests import ClientDisconnect
 
 from palett.api.web import check_origin, current
 from palett.models import GeneratedImage
-from palett.services import uploads
-from palett.services.db import session_scope
-from palett.services.errors import UserError
-from palett.services.storage import get_storage
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
+from palett.services.media import uploads
+from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

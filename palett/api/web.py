@@ -12,10 +12,11 @@ from sqlmodel import Session as DB
 
 from palett.api.cookies import token_from_request
 from palett.models import Session, User
-from palett.services import origins, sessions
-from palett.services.client_address import client_address
-from palett.services.errors import UserError
-from palett.services.security import token_hash
+from palett.services.accounts import sessions
+from palett.services.accounts.security import token_hash
+from palett.services.common import origins
+from palett.services.common.client_address import client_address
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from palett.models import Job
-from palett.services import catalog, fal_webhooks, metrics, pipeline
-from palett.services.db import session_scope
-from palett.services.providers import ProviderFailed, Result
-from palett.services.providers.fal import FalProvider, parse_result
+from palett.services.common import metrics
+from palett.services.common.db import session_scope
+from palett.services.generation import catalog, fal_webhooks, pipeline
+from palett.services.generation.providers import ProviderFailed, Result
+from palett.services.generation.providers.fal import FalProvider, parse_result
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/webhooks")

@@ -9,7 +9,7 @@ build.
 Usage::
 
     from palett.components.mask_editor import export_mask, mask_editor
-    from palett.services.masks import store_mask
+    from palett.services.media.masks import store_mask
 
     class EditState(rx.State):
         mask_url: str = ""
@@ -52,7 +52,7 @@ aria-label and a tooltip naming its shortcut; the canvas is focusable and descri
 Size limit: the mask travels over Reflex's websocket, whose messages are capped by
 ``REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE`` (1 MB by default). Black/white PNGs compress well: a 512 x 512 mask is a
 few KB; a 4096 x 4096 mask with 30 thick strokes measured ~0.5 MB as a data URL in Chromium. Raise that setting
-for larger images or very busy masks. ``services.masks`` enforces its own cap on the server side.
+for larger images or very busy masks. ``services.media.masks`` enforces its own cap on the server side.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class GeneratedImage(SQLModel, table=True):
     negative_prompt: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL", index=True)
     model: str = Field(default="", max_length=128)
-    # Storage keys (not URLs): services.storage turns them into short-lived URLs.
+    # Storage keys (not URLs): services.media.storage turns them into short-lived URLs.
     image_url: str
     thumbnail_url: str | None = None
     width: int = 0
@@ -54,7 +54,7 @@ class GeneratedImage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-# Prompt search on PostgreSQL: a GIN index over this exact expression, which services.gallery queries
+# Prompt search on PostgreSQL: a GIN index over this exact expression, which services.library.gallery queries
 # (the planner uses the index only when the query repeats the expression). SQLite uses FTS5 instead
 # (palett.models.library), so this index exists on PostgreSQL only.
 PROMPT_TSVECTOR = func.to_tsvector(text("'simple'"), GeneratedImage.__table__.c.prompt)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from palett.components.compare_slider import compare_slider
 from palett.components.layout import page
 from palett.components.mask_editor import export_mask, mask_editor
-from palett.services.masks import mask_png_bytes
+from palett.services.media.masks import mask_png_bytes
 from palett.state.session import SessionState
 
 SAMPLE = "/showcase/astronaut.png"

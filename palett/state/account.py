@@ -8,10 +8,13 @@ from typing import TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services import accounts, credits, presenters, sessions
-from palett.services.db import session_scope
-from palett.services.errors import UserError
-from palett.services.oauth_links import PROVIDER_NAMES, enabled_providers
+from palett.services.accounts import sessions
+from palett.services.accounts import users as accounts
+from palett.services.accounts.oauth_links import PROVIDER_NAMES, enabled_providers
+from palett.services.billing import credits
+from palett.services.common import presenters
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 from palett.state.session import SessionState, SignedIn, signed_in
 

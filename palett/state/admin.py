@@ -15,10 +15,12 @@ from reflex_base.event import EventSpec
 from sqlmodel import Session as DB
 
 from palett.models import User
-from palett.services import admin, presenters, submit
-from palett.services.db import in_db
-from palett.services.errors import UserError
-from palett.services.presenters import sortable
+from palett.services import admin
+from palett.services.common import presenters
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.common.presenters import sortable
+from palett.services.generation import submit
 from palett.state.session import SIGN_IN, SessionState, hide_first_argument
 
 P = ParamSpec("P")

@@ -13,8 +13,8 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import billing
-from palett.services.db import in_db
-from palett.services.presenters import month_day_year
+from palett.services.common.db import in_db
+from palett.services.common.presenters import month_day_year
 from palett.settings import get_settings
 from palett.state.session import SessionState, SignedIn, signed_in
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import reflex as rx
 
-from palett.services import gallery
-from palett.services.db import in_db
-from palett.services.errors import UserError
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.library import gallery
 from palett.state.gallery import GalleryState
 from palett.state.session import SessionState, SignedIn, signed_in
 

@@ -7,14 +7,15 @@ from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.services import catalog, library
-from palett.services.db import session_scope
-from palett.services.edit_models import MAX_PADDING
-from palett.services.errors import UserError
-from palett.services.local_ops.outpaint import padding_for_aspect
-from palett.services.local_ops.style import STYLES
-from palett.services.masks import store_mask
-from palett.services.submit import MAX_BATCH
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
+from palett.services.generation import catalog
+from palett.services.generation.edit_models import MAX_PADDING
+from palett.services.generation.local_ops.outpaint import padding_for_aspect
+from palett.services.generation.local_ops.style import STYLES
+from palett.services.generation.submit import MAX_BATCH
+from palett.services.library import images as library
+from palett.services.media.masks import store_mask
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
 

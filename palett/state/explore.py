@@ -7,9 +7,9 @@ from typing import TypedDict
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery
-from palett.services.db import in_db
-from palett.services.errors import UserError
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.library import gallery
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SessionState
 

@@ -1,6 +1,6 @@
 """The gallery: one window of thumbnails, filters, favourites, bulk selection and collections.
 
-Every handler re-checks the signed-in user and passes that id to services.gallery, which filters by owner;
+Every handler re-checks the signed-in user and passes that id to services.library.gallery, which filters by owner;
 ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of KEEP_PAGES pages.
 """
 
@@ -13,9 +13,10 @@ import reflex as rx
 from reflex_base.event import PointerEventInfo
 from sqlmodel import Session as DB
 
-from palett.services import gallery, presenters
-from palett.services.db import in_db
-from palett.services.errors import UserError
+from palett.services.common import presenters
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.library import gallery
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 

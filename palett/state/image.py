@@ -11,9 +11,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery, presenters, submit
-from palett.services.db import in_db
-from palett.services.errors import UserError
+from palett.services.common import presenters
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.generation import submit
+from palett.services.library import gallery
 from palett.settings import get_settings
 from palett.state.gallery import GalleryState
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in

@@ -7,9 +7,9 @@ from typing import Any, TypedDict
 
 import reflex as rx
 
-from palett.services import catalog, jobs, pipeline, submit
-from palett.services.db import session_scope
-from palett.services.errors import UserError
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
+from palett.services.generation import catalog, jobs, pipeline, submit
 from palett.settings import get_settings
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 

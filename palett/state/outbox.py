@@ -7,7 +7,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from palett.services import mailer
+from palett.services.accounts import mailer
 
 
 class MailRow(TypedDict):

@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
-from palett.services import avatars
-from palett.services.db import in_db
+from palett.services.common.db import in_db
+from palett.services.media import avatars
 from palett.state.account import AccountState
 from palett.state.session import SignedIn, signed_in
 

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from palett.services.oauth_links import enabled_providers
+from palett.services.accounts.oauth_links import enabled_providers
 from palett.settings import get_settings
 
 

@@ -20,10 +20,10 @@ from reflex_base.event import Event, EventSpec
 from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
 from palett.models import User
-from palett.services import sessions
-from palett.services.db import session_scope
-from palett.services.errors import message_for
-from palett.services.session_cookie import hashed_from_cookie_header
+from palett.services.accounts import sessions
+from palett.services.accounts.session_cookie import hashed_from_cookie_header
+from palett.services.common.db import session_scope
+from palett.services.common.errors import message_for
 
 SIGN_IN = "/signin?error=signed_out"
 S = TypeVar("S", bound="SessionState")

@@ -9,10 +9,11 @@ from typing import Any, TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services import catalog, gallery, jobs
-from palett.services.db import session_scope
-from palett.services.errors import UserError
-from palett.services.submit import MAX_BATCH
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
+from palett.services.generation import catalog, jobs
+from palett.services.generation.submit import MAX_BATCH
+from palett.services.library import gallery
 from palett.settings import get_settings
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox

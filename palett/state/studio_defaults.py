@@ -10,8 +10,8 @@ from typing import TypedDict
 
 import reflex as rx
 
-from palett.services import catalog
-from palett.services.errors import UserError
+from palett.services.common.errors import UserError
+from palett.services.generation import catalog
 from palett.state.jobs import ModelOption, model_options
 
 

@@ -8,10 +8,11 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session as DB
 
-from palett.services import gallery, presenters, usage
-from palett.services.db import in_db
-from palett.services.errors import UserError
-from palett.services.presenters import plural
+from palett.services.common import presenters
+from palett.services.common.db import in_db
+from palett.services.common.errors import UserError
+from palett.services.common.presenters import plural
+from palett.services.library import gallery, usage
 from palett.state.gallery import ALL, parse_day
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 

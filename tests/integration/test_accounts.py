@@ -10,9 +10,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from palett.models import Account, CreditTransaction, Session, TokenPurpose, User, VerificationToken, utcnow
-from palett.services import accounts, credits, mailer, sessions, tokens
-from palett.services.errors import UserError
-from palett.services.security import token_hash
+from palett.services.accounts import mailer, sessions, tokens
+from palett.services.accounts import users as accounts
+from palett.services.accounts.security import token_hash
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
 
 PW = "violet-otter-lamp-42"
 
@@ -232,8 +234,8 @@ def test_delete_account_removes_every_row(db):
 
 def test_delete_account_removes_stored_files_and_likes_given(db):
     from palett.models import GeneratedImage
-    from palett.services import gallery
-    from palett.services.storage import get_storage, new_key
+    from palett.services.library import gallery
+    from palett.services.media.storage import get_storage, new_key
 
     liker = make_verified(db, "liker@example.com")
     owner = make_verified(db, "owner@example.com")

@@ -11,10 +11,14 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from palett.models import AuditLog, CreditTransaction, Job, Role, User, utcnow
-from palett.services import accounts, admin, credits, pipeline, sessions
-from palett.services.errors import UserError
-from palett.services.security import token_hash
-from palett.services.submit import write_job
+from palett.services import admin
+from palett.services.accounts import sessions
+from palett.services.accounts import users as accounts
+from palett.services.accounts.security import token_hash
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
+from palett.services.generation import pipeline
+from palett.services.generation.submit import write_job
 from tests.conftest import reset_caches
 
 PW = "violet-otter-lamp-42"

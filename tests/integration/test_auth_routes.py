@@ -9,9 +9,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from palett.api import mount_api
-from palett.services import mailer, sessions
-from palett.services.db import session_scope
-from palett.services.security import token_hash
+from palett.services.accounts import mailer, sessions
+from palett.services.accounts.security import token_hash
+from palett.services.common.db import session_scope
 
 PW = "violet-otter-lamp-42"
 ORIGIN = {"origin": "http://testserver"}

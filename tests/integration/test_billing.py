@@ -21,12 +21,14 @@ from sqlmodel import col, select
 
 from palett.api import auth_routes, billing_routes
 from palett.models import CreditTransaction, Job, Purchase, StripeEvent, User, utcnow
-from palett.services import accounts, billing, credits, sessions
-from palett.services.billing import stripe_api
+from palett.services import billing
+from palett.services.accounts import sessions
+from palett.services.accounts import users as accounts
+from palett.services.accounts.session_cookie import cookie_name
+from palett.services.billing import credits, stripe_api
 from palett.services.billing.refills import add_months
-from palett.services.errors import UserError
-from palett.services.session_cookie import cookie_name
-from palett.services.submit import rate_limit_for
+from palett.services.common.errors import UserError
+from palett.services.generation.submit import rate_limit_for
 from tests.conftest import reset_caches
 from tests.fakes.server import serve_in_thread
 from tests.fakes.stripe_emulator import StripeEmulator

@@ -5,7 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from palett.models import User
-from palett.services import accounts, credits
+from palett.services.accounts import users as accounts
+from palett.services.billing import credits
 
 
 def new_user(db, email="ledger@example.com") -> int:

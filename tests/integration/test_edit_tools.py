@@ -12,10 +12,12 @@ from PIL import Image
 from sqlmodel import select
 
 from palett.models import GeneratedImage, Job, User
-from palett.services import accounts, images, pipeline
-from palett.services.errors import UserError
-from palett.services.storage import get_storage, new_key
-from palett.services.submit import write_job
+from palett.services.accounts import users as accounts
+from palett.services.common.errors import UserError
+from palett.services.generation import pipeline
+from palett.services.generation.submit import write_job
+from palett.services.media import images
+from palett.services.media.storage import get_storage, new_key
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -68,7 +70,7 @@ def uploaded_image(fal, url: str) -> Image.Image:
 def user_id(db) -> int:
     with db() as s:
         user = accounts.create_user(s, email="editor@example.com", verified=True)
-        from palett.services import credits
+        from palett.services.billing import credits
 
         credits.apply(s, user_id=user.id, delta=40, kind=credits.Kind.admin_adjust, idempotency_key="more")
         return user.id

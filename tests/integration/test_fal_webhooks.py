@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 
 from palett.api import mount_api
 from palett.models import Job, User
-from palett.services import accounts, submit
+from palett.services.accounts import users as accounts
+from palett.services.generation import submit
 from tests.conftest import reset_caches
 from tests.integration.test_auth_routes import not_found
 

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import SQLModel, col
 
 from palett.models import Job, utcnow
-from palett.services import pipeline
+from palett.services.generation import pipeline
 from tests.conftest import reset_caches
 from tests.integration.test_pipeline_local import balance_matches_ledger, new_user, submit
 
@@ -45,7 +45,7 @@ def test_a_dead_owners_job_is_resumed_only_after_its_lease_runs_out(db):
 @pytest.fixture
 def pg(pg_database, monkeypatch):
     import palett.models  # noqa: F401
-    from palett.services.db import engine_for, session_scope
+    from palett.services.common.db import engine_for, session_scope
 
     monkeypatch.setenv("DATABASE_URL", pg_database)
     reset_caches()
@@ -63,7 +63,7 @@ def test_three_processes_resuming_at_once_run_each_job_once_and_submit_to_fal_on
     jobs = [submit(pg, user, model="flux-dev", size="landscape_4_3", num_images=1) for _ in range(4)]
     resume = textwrap.dedent("""
         import asyncio
-        from palett.services import pipeline
+        from palett.services.generation import pipeline
 
         async def main():
             await asyncio.gather(*(pipeline.execute(job_id) for job_id in pipeline.active_job_ids()))

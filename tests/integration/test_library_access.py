@@ -14,8 +14,11 @@ from starlette.testclient import TestClient
 
 from palett.api import library_routes, media_routes
 from palett.models import GeneratedImage, Job, User
-from palett.services import gallery, jobs, library, pipeline, sessions, usage
-from palett.services.errors import UserError
+from palett.services.accounts import sessions
+from palett.services.common.errors import UserError
+from palett.services.generation import jobs, pipeline
+from palett.services.library import gallery, usage
+from palett.services.library import images as library
 from tests.integration.test_gallery import add_image, new_user, run_job
 
 MISSING = 987_654_321

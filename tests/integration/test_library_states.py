@@ -13,8 +13,9 @@ from reflex.state import State
 from sqlmodel import select
 
 from palett.models import GeneratedImage, ImageLike, User
-from palett.services import avatars, gallery, uploads
-from palett.services.db import session_scope
+from palett.services.common.db import session_scope
+from palett.services.library import gallery
+from palett.services.media import avatars, uploads
 from palett.state.collections import CollectionDialogs
 from palett.state.explore import ExploreState
 from palett.state.gallery import GalleryState

@@ -13,8 +13,9 @@ import redis
 from starlette.testclient import TestClient
 
 from palett.api import mount_api
-from palett.services import accounts, mailer
-from palett.services.errors import UserError
+from palett.services.accounts import mailer
+from palett.services.accounts import users as accounts
+from palett.services.common.errors import UserError
 from tests.conftest import reset_caches
 from tests.integration.test_auth_routes import ORIGIN, PW, not_found
 from tests.integration.test_pipeline_local import new_user, submit

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from palett.api import mount_api
-from palett.services import pipeline
+from palett.services.generation import pipeline
 from tests.conftest import reset_caches
 from tests.integration.test_auth_routes import ORIGIN, not_found
 from tests.integration.test_pipeline_local import new_user, submit
@@ -70,7 +70,7 @@ def test_jobs_credits_queue_and_sign_in_failures_are_counted(client, db):
 def test_counts_from_several_processes_are_added_up(client, tmp_path, monkeypatch):
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    count = "from palett.services import metrics; metrics.WEBHOOKS.labels(source='fal', outcome='ok').inc()"
+    count = "from palett.services.common import metrics; metrics.WEBHOOKS.labels(source='fal', outcome='ok').inc()"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(Path(__file__).parents[2])}
     for _ in range(3):
         subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=60)

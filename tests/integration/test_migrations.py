@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from alembic import command
-from palett.services.db import engine_for
+from palett.services.common.db import engine_for
 
 ROOT = Path(__file__).parents[2]
 TABLES = {"user", "account", "session", "verification_token", "generated_image", "purchase", "usage_log", "job",
@@ -65,7 +65,7 @@ def test_models_match_the_migrations(empty_url):
 
 
 def test_app_and_workers_refuse_a_database_at_another_revision(empty_url, monkeypatch, tmp_path):
-    from palett.services import schema
+    from palett.services.common import schema
     from tests.conftest import reset_caches
 
     monkeypatch.setenv("DATABASE_URL", empty_url)

@@ -20,8 +20,10 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from palett.models import Account, User
-from palett.services import accounts, credits, sessions
-from palett.services.security import token_hash
+from palett.services.accounts import sessions
+from palett.services.accounts import users as accounts
+from palett.services.accounts.security import token_hash
+from palett.services.billing import credits
 from tests.conftest import reset_caches
 from tests.fakes.github import FakeGitHub, github_user, s256
 from tests.fakes.server import serve_in_thread
@@ -94,7 +96,7 @@ def app(db_url, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("SECRET_KEY", "test-secret-for-oauth-session-cookie-0123456789")
     reset_caches()
     yield
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
 
     engine_for(db_url).dispose()  # the app's pool, before the fixture drops the tables
 

@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from palett.api import mount_api
-from palett.services import observability
+from palett.services.common import observability
 from tests.integration.test_auth_routes import not_found
 
 
@@ -76,7 +76,7 @@ def test_a_crash_in_the_worker_reaches_sentry_with_its_job_id_and_no_personal_da
     threading.Thread(target=server.serve_forever, daemon=True).start()
     script = textwrap.dedent("""
         import asyncio, logging, sentry_sdk
-        from palett.services import observability
+        from palett.services.common import observability
         observability.setup("worker")
 
         @observability.job_scope

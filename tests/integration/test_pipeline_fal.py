@@ -12,9 +12,10 @@ from starlette.testclient import TestClient
 
 from palett.api import mount_api
 from palett.models import GeneratedImage, Job, User
-from palett.services import accounts, pipeline, submit
-from palett.services.storage import get_storage
-from palett.services.submit import write_job
+from palett.services.accounts import users as accounts
+from palett.services.generation import pipeline, submit
+from palett.services.generation.submit import write_job
+from palett.services.media.storage import get_storage
 from tests.integration.test_auth_routes import not_found
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
@@ -182,7 +183,7 @@ def test_a_field_outside_the_published_schema_fails_like_fal_and_refunds(db, fal
     """The emulator holds the code to each endpoint's contract: Fal answers 422 for an unknown field."""
     from dataclasses import replace
 
-    from palett.services import catalog
+    from palett.services.generation import catalog
 
     spec = catalog.get("flux-dev")
     monkeypatch.setitem(catalog._REGISTRY, "flux-dev",

@@ -13,10 +13,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from palett.models import CreditTransaction, GeneratedImage, Job, UsageLog, User, utcnow
-from palett.services import accounts, credits, pipeline
-from palett.services.errors import UserError
-from palett.services.storage import get_storage
-from palett.services.submit import write_job
+from palett.services.accounts import users as accounts
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
+from palett.services.generation import pipeline
+from palett.services.generation.submit import write_job
+from palett.services.media.storage import get_storage
 from tests.conftest import reset_caches
 
 PROMPT = {"model": "local-preview", "prompt": "a quiet harbour at sunset", "size": "square"}

@@ -8,9 +8,10 @@ import pytest
 from sqlmodel import select
 
 from palett.models import GeneratedImage, Job, User
-from palett.services import accounts, pipeline
-from palett.services.submit import write_job
-from palett.services.t2i_models import OPENAI_IMAGE_MODEL
+from palett.services.accounts import users as accounts
+from palett.services.generation import pipeline
+from palett.services.generation.submit import write_job
+from palett.services.generation.t2i_models import OPENAI_IMAGE_MODEL
 from tests.conftest import reset_caches
 from tests.fakes.openai_images import OpenAIImagesEmulator
 from tests.fakes.server import serve_in_thread
@@ -69,7 +70,7 @@ def test_openai_errors_refund(db, openai_on, mode, message):
 
 
 def test_gpt_image_refuses_a_seed(db, openai_on):
-    from palett.services.errors import UserError
+    from palett.services.common.errors import UserError
 
     with pytest.raises(UserError) as err:
         run(db, seed=5)

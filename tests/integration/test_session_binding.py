@@ -12,7 +12,7 @@ from reflex_base.event import Event
 from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
 from palett.models import User
-from palett.services.db import session_scope
+from palett.services.common.db import session_scope
 from palett.state.account import AccountState
 from palett.state.admin import AdminState
 from palett.state.gallery import GalleryState

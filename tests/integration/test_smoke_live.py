@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from palett.services import catalog
+from palett.services.generation import catalog
 from tests.integration.test_pipeline_openai import openai_on, openai_server  # noqa: F401  (fixtures)
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "smoke_live.py"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from palett.services.storage import InvalidKey, MediaNotFound, S3Storage, get_storage, new_key, s3_client
+from palett.services.media.storage import InvalidKey, MediaNotFound, S3Storage, get_storage, new_key, s3_client
 from tests.conftest import reset_caches
 
 
@@ -101,8 +101,9 @@ def test_pipeline_stores_results_in_s3_and_serves_presigned_urls(
     import asyncio
 
     from palett.models import User
-    from palett.services import accounts, jobs, pipeline
-    from palett.services.submit import write_job
+    from palett.services.accounts import users as accounts
+    from palett.services.generation import jobs, pipeline
+    from palett.services.generation.submit import write_job
 
     monkeypatch.setenv("S3_BUCKET", s3.bucket)
     monkeypatch.setenv("S3_ENDPOINT_URL", moto_endpoint)

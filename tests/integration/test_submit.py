@@ -10,8 +10,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from palett.models import CreditTransaction, Job
-from palett.services import dispatch, submit
-from palett.services.errors import UserError
+from palett.services.common.errors import UserError
+from palett.services.generation import dispatch, submit
 from tests.conftest import reset_caches
 from tests.integration.test_pipeline_local import PROMPT, balance_matches_ledger, new_user
 

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from palett.services import throttle
-from palett.services.errors import UserError
+from palett.services.accounts import throttle
+from palett.services.common.errors import UserError
 from tests.conftest import reset_caches
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

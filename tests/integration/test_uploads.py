@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 
 from palett.api import mount_api
 from palett.models import GeneratedImage
-from palett.services import mailer, uploads
-from palett.services.errors import UserError
-from palett.services.storage import get_storage
+from palett.services.accounts import mailer
+from palett.services.common.errors import UserError
+from palett.services.media import uploads
+from palett.services.media.storage import get_storage
 from tests.fixtures import hostile
 from tests.fixtures.hostile import CASES, GPS_LAT, HTML_PAYLOAD
 
@@ -235,7 +236,7 @@ def test_file_names_are_cleaned():
 
 
 def test_accept_upload_stores_clean_files_and_a_row(db):
-    from palett.services import accounts
+    from palett.services.accounts import users as accounts
 
     with db() as s:
         user = accounts.create_user(s, email="ada@example.com", verified=True)
@@ -257,7 +258,7 @@ def test_accept_upload_stores_clean_files_and_a_row(db):
 
 
 def test_refused_uploads_store_nothing(db):
-    from palett.services import accounts
+    from palett.services.accounts import users as accounts
 
     with db() as s:
         user = accounts.create_user(s, email="ada@example.com", verified=True)
@@ -412,7 +413,7 @@ def test_an_upload_belongs_to_its_uploader_only(client):
     first = post_file(ada, hostile.valid_png(), "ada.png").json()
     bob = sign_in(TestClient(client.app, follow_redirects=False), "bob@example.com")
     second = post_file(bob, hostile.valid_jpeg(), "bob.jpg").json()
-    from palett.services.db import session_scope
+    from palett.services.common.db import session_scope
 
     with session_scope() as s:
         ada_image, bob_image = s.get(GeneratedImage, first["id"]), s.get(GeneratedImage, second["id"])

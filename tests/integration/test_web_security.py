@@ -24,7 +24,7 @@ from websockets.sync.client import connect
 
 from palett.api import mount_api
 from palett.api.cookies import cookie_name
-from palett.services import sessions
+from palett.services.accounts import sessions
 from tests.conftest import reset_caches
 from tests.fakes.server import serve_in_thread
 from tests.integration.test_gallery import new_user

@@ -19,8 +19,8 @@ from sqlmodel import SQLModel
 
 from palett import worker
 from palett.models import Job, User, utcnow
-from palett.services import dispatch
-from palett.services import procrastinate_queue as queue
+from palett.services.generation import dispatch
+from palett.services.generation import procrastinate_queue as queue
 from tests.conftest import reset_caches
 from tests.integration.test_pipeline_local import balance_matches_ledger, new_user, submit
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).parents[2]
 def pg_db(pg_database, monkeypatch) -> Iterator[Any]:
     """The test database with the app's tables and procrastinate's schema, and DISPATCH=worker."""
     import palett.models  # noqa: F401
-    from palett.services.db import engine_for, session_scope
+    from palett.services.common.db import engine_for, session_scope
 
     monkeypatch.setenv("DATABASE_URL", pg_database)
     monkeypatch.setenv("DISPATCH", "worker")

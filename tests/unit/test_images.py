@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
 
-from palett.services.images import open_safely, thumbnail_webp, to_png
+from palett.services.media.images import open_safely, thumbnail_webp, to_png
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -169,7 +169,7 @@ def test_relabel_png_keeps_pixels_drops_metadata_and_adds_our_label():
     from PIL import Image as _Image
     from PIL import PngImagePlugin
 
-    from palett.services import images as _images
+    from palett.services.media import images as _images
 
     src = _Image.new("RGBA", (64, 48), (10, 200, 30, 128))
     info = PngImagePlugin.PngInfo()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from palett.services import local_engine
+from palett.services.generation.local_ops import engine as local_engine
 
 ROOT = Path(__file__).parents[2]
 
@@ -27,7 +27,7 @@ def test_same_prompt_seed_and_size_give_identical_pixels() -> None:
 def test_same_pixels_in_another_process() -> None:
     """A retry on another worker must redraw the same picture (string hashing differs per process)."""
     script = (
-        "import hashlib; from palett.services import local_engine as e; "
+        "import hashlib; from palett.services.generation.local_ops import engine as e; "
         "print(hashlib.sha256(e.render('misty blue mountains at night', 3, 96, 64).tobytes()).hexdigest())"
     )
     digests = {

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from palett.services import local_ops
-from palett.services.local_ops import segment
+from palett.services.generation import local_ops
+from palett.services.generation.local_ops import segment
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -62,7 +62,7 @@ def test_cutout_keeps_input_transparency() -> None:
 
 def test_model_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("U2NETP_PATH", raising=False)
-    assert local_ops.model_path() == Path(segment.__file__).resolve().parents[3] / "models" / "u2netp.onnx"
+    assert local_ops.model_path() == Path(segment.__file__).resolve().parents[4] / "models" / "u2netp.onnx"
     monkeypatch.setenv("U2NETP_PATH", str(tmp_path / "elsewhere.onnx"))
     assert local_ops.model_path() == tmp_path / "elsewhere.onnx"
     with pytest.raises(FileNotFoundError, match="fetch_u2netp"):

@@ -8,9 +8,9 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from palett.services.errors import UserError
-from palett.services.masks import store_mask
-from palett.services.storage import get_storage
+from palett.services.common.errors import UserError
+from palett.services.media.masks import store_mask
+from palett.services.media.storage import get_storage
 
 
 def data_url(img: Image.Image, fmt: str = "PNG") -> str:

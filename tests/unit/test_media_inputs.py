@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from palett.services import media_inputs
-from palett.services.providers import ProviderFailed
-from palett.services.storage import get_storage
+from palett.services.generation.providers import ProviderFailed
+from palett.services.media import inputs as media_inputs
+from palett.services.media.storage import get_storage
 from tests.conftest import reset_caches
 
 
@@ -24,7 +24,7 @@ def test_a_public_https_address_gives_a_signed_url_of_ours(monkeypatch, stored_k
 
 
 def test_without_one_fal_gets_an_upload_to_its_storage(monkeypatch, stored_key):
-    from palett.services.providers import fal
+    from palett.services.generation.providers import fal
 
     sent = []
 

@@ -9,7 +9,7 @@ from reflex import constants
 from reflex.istate.data import RouterData
 from reflex.state import State
 
-from palett.services import mailer
+from palett.services.accounts import mailer
 from palett.state.outbox import OutboxState
 from tests.conftest import reset_caches
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from palett.services import presenters
+from palett.services.common import presenters
 
 NOON = datetime(2026, 12, 4, 9, 5, 30)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from palett.services import catalog
+from palett.services.generation import catalog
 from tests import contracts
 
 # Forms a user can send per operation; each is run through the model's own validation first.
@@ -164,7 +164,7 @@ export type EndpointTypeMap = {
 
 
 def test_images_made_with_a_retired_model_keep_an_honest_label():
-    from palett.services.gallery._common import model_label
+    from palett.services.library.gallery._common import model_label
 
     assert model_label("imagen4") == "Imagen 4 (retired)"
     assert model_label("nano-banana-2") == "Nano Banana 2 (Google Gemini image)"

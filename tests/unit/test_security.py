@@ -1,9 +1,9 @@
 import pytest
 
 from palett.api.cookies import _hash_cookie
-from palett.services.errors import UserError, message_for
-from palett.services.security import hash_password, new_token, password_is_weak, token_hash, verify_password
-from palett.services.session_cookie import hashed_from_cookie_header
+from palett.services.accounts.security import hash_password, new_token, password_is_weak, token_hash, verify_password
+from palett.services.accounts.session_cookie import hashed_from_cookie_header
+from palett.services.common.errors import UserError, message_for
 from palett.state.account import describe_agent
 
 
@@ -54,7 +54,7 @@ def test_new_hashes_use_owasp_argon2id_parameters():
 def test_an_old_hash_still_verifies_and_is_upgraded():
     from pwdlib.hashers.argon2 import Argon2Hasher
 
-    from palett.services.security import verify_and_update
+    from palett.services.accounts.security import verify_and_update
 
     old = Argon2Hasher(time_cost=3, memory_cost=65536, parallelism=4).hash("violet-otter-lamp-42")
     ok, fresh = verify_and_update("violet-otter-lamp-42", old)

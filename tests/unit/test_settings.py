@@ -56,7 +56,7 @@ def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_pat
 
 
 def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):
-    from palett.services.db import engine_for
+    from palett.services.common.db import engine_for
     from tests.conftest import reset_caches
 
     monkeypatch.setenv("DB_CONNECTION_BUDGET", "100")

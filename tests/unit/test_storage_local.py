@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from palett.services.storage import (
+from palett.services.media.storage import (
     InvalidKey,
     LocalStorage,
     MediaNotFound,

@@ -2,8 +2,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from palett.services import throttle
-from palett.services.errors import UserError
+from palett.services.accounts import throttle
+from palett.services.common.errors import UserError
 
 
 def attempts_allowed(email: str, ip: str, n: int, *, parallel: int = 1) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from palett.api.security_headers import csp, script_hashes, static_headers
-from palett.services.client_address import client_address
-from palett.services.origins import is_trusted, origin_of, port_mismatch_warning
+from palett.services.common.client_address import client_address
+from palett.services.common.origins import is_trusted, origin_of, port_mismatch_warning
 from palett.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import logging
 from sqlmodel import Session as DB
 
 from palett.models import Role, User
-from palett.services.errors import UserError
+from palett.services.common.errors import UserError
 
 log = logging.getLogger(__name__)
 REASON_MAX = 200

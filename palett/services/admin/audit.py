@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from palett.models import AuditLog, User
 from palett.services.admin.access import require_admin
-from palett.services.paging import newest_first
+from palett.services.common.paging import newest_first
 
 
 def audit(db: DB, admin: User | None, action: str, target_type: str = "", target_id: object = None,

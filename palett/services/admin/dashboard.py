@@ -11,9 +11,9 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import CreditTransaction, Job, JobStatus, Purchase, UsageLog, User, utcnow
-from palett.services import credits
 from palett.services.admin.access import require_admin
 from palett.services.admin.audit import audit
+from palett.services.billing import credits
 
 
 @dataclass(frozen=True)

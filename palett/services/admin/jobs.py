@@ -10,11 +10,12 @@ from sqlmodel import Session as DB
 from sqlmodel import and_, col, or_, select
 
 from palett.models import ACTIVE, Job, JobStatus, User, utcnow
-from palett.services import credits, pipeline, submit
 from palett.services.admin.access import clean_reason, require_admin, target_user
 from palett.services.admin.audit import audit
-from palett.services.errors import UserError
-from palett.services.paging import newest_first
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
+from palett.services.common.paging import newest_first
+from palett.services.generation import pipeline, submit
 
 STUCK_QUEUED = timedelta(minutes=5)  # queued this long without starting counts as stuck
 

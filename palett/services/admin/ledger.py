@@ -10,10 +10,10 @@ from sqlmodel import Session as DB
 from sqlmodel import select
 
 from palett.models import CreditTransaction, User
-from palett.services import credits
 from palett.services.admin.access import clean_reason, require_admin, target_user
 from palett.services.admin.audit import audit
-from palett.services.errors import UserError
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
 
 
 @dataclass(frozen=True)

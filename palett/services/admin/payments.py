@@ -14,7 +14,7 @@ from palett.services.admin.access import require_admin
 from palett.services.admin.audit import audit
 from palett.services.billing.account import describe
 from palett.services.billing.catalog import money
-from palett.services.paging import newest_first
+from palett.services.common.paging import newest_first
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from sqlmodel import Session as DB
 from sqlmodel import col, or_, select
 
 from palett.models import CreditTransaction, Job, JobStatus, Purchase, Role, User, utcnow
-from palett.services import credits, sessions
+from palett.services.accounts import sessions
 from palett.services.admin.access import REASON_MAX, require_admin, target_user
 from palett.services.admin.audit import audit
 from palett.services.admin.ledger import LedgerRow, ledger_row
 from palett.services.admin.payments import PaymentRow, payment_row
-from palett.services.errors import UserError
-from palett.services.paging import newest_first
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
+from palett.services.common.paging import newest_first
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from sqlmodel import col
 
 from palett.models import Purchase, User
 from palett.services.billing import catalog, stripe_api
-from palett.services.db import session_scope
-from palett.services.errors import UserError
+from palett.services.common.db import session_scope
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,7 @@ from sqlmodel import Session as DB
 from sqlmodel import select
 
 from palett.models import Purchase, User, utcnow
-from palett.services import credits
-from palett.services.billing import catalog, stripe_api
+from palett.services.billing import catalog, credits, stripe_api
 from palett.services.billing.stripe_api import metadata, ref
 from palett.services.billing.subscriptions import locked_user, sync_from_stripe
 from palett.settings import get_settings

@@ -21,8 +21,7 @@ from sqlmodel import Session as DB
 from sqlmodel import and_, col, or_, select
 
 from palett.models import Plan, User, utcnow
-from palett.services import credits
-from palett.services.billing import catalog
+from palett.services.billing import catalog, credits
 from palett.services.billing.subscriptions import locked_user
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 
 import stripe
 
-from palett.services.errors import UserError
+from palett.services.common.errors import UserError
 from palett.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from palett.models import StripeEvent, utcnow
 from palett.services.billing import stripe_api
 from palett.services.billing.events import HANDLERS, Outcome
 from palett.services.billing.stripe_api import dig, ref
-from palett.services.db import session_scope
+from palett.services.common.db import session_scope
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Accounts: users, sessions, tokens, passwords, OAuth links, throttles, mail."""

@@ -1,0 +1,1 @@
+"""What every domain shares: database sessions, user-facing errors, rate limits."""

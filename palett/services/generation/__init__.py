@@ -1,0 +1,1 @@
+"""Generation: catalog, submit, pipeline, job queue, providers, local engine."""

@@ -1,0 +1,1 @@
+"""The library: gallery, collections, sharing, usage."""

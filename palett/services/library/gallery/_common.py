@@ -1,0 +1,80 @@
+"""Pieces every gallery module shares: the tile, its labels and signed URLs.
+
+Owner checks live in services/ownership.py, cursors in services/paging.py, after-commit work in services/db.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from palett.models import GeneratedImage
+from palett.services.common.paging import iso
+from palett.services.generation import catalog
+from palett.services.media.storage import get_storage
+from palett.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+PROMPT_PREVIEW = 140
+
+OPERATION_LABELS: dict[str, str] = {
+    "t2i": "Text to image", "i2i": "Image to image", "upscale": "Upscale", "bg_remove": "Remove background",
+    "bg_replace": "Replace background", "inpaint": "Inpaint", "outpaint": "Outpaint", "style": "Style transfer",
+    "restore": "Restore", "upload": "Upload",
+}
+
+
+@dataclass
+class Tile:
+    """One thumbnail in a grid: small, with short-lived signed URLs (thumb for the grid, url for the viewer)."""
+
+    id: int
+    thumb: str
+    url: str
+    width: int
+    height: int
+    prompt: str  # at most PROMPT_PREVIEW characters
+    model: str
+    model_label: str
+    operation: str
+    favorite: bool
+    is_public: bool
+    created: str  # ISO 8601, UTC
+
+
+def operation_label(operation: str) -> str:
+    return OPERATION_LABELS.get(operation, operation.replace("_", " ").capitalize())
+
+
+def model_label(model: str) -> str:
+    """The catalog's label for a model key; the key itself for models no longer in the catalog."""
+    return catalog.label_of(model) if model else ""
+
+
+def short(text: str | None, limit: int = PROMPT_PREVIEW) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+Signer = Callable[..., str]
+
+
+def signer() -> Signer:
+    """key -> short-lived URL (valid for MEDIA_URL_SECONDS); `download_name` makes it an attachment."""
+    storage, ttl = get_storage(), get_settings().media_url_seconds
+
+    def sign(key: str, download_name: str | None = None) -> str:
+        return storage.url(key, ttl, download_name=download_name)
+
+    return sign
+
+
+def tile(img: GeneratedImage, sign: Signer) -> Tile:
+    return Tile(
+        id=img.id or 0, thumb=sign(img.thumbnail_url or img.image_url), url=sign(img.image_url),
+        width=img.width, height=img.height, prompt=short(img.prompt), model=img.model,
+        model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
+        is_public=img.is_public, created=iso(img.created_at),
+    )
