@@ -2,6 +2,8 @@ import os
 
 import reflex as rx
 
+from palett.vite_chunks import ViteChunksPlugin
+
 # palett.services.db owns the database engine and alembic/ owns migrations; Reflex's
 # own db helpers are not used. REDIS_URL puts Reflex state in Redis (several workers).
 config = rx.Config(
@@ -13,6 +15,7 @@ config = rx.Config(
     redis_url=os.environ.get("REDIS_URL") or None,
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
+        ViteChunksPlugin(),  # fewer JS chunks per page (palett/vite_chunks.py)
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(
                 appearance="inherit",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -30,6 +31,19 @@ from pathlib import Path
 from bench._common import ROOT, loadavg, table
 
 AFTER = 60.0  # seconds to wait after the work
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of pid (heavy_work's pool process, multiprocessing's resource tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = [int(k) for k in task.read_text().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            found += [kid, *children(kid)]
+    return found
 
 
 def rss(pid: int) -> tuple[float, float]:
@@ -63,7 +77,9 @@ def child(trace: bool) -> None:
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401  (registers the tables)
-    from palett.services import local_ops, pipeline  # noqa: F401  (imported by the app at start)
+    from palett.services import allocator, local_ops, pipeline  # noqa: F401  (imported by the app at start)
+
+    allocator.limit_arenas()  # as palett/palett.py does at start
     from palett.services.db import engine_for
 
     SQLModel.metadata.create_all(engine_for(os.environ["DATABASE_URL"]))
@@ -150,7 +166,9 @@ def main() -> None:
     cmd = [sys.executable, "-m", "bench.memory", "--child"] + (["--tracemalloc"] if args.tracemalloc else [])
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     phase, marks = "start", {}
+    alive_at_end: dict[int, float] = {}
     samples: list[tuple[float, str, float, float]] = []
+    child_peaks: dict[int, float] = {}  # the session process's own children
     stop = threading.Event()
 
     def sample() -> None:
@@ -159,6 +177,9 @@ def main() -> None:
                 samples.append((time.monotonic(), phase, *rss(proc.pid)))
             except (OSError, ValueError):
                 return
+            for kid in children(proc.pid):
+                with contextlib.suppress(OSError, ValueError):
+                    child_peaks[kid] = max(child_peaks.get(kid, 0.0), rss(kid)[0])
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -168,6 +189,8 @@ def main() -> None:
         line = line.rstrip()
         if line in ("IDLE", "WORK", "DONE", "END"):
             marks[line] = (time.monotonic(), *rss(proc.pid))
+            if line == "END":
+                alive_at_end = {kid: rss(kid)[0] for kid in children(proc.pid)}
             phase = line.lower()
         else:
             print(line, flush=True)
@@ -189,6 +212,11 @@ def main() -> None:
         [f"{AFTER:.0f} s after the work", after, after_anon, f"≤ idle + 100 = {idle_rss + 100:.0f}",
          "MET" if after <= idle_rss + 100 else "NOT MET"],
     ]))
+    kids = [f"pid {k} peak {v:.0f} MB, " + (f"{alive_at_end[k]:.0f} MB at the end" if k in alive_at_end else
+                                            "gone at the end") for k, v in sorted(child_peaks.items())]
+    verdict = "MET" if all(v <= 400 for v in child_peaks.values()) else "NOT MET"
+    print(f"\nchild processes (heavy_work's pool, multiprocessing's helpers): {'; '.join(kids) or 'none'}"
+          f" · goal ≤ 400 MB each: {verdict}")
     print(f"\nsession took {marks['DONE'][0] - marks['WORK'][0]:.1f} s · load average after {loadavg()}")
 
 

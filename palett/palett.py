@@ -8,6 +8,7 @@ import logging
 import reflex as rx
 
 from palett.api import mount_api
+from palett.api.slashes import serve_pages_without_redirect
 from palett.pages import admin as admin_pages
 from palett.pages import (
     auth,
@@ -25,12 +26,13 @@ from palett.pages import (
     studio,
     usage,
 )
-from palett.services import admin, dispatch
+from palett.services import admin, allocator, dispatch
 from palett.services.db import session_scope
 from palett.settings import get_settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+allocator.limit_arenas()  # before any thread pool starts (palett/services/allocator.py)
 _settings = get_settings()
 if _settings.sentry_dsn:
     import sentry_sdk
@@ -42,7 +44,7 @@ DESCRIPTION = "Make and edit images with AI: FLUX, Imagen, Ideogram, background 
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    api_transformer=mount_api,
+    api_transformer=[mount_api, serve_pages_without_redirect],  # the last one is outermost
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),

@@ -246,6 +246,9 @@ async def serve(**overrides: Any) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per provider poll would drown the log
+    from palett.services import allocator
+
+    allocator.limit_arenas()  # before any thread pool starts
     if get_settings().dispatch != "worker":
         log.warning("worker: DISPATCH is not 'worker'; the web process will run jobs itself and never defer here")
     ensure_schema()

@@ -23,7 +23,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, User, utcnow
-from palett.services import catalog, credits, images, ratelimit
+from palett.services import allocator, catalog, credits, images, ratelimit
 from palett.services.billing.premium import is_unlimited
 from palett.services.db import session_scope
 from palett.services.errors import UserError
@@ -160,6 +160,7 @@ async def execute(job_id: int) -> None:
         await asyncio.to_thread(fail, job_id, "Something went wrong on our side.")
     finally:
         log.info("job %s finished in %.2fs", job_id, time.monotonic() - started)
+        await asyncio.to_thread(allocator.give_back)  # the job's image buffers go back to the system
 
 
 def _start(job_id: int) -> Job | None:
