@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # from glibc's malloc.h
@@ -36,3 +37,12 @@ def give_back() -> None:
     """Return free heap pages to the system (blocking: a few ms; call it in a thread)."""
     if _libc is not None:
         _libc.malloc_trim(0)
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MB (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0

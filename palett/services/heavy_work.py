@@ -4,8 +4,9 @@ A 4K upscale or a U²-Net cut-out allocates hundreds of MB at once (decoded imag
 onnxruntime's arena). Done in the web process, glibc keeps most of those pages after the work: the
 backend grew from ~200 MB to ~900 MB and stayed there (docs/benchmarks.md, "Backend memory"). Here the
 work runs in a child process (spawned, not forked: the web process has threads) that runs one job at a
-time (the peak stays bounded), is replaced after MAX_TASKS jobs and is shut down after IDLE_SECONDS
-without work; everything it held is then returned at once.
+time (the peak stays bounded), is replaced after MAX_TASKS jobs or as soon as it keeps more than
+KEEP_MB after a job, and is shut down after IDLE_SECONDS without work; everything it held is then
+returned at once.
 
 The child gets bytes and returns bytes: it never reads settings, storage or the database, so what it
 does cannot depend on the state of the process that started it.
@@ -23,11 +24,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from palett.services import allocator
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 IDLE_SECONDS = 15.0
 MAX_TASKS = 25
+KEEP_MB = 160.0  # imports alone (numpy, OpenCV, onnxruntime, Pillow) take ~100 MB
 
 
 class RecyclingPool:
@@ -44,17 +48,18 @@ class RecyclingPool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 max_tasks_per_child=self.max_tasks)
+                                                 max_tasks_per_child=self.max_tasks,
+                                                 initializer=allocator.limit_arenas)
             pool = self._pool
             self._busy += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            result, kept_mb = await asyncio.get_running_loop().run_in_executor(pool, _run_and_trim, fn, *args)
+            if kept_mb > KEEP_MB:  # fragmented or holding a model arena: replace it (queued work still runs)
+                self._retire(pool)
+            return result
         except BrokenProcessPool:  # the child died (e.g. killed for memory): the next call starts a new one
             log.warning("the heavy-work process died; starting a new one for the next job")
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._retire(pool, cancel=True)
             raise
         finally:
             with self._lock:
@@ -64,6 +69,12 @@ class RecyclingPool:
                     timer = threading.Timer(self.idle_seconds, self._close_if_idle)
                     timer.daemon = True
                     timer.start()
+
+    def _retire(self, pool: ProcessPoolExecutor, cancel: bool = False) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=cancel)
 
     def _close_if_idle(self) -> None:
         with self._lock:
@@ -77,6 +88,15 @@ class RecyclingPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_and_trim(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """In the child: the task, then its freed buffers back to the system; returns what it still holds."""
+    try:
+        result = fn(*args)
+    finally:
+        allocator.give_back()
+    return result, allocator.resident_mb()
 
 
 pool = RecyclingPool()
