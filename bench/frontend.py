@@ -1,7 +1,8 @@
 """Palett's pages against a bare Reflex counter, in headless Chromium, measured interleaved in one run.
 
 Run: `.venv/bin/python -m bench.frontend` (about 6-10 minutes: two Reflex prod builds, then the runs).
-`--lighthouse` adds Lighthouse scores (needs `make bench-tools`: npm lighthouse@12.2.3 in .bench-node/).
+`--lighthouse` adds Lighthouse scores, median of `--lighthouse-runs` (3) per page (needs `make bench-tools`:
+npm lighthouse@12.2.3 in .bench-node/).
 
 - Palett: the repository is copied to a temporary folder (without .web, data, .venv, .git) and started as the
   browser tests start it (`reflex run --env prod --single-port`, SQLite, temporary DATA_DIR). One user signs
@@ -337,6 +338,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="interleaved runs (each page once per run)")
     parser.add_argument("--lighthouse", action="store_true", help="also run Lighthouse (make bench-tools)")
+    parser.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page (median kept)")
     parser.add_argument("--source", type=Path, default=ROOT,
                         help="the Palett tree to build (e.g. `git archive <commit> | tar -x -C DIR` for a before run)")
     args = parser.parse_args()
@@ -392,9 +394,12 @@ def main() -> None:
             scores: dict[str, tuple[float, float]] = {}
             if args.lighthouse:
                 cookie_header = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
-                for t in targets:
-                    scores[t.name] = lighthouse(t.url, cookie_header if t.signed_in else None, chromium)
-                    print(f"lighthouse {t.name}: {scores[t.name]}", flush=True)
+                runs: dict[str, list[tuple[float, float]]] = {t.name: [] for t in targets}
+                for _ in range(args.lighthouse_runs):  # interleaved too; one score is noisy on a busy host
+                    for t in targets:
+                        runs[t.name].append(lighthouse(t.url, cookie_header if t.signed_in else None, chromium))
+                        print(f"lighthouse {t.name}: {runs[t.name][-1]}", flush=True)
+                scores = {name: (median([r[0] for r in rs]), median([r[1] for r in rs])) for name, rs in runs.items()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report(targets, cpu, scores)
