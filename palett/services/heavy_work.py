@@ -20,7 +20,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -41,26 +41,17 @@ class RecyclingPool:
         self.idle_seconds, self.max_tasks = idle_seconds, max_tasks
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        # One thread hands edits to the process one at a time and waits for each: an edit is only sent once
+        # the previous one is back and its process checked (and replaced if it kept too much).
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="heavy-work")
         self._busy = 0
         self._last_done = 0.0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 max_tasks_per_child=self.max_tasks,
-                                                 initializer=allocator.limit_arenas)
-            pool = self._pool
             self._busy += 1
         try:
-            result, kept_mb = await asyncio.get_running_loop().run_in_executor(pool, _run_and_trim, fn, *args)
-            if kept_mb > KEEP_MB:  # fragmented or holding a model arena: replace it (queued work still runs)
-                self._retire(pool)
-            return result
-        except BrokenProcessPool:  # the child died (e.g. killed for memory): the next call starts a new one
-            log.warning("the heavy-work process died; starting a new one for the next job")
-            self._retire(pool, cancel=True)
-            raise
+            return await asyncio.get_running_loop().run_in_executor(self._sender, self._run_one, fn, args)
         finally:
             with self._lock:
                 self._busy -= 1
@@ -69,6 +60,23 @@ class RecyclingPool:
                     timer = threading.Timer(self.idle_seconds, self._close_if_idle)
                     timer.daemon = True
                     timer.start()
+
+    def _run_one(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 max_tasks_per_child=self.max_tasks,
+                                                 initializer=allocator.limit_arenas)
+            pool = self._pool
+        try:
+            result, kept_mb = pool.submit(_run_and_trim, fn, *args).result()
+        except BrokenProcessPool:  # the child died (e.g. killed for memory): the next call starts a new one
+            log.warning("the heavy-work process died; starting a new one for the next job")
+            self._retire(pool, cancel=True)
+            raise
+        if kept_mb > KEEP_MB:  # fragmented or holding on to buffers: replace it before the next edit
+            self._retire(pool)
+        return result
 
     def _retire(self, pool: ProcessPoolExecutor, cancel: bool = False) -> None:
         with self._lock:
