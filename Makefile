@@ -15,6 +15,7 @@ PORT ?= 3000
 
 .PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean \
 	smoke-live contracts
+	bench-tools bench-frontend bench-memory
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -95,6 +96,21 @@ test: setup-dev lint types
 
 screenshots: setup-dev
 	PALETT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -q
+
+## Benchmark tools: Lighthouse (pinned; runs on Node 20) in .bench-node/, never in the shared .tools.
+LIGHTHOUSE_VERSION := 12.2.3
+.bench-node/node_modules/.bin/lighthouse:
+	mkdir -p .bench-node
+	npm install --silent --no-audit --no-fund --prefix .bench-node lighthouse@$(LIGHTHOUSE_VERSION)
+
+bench-tools: .bench-node/node_modules/.bin/lighthouse
+
+## Palett's pages vs a bare Reflex counter (ratios, Lighthouse); backend memory over a mixed session.
+bench-frontend: setup-dev bench-tools
+	$(BIN)/python -m bench.frontend --lighthouse
+
+bench-memory: setup-dev
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf .web .states data

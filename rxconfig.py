@@ -4,6 +4,7 @@ import reflex as rx
 
 from palett.services.common.origins import trusted_origins
 from palett.settings import get_settings
+from palett.vite_chunks import ViteChunksPlugin
 
 _settings = get_settings()
 
@@ -21,6 +22,7 @@ config = rx.Config(
     cors_allowed_origins=sorted(trusted_origins(_settings)),
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
+        ViteChunksPlugin(),  # fewer JS chunks per page (palett/vite_chunks.py)
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(
                 appearance="inherit",

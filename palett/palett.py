@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from palett.api import mount_api
+from palett.api.slashes import serve_pages_without_redirect
 from palett.pages import admin as admin_pages
 from palett.pages import (
     auth,
@@ -29,13 +30,14 @@ from palett.pages import (
     usage,
 )
 from palett.services import admin
-from palett.services.common import observability, origins, schema
+from palett.services.common import allocator, observability, origins, schema
 from palett.services.common.db import session_scope
 from palett.services.generation import dispatch
 from palett.settings import get_settings
 from palett.state.session import SessionBinding
 
 observability.setup("web")
+allocator.limit_arenas()  # before any thread pool starts
 _settings = get_settings()
 
 if warning := origins.port_mismatch_warning(_settings, rx.config.get_config().frontend_port):
@@ -46,9 +48,9 @@ DESCRIPTION = "Make and edit images with AI: FLUX, Nano Banana, Ideogram, backgr
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    api_transformer=mount_api,
     # Toasts sit just under the sticky header, centred: clear of the recipe and result actions on the right.
     toaster=rx.toast.provider(position="top-center", offset="76px"),
+    api_transformer=[mount_api, serve_pages_without_redirect],  # the last one is outermost
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from typing import Any
 
-from palett.services.common import observability, schema
+from palett.services.common import allocator, observability, schema
 from palett.services.generation import procrastinate_queue as queue
 from palett.settings import get_settings
 
@@ -33,6 +33,7 @@ async def serve(**overrides: Any) -> None:
 
 def main() -> None:
     observability.setup("worker")
+    allocator.limit_arenas()  # before any thread pool starts
     schema.require_current()
     if get_settings().dispatch != "worker":
         log.warning("worker: DISPATCH is not 'worker'; the web process will run jobs itself and never defer here")

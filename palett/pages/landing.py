@@ -11,14 +11,14 @@ from palett.state.session import FlashState, SessionState
 MODELS = [
     ("FLUX.1 dev", "Fal"),
     ("FLUX 1.1 Pro Ultra", "Fal"),
-    ("Imagen 4", "Fal"),
+    ("Nano Banana 2", "Fal"),
     ("Ideogram 3", "Fal"),
     ("GPT Image", "OpenAI"),
     ("Local preview", "no keys, not AI"),
 ]
 
 TOOLS = [
-    ("type", "Text to image", "Describe it; pick FLUX, Imagen or Ideogram; get up to four takes at once."),
+    ("type", "Text to image", "Describe it; pick FLUX, Nano Banana or Ideogram; get up to four takes at once."),
     ("images", "Image to image", "Start from your picture and steer it with a prompt and a strength."),
     ("scissors", "Background removal", "Clean cut-outs, or a new background from a colour, photo or prompt."),
     ("maximize", "Upscale to 4K", "2×, 4× or straight to 4K without running out of memory."),
@@ -45,7 +45,7 @@ PLANS = [
 def hero() -> rx.Component:
     return rx.flex(
         rx.vstack(
-            rx.badge(rx.icon("sparkles", size=14), "FLUX 1.1 Pro Ultra, Imagen 4 and Ideogram 3", variant="soft",
+            rx.badge(rx.icon("sparkles", size=14), "FLUX 1.1 Pro Ultra, Nano Banana 2 and Ideogram 3", variant="soft",
                      radius="full", size="2"),
             rx.heading(
                 "Make and edit images with AI, ",
@@ -86,9 +86,9 @@ def hero() -> rx.Component:
         ),
         rx.box(
             rx.grid(
-                showcase("/showcase/astronaut.png", "Restore", "history", "tall"),
-                showcase("/showcase/chelsea.png", "Remove background", "scissors", ""),
-                showcase("/showcase/coffee.png", "Upscale to 4K", "maximize", ""),
+                showcase("/showcase/astronaut.webp", (512, 512), "Restore", "history", "tall", lcp=True),
+                showcase("/showcase/chelsea.webp", (451, 300), "Remove background", "scissors", ""),
+                showcase("/showcase/coffee.webp", (600, 400), "Upscale to 4K", "maximize", ""),
                 columns="2",
                 spacing="3",
                 class_name="showcase-grid",
@@ -102,9 +102,15 @@ def hero() -> rx.Component:
     )
 
 
-def showcase(src: str, label: str, icon: str, extra: str) -> rx.Component:
+def showcase(src: str, size: tuple[int, int], label: str, icon: str, extra: str, lcp: bool = False
+             ) -> rx.Component:
+    # WebP with its size (no layout shift); the tall picture is the page's LCP element: fetched first, never
+    # lazily. The two others sit below the fold on narrow screens.
+    # (custom_attrs: Reflex turns width/height/fetch_priority keywords into CSS, not attributes)
+    attrs = {"width": str(size[0]), "height": str(size[1])} | ({"fetchPriority": "high"} if lcp else {})
     return rx.box(
-        rx.image(src=src, alt=f"Example photo for {label.lower()}", class_name="showcase-img"),
+        rx.image(src=src, alt=f"Example photo for {label.lower()}", class_name="showcase-img", custom_attrs=attrs,
+                 loading="eager" if lcp else "lazy", decoding="auto" if lcp else "async"),
         rx.badge(rx.icon(icon, size=12), label, class_name="showcase-label", variant="solid", radius="full"),
         class_name=f"showcase {extra}",
     )

@@ -9,6 +9,8 @@ from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.lightbox import lightbox
+from palett.services.generation import catalog
+from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
 from palett.state.studio import SizeOption, StudioState
@@ -38,6 +40,26 @@ def size_chip(s: SizeOption) -> rx.Component:
     )
 
 
+def local_notice() -> rx.Component:
+    return rx.callout("Local preview — not AI. Procedural art made on this server so you can try the studio; "
+                      "pick FLUX, Nano Banana or Ideogram for real AI images where this server offers them.",
+                      icon="info",
+                      color_scheme="amber", size="1", id="local-notice")
+
+
+def model_notice() -> rx.Component:
+    """The local-engine notice or the chosen model's blurb.
+
+    Until on_load has picked a model (model == ""), the default model's text comes with the prerendered
+    page: it is the studio's largest text, so the page's LCP no longer waits for the websocket.
+    """
+    default = catalog.default_model("t2i", get_settings())
+    before_load = local_notice() if default.is_local else rx.text(default.blurb, size="1", color_scheme="gray")
+    chosen = rx.cond(StudioState.is_local, local_notice(), rx.text(StudioState.model_blurb, size="1",
+                                                                     color_scheme="gray"))
+    return rx.cond(StudioState.model == "", before_load, chosen)
+
+
 def options_panel() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -49,14 +71,7 @@ def options_panel() -> rx.Component:
                 on_change=StudioState.pick_model,
                 size="3",
             ),
-            rx.cond(
-                StudioState.is_local,
-                rx.callout("Local preview — not AI. Procedural art made on this server so you can try the "
-                           "studio; pick FLUX, Imagen or Ideogram for real AI images where this server offers them.",
-                           icon="info",
-                           color_scheme="amber", size="1", id="local-notice"),
-                rx.text(StudioState.model_blurb, size="1", color_scheme="gray"),
-            ),
+            model_notice(),
             rx.el.label(rx.hstack(rx.switch(checked=StudioState.batch_mode, on_change=StudioState.set_batch_mode,
                                             id="batch-mode"),
                                   rx.text("Batch: one prompt per line (up to 20)", size="2"), align="center"),

@@ -41,6 +41,8 @@ def app_env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> d
         REFLEX_CHECK_LATEST_VERSION="0",
         REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
         REFLEX_BUN_PATH=str(ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"),
+        # Every browser test signs people up from this one address; the per-IP limits have their own tests.
+        SIGNUP_LIMIT_PER_IP="1000/hour", MAIL_LIMIT_PER_IP="1000/hour", LOGIN_ATTEMPTS_PER_IP="1000/15 minutes",
         **(extra or {}),
     )
     return env

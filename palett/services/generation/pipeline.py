@@ -27,7 +27,7 @@ from sqlmodel import col, select
 
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, utcnow
 from palett.services.billing import credits
-from palett.services.common import metrics, observability
+from palett.services.common import allocator, metrics, observability
 from palett.services.common.db import session_scope
 from palett.services.generation import catalog
 from palett.services.generation.providers import ProviderFailed, Result, RunContext, get_provider
@@ -116,6 +116,7 @@ async def execute(job_id: int) -> None:
         # Hand the job back at once (it is finished, or this process is stopping and another may resume it).
         await asyncio.shield(asyncio.to_thread(_release, job_id, OWNER))
         log.info("job %s finished in %.2fs", job_id, time.monotonic() - started)
+        await asyncio.to_thread(allocator.give_back)  # the job's image buffers go back to the system
 
 
 def _claim(job_id: int, owner: str) -> Job | None:

@@ -48,6 +48,10 @@ def _session(path: str) -> ort.InferenceSession:
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
+    # Without this, onnxruntime's arena keeps each run's ~300 MB of intermediate tensors for the next run
+    # (measured: 405 MB held after one cut-out, 613 MB after two; 135 MB without it). The price: a cut-out
+    # took ~1.09 s instead of ~0.87 s (median of 7, busy 2-CPU host).
+    options.enable_cpu_mem_arena = False
     return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
 
