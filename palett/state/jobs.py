@@ -9,11 +9,13 @@ import reflex as rx
 
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.generation import catalog, jobs, pipeline, submit
+from palett.services.generation import catalog, job_events, jobs, pipeline, submit
 from palett.settings import get_settings
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
-POLL_SECONDS = 0.5
+# Watchers sleep until a job of theirs changes (services.generation.job_events); this is only the
+# longest they wait without news, in case a notification was lost.
+SAFETY_POLL_SECONDS = 5.0
 OPERATION_LABELS = {
     "t2i": "Text to image", "i2i": "Image to image", "bg_remove": "Remove background",
     "bg_replace": "Replace background", "upscale": "Upscale", "inpaint": "Inpaint", "outpaint": "Outpaint",
@@ -214,7 +216,7 @@ class JobsState(SessionState, mixin=True):
                 return
             user_id = found[1].id or 0
             while True:
-                await asyncio.sleep(POLL_SECONDS)
+                seen = job_events.version(user_id)
                 cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
                 async with self:
                     self.jobs = cards
@@ -222,6 +224,7 @@ class JobsState(SessionState, mixin=True):
                         await self.current_user()  # final balance after capture or refund
                         await self._jobs_settled(user_id)
                         break
+                await job_events.wait(user_id, seen=seen, timeout=SAFETY_POLL_SECONDS)
         finally:
             async with self:
                 self._watching = False
