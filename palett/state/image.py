@@ -188,7 +188,7 @@ class ImageState(SessionState):
             now = await in_db(lambda db: gallery.set_favorite(db, user_id, image_id, wanted))
         except UserError as err:
             return rx.toast.error(err.message)
-        self.image = ImageView(**{**self.image, "favorite": now})  # type: ignore[typeddict-item]
+        self.image = ImageView(**{**self.image, "favorite": now})
         return None
 
     @rx.event
@@ -202,7 +202,7 @@ class ImageState(SessionState):
             return rx.toast.error(err.message)
         if not changed:
             return rx.toast.error(UserError("image_not_found").message)
-        self.image = ImageView(**{**self.image, "is_public": changed[0].is_public})  # type: ignore[typeddict-item]
+        self.image = ImageView(**{**self.image, "is_public": changed[0].is_public})
         self.share_url = self._share_url(changed[0].share_token)
         return None
 
