@@ -11,6 +11,7 @@ from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
 from palett.services.generation import catalog, job_events, jobs, pipeline, submit
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 # Watchers sleep until a job of theirs changes (services.generation.job_events); this is only the
@@ -167,10 +168,10 @@ class JobsState(SessionState, mixin=True):
         self.jobs, active = await asyncio.to_thread(load_cards, user_id, *self._job_filter())
         return active
 
-    async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def _submit(self, params: dict[str, Any]) -> Reply:
         return await self._submit_all([params], batch=False)
 
-    async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True):  # type: ignore[no-untyped-def]
+    async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True) -> Reply:
         """Submit one job, or a batch sharing a batch id in ONE transaction: all are reserved or none."""
         user_id = await self.signed_in_user_id()
         if user_id is None:
@@ -187,7 +188,7 @@ class JobsState(SessionState, mixin=True):
 
     @rx.event
     @signed_in
-    async def cancel(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def cancel(self, me: SignedIn, job_id: int) -> None:
 
         def run() -> bool:
             with session_scope() as db:
@@ -199,11 +200,11 @@ class JobsState(SessionState, mixin=True):
         return None
 
     @rx.event
-    def copy_seed(self, seed: str):  # type: ignore[no-untyped-def]
+    def copy_seed(self, seed: str) -> Reply:
         return [rx.set_clipboard(seed), rx.toast.success(f"Seed {seed} copied")]
 
     @rx.event(background=True)
-    async def watch(self):  # type: ignore[no-untyped-def]
+    async def watch(self) -> None:
         """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
         async with self:
             if self._watching:

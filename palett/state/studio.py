@@ -15,6 +15,7 @@ from palett.services.generation import catalog, jobs
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import gallery
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox
 from palett.state.session import SessionState, SignedIn, signed_in
@@ -131,7 +132,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     @rx.event
     @signed_in
-    async def load_studio(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_studio(self, me: SignedIn) -> Reply:
         settings = get_settings()
         self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
@@ -239,7 +240,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
     # ---- actions ----
 
     @rx.event
-    async def generate(self):  # type: ignore[no-untyped-def]
+    async def generate(self) -> Reply:
         if self.batch_mode:
             if not self.batch_list:
                 self.problem = "Write one prompt per line."
@@ -315,14 +316,14 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     @rx.event
     @signed_in
-    async def rerun(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def rerun(self, me: SignedIn, job_id: int) -> None:
         """Put a job's exact settings back in the form (nothing is submitted)."""
         await self._load_recipe(me.user, int(job_id))
         return None
 
     @rx.event
     @signed_in
-    async def variations(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def variations(self, me: SignedIn, job_id: int) -> Reply:
         """Same settings, new seed, submitted at once; the form is left as it is."""
 
         def run() -> dict[str, Any]:
