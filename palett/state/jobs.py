@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 import reflex as rx
@@ -184,6 +185,35 @@ class JobsState(SessionState, mixin=True):
             return None
         await self.current_user()  # the balance dropped by the reservation
         await self._refresh_jobs(user_id)
+        return type(self).watch
+
+    async def _submit_unlocked(self, read_form: Callable[[], tuple[list[dict[str, Any]], bool] | str]) -> Reply:
+        """_submit_all for background handlers: the form and the user are read under the state lock, but
+        validating, reserving, writing, enqueueing and reading the new cards run with it released, so a
+        slow database never holds this tab's lock (in Redis, shared by every process) past its timeout.
+
+        read_form returns (requests, batch) or a message to show instead of submitting.
+        """
+        async with self:
+            user_id = await self.signed_in_user_id()
+            if user_id is None:
+                return rx.redirect(SIGN_IN)
+            form = read_form()
+            self.problem = form if isinstance(form, str) else ""
+            job_filter = self._job_filter()
+        if isinstance(form, str):
+            return None
+        requests, batch = form
+        try:
+            await submit.submit(user_id=user_id, requests=requests, batch=batch)
+        except UserError as err:
+            async with self:
+                self.problem = err.message
+            return None
+        cards, _ = await asyncio.to_thread(load_cards, user_id, *job_filter)
+        async with self:
+            await self.current_user()  # the balance dropped by the reservation
+            self.jobs = cards
         return type(self).watch
 
     @rx.event

@@ -53,9 +53,13 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     def _spec(self) -> catalog.ModelSpec | None:
         try:
-            return catalog.get(self.model)
+            return catalog.get(self._model_key())
         except UserError:
             return None
+
+    def _model_key(self) -> str:
+        """The chosen model; before on_load has picked one (a quick click), the one on_load would pick."""
+        return self.model or catalog.default_model("t2i", get_settings()).key
 
     @rx.var
     def sizes(self) -> list[SizeOption]:
@@ -221,7 +225,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     def _params(self) -> dict[str, Any]:
         spec = self._spec()
-        params: dict[str, Any] = {"model": self.model, "prompt": self.prompt, "num_images": self.num_images,
+        params: dict[str, Any] = {"model": self._model_key(), "prompt": self.prompt, "num_images": self.num_images,
                                   "size": self.size}
         if spec is None:
             return params
@@ -239,17 +243,21 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     # ---- actions ----
 
-    @rx.event
+    @rx.event(background=True)
     async def generate(self) -> Reply:
-        if self.batch_mode:
-            if not self.batch_list:
-                self.problem = "Write one prompt per line."
-                return None
-            params = self._params()
-            if self.seed_from_rerun:  # a re-run's seed is not a choice to repeat across different prompts
-                params.pop("seed", None)
-            return await self._submit_all([{**params, "prompt": p} for p in self.batch_list])
-        return await self._submit(self._params())
+        """Submit with the state lock released for the database and queue work (see _submit_unlocked)."""
+        return await self._submit_unlocked(self._requests)
+
+    def _requests(self) -> tuple[list[dict[str, Any]], bool] | str:
+        """What Generate submits: (one request per prompt, whether they form a batch), or why not."""
+        params = self._params()
+        if not self.batch_mode:
+            return [params], False
+        if not self.batch_list:
+            return "Write one prompt per line."
+        if self.seed_from_rerun:  # a re-run's seed is not a choice to repeat across different prompts
+            params.pop("seed", None)
+        return [{**params, "prompt": p} for p in self.batch_list], True
 
     @rx.event
     def set_density(self, value: str | list[str]) -> None:
