@@ -80,7 +80,7 @@ lint: setup-dev
 	$(BIN)/ruff check palett tests alembic scripts bench
 
 types: setup-dev
-	$(BIN)/mypy palett/services palett/models
+	$(BIN)/mypy palett/services palett/models palett/state palett/api
 
 unit: setup-dev
 	$(BIN)/pytest tests/unit -q

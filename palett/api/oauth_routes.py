@@ -124,7 +124,8 @@ async def _google_identity(token: dict[str, Any]) -> Identity:
 async def _github_identity(client: Any, token: dict[str, Any]) -> Identity:
     profile = (await client.get("user", token=token)).raise_for_status().json()
     emails = (await client.get("user/emails", token=token)).raise_for_status().json()
-    primary: dict[str, Any] = next((e for e in emails if e.get("primary")), None) or next(iter(emails), {})
+    flagged = next((e for e in emails if e.get("primary")), None)
+    primary: dict[str, Any] = flagged or next(iter(emails), {})
     return Identity(
         provider="github",
         account_id=str(profile["id"]),

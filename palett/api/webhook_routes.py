@@ -25,7 +25,9 @@ def _job_for(request_id: str) -> tuple[int, str] | None:
     """(job id, catalog model key) of the job Fal ran as `request_id`."""
     with session_scope() as db:
         row = db.exec(select(Job.id, Job.model).where(Job.provider_request_id == request_id)).first()
-        return (int(row[0]), str(row[1])) if row else None
+        if row is None or row[0] is None:
+            return None
+        return int(row[0]), str(row[1])
 
 
 async def _result_of(event: dict[str, Any], model: str, request_id: str) -> Result:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventType
 from reflex.vars import Var
 from reflex_components_core.el.elements.base import BaseHTML
 
@@ -15,7 +18,7 @@ class PostForm(BaseHTML):
     method: Var[str]
 
 
-def post_form(action: str | Var[str], *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def post_form(action: str | Var[str], *children: rx.Component, **props: Any) -> rx.Component:
     return PostForm.create(*children, action=action, method="post", **props)
 
 
@@ -29,7 +32,7 @@ def field(
     default_value: str | Var[str] = "",
     hint: str = "",
     required: bool = True,
-    **props,  # type: ignore[no-untyped-def]
+    **props: Any,
 ) -> rx.Component:
     """A labelled input; the label is tied to the input so screen readers announce it."""
     field_id = f"field-{name}"
@@ -56,7 +59,7 @@ def field(
     )
 
 
-def submit(label: str, icon: str | None = None, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def submit(label: str, icon: str | None = None, **props: Any) -> rx.Component:
     children = [rx.icon(icon, size=18)] if icon else []
     return rx.button(*children, label, type="submit", size="3", width="100%", **props)
 
@@ -81,8 +84,8 @@ def brand_mark(provider: str | Var[str]) -> rx.Component:
                     height="18px")
 
 
-def link_button(*children: rx.Component | str, href: str | Var[str], download: bool = False,  # type: ignore[no-untyped-def]
-                **props) -> rx.Component:
+def link_button(*children: rx.Component | str, href: str | Var[str], download: bool = False,
+                **props: Any) -> rx.Component:
     """A link styled as a button (one <a>, not a button nested in a link); `download` saves instead of opening."""
     # target=_blank keeps the client-side router from swallowing the click of a download link.
     anchor = (rx.el.a(*children, href=href, download=True, target="_blank", rel="noopener") if download
@@ -98,7 +101,7 @@ def leaves_the_app(href: str | Var[str]) -> bool | Var[bool]:
     return href.to(str).startswith("/api/")
 
 
-def range_field(label: str, field_id: str, value: Var, on_change, *, low: float, high: float,  # type: ignore[no-untyped-def]
+def range_field(label: str, field_id: str, value: Var, on_change: EventType[str], *, low: float, high: float,
                 step: float, key: Var | str = "") -> rx.Component:
     """A labelled native range input: announced by screen readers, arrow keys never lose a step
     (uncontrolled; `key` remounts it when the server rewrites the value)."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.vars import Var
 
 from palett.components.forms import link_button
 from palett.state.jobs import BatchCard, ImageCard, JobCard, JobsState
@@ -49,7 +50,7 @@ def dense_tile(img: ImageCard, open_result: OpenResult) -> rx.Component:
     )
 
 
-def plural(count, word: str):  # type: ignore[no-untyped-def]
+def plural(count: Var[int], word: str) -> Var[str]:
     return count.to_string() + rx.cond(count == 1, f" {word}", f" {word}s")
 
 

@@ -4,21 +4,27 @@ server (see state/admin.py and services/admin/)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import reflex as rx
+from reflex.vars import Var
 
 from palett.components.layout import page
 from palett.pages.usage import AXIS_TICK, TOOLTIP, chart_figure
 from palett.state.admin import AdminState, AuditItem, EventItem, JobItem, LedgerItem, PaymentItem, UserItem
 
 S = AdminState
+Row = TypeVar("Row")
 
 
-def card(title: str, *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def card(title: str, *children: rx.Component, **props: Any) -> rx.Component:
     return rx.card(rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),
                    size="3", width="100%", **props)
 
 
-def table(headers: tuple[str, ...], rows, render, html_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def table(headers: tuple[str, ...], rows: Var[list[Row]], render: Callable[[Row], rx.Component], html_id: str
+          ) -> rx.Component:
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
+from reflex.vars import Var
 
 from palett.components.compare_slider import compare_slider
 from palett.components.credits import buy_credits_link, shortfall_text
@@ -147,7 +149,7 @@ def library_strip() -> rx.Component:
     )
 
 
-def picker_select(items_label: str, value, on_change, html_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def picker_select(items_label: str, value: Var[str], on_change: EventType[str], html_id: str) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(placeholder="Pick one of your images", id=html_id, width="100%", aria_label=items_label),
         rx.select.content(rx.foreach(EditState.library_images,

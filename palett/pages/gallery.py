@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventType
+from reflex.vars import Var
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -294,8 +298,8 @@ def sidebar() -> rx.Component:
     )
 
 
-def name_dialog(title: str, open_var, on_open_change, on_submit, default, key, submit_label: str,  # type: ignore[no-untyped-def]
-                html_id: str) -> rx.Component:
+def name_dialog(title: str, open_var: Var[bool], on_open_change: EventType[bool], on_submit: EventType[dict[str, Any]],
+                default: str | Var[str], key: str | Var[str], submit_label: str, html_id: str) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(title),

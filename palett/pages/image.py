@@ -6,6 +6,7 @@ Keyboard (assets/js/library.js): left/right arrows open the neighbours, Esc goes
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import Var
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -17,7 +18,7 @@ S = ImageState
 IMG = ImageState.image
 
 
-def nav_arrow(target, html_id: str, icon: str, label: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def nav_arrow(target: Var[int], html_id: str, icon: str, label: str) -> rx.Component:
     return rx.cond(
         target > 0,
         rx.tooltip(rx.icon_button(rx.link(rx.icon(icon, size=18), href="/image/" + target.to_string(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from palett.components.forms import brand_mark, field, flash, link_button, post_form
@@ -10,7 +12,7 @@ from palett.state.account import AccountState, ProviderRow, SessionRow
 from palett.state.session import FlashState, SessionState
 
 
-def section(title: str, description: str, *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def section(title: str, description: str, *children: rx.Component, **props: Any) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(rx.heading(title, size="4", as_="h2"), rx.text(description, size="2", color_scheme="gray"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
@@ -177,7 +178,7 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
     ]
 
 
-def open_result(img: ImageCard):  # type: ignore[no-untyped-def]
+def open_result(img: ImageCard) -> EventType[()]:
     return StudioState.open_lightbox(img["id"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import Var
 
 from palett.components.forms import link_button
 from palett.components.jobs import STATUS_COLORS
@@ -21,7 +22,7 @@ TOOLTIP = {
 }
 
 
-def stat(label: str, value, html_id: str, icon: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def stat(label: str, value: Var[int], html_id: str, icon: str) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.center(rx.icon(icon, size=20), class_name="tool-icon"),
@@ -33,7 +34,7 @@ def stat(label: str, value, html_id: str, icon: str) -> rx.Component:  # type: i
     )
 
 
-def chart_figure(title: str, summary, html_id: str, chart: rx.Component) -> rx.Component:  # type: ignore[no-untyped-def]
+def chart_figure(title: str, summary: Var[str], html_id: str, chart: rx.Component) -> rx.Component:
     """A chart drawn for the eye, hidden from screen readers, with the same facts in a sentence below it."""
     return rx.el.figure(
         rx.heading(title, size="3", as_="h3"),
@@ -91,7 +92,7 @@ def charts() -> rx.Component:
     )
 
 
-def status_badge(status) -> rx.Component:  # type: ignore[no-untyped-def]
+def status_badge(status: Var[str]) -> rx.Component:
     return rx.badge(
         rx.match(status, ("queued", "Queued"), ("running", "Running"), ("succeeded", "Done"), ("failed", "Failed"),
                  ("cancelled", "Cancelled"), status),

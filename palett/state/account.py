@@ -16,6 +16,7 @@ from palett.services.common import presenters
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.session import SessionState, SignedIn, signed_in
 
 
@@ -88,7 +89,7 @@ class AccountState(SessionState):
 
     @rx.event
     @signed_in
-    async def load_account(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_account(self, me: SignedIn) -> None:
         self.saved = self.problem = ""
         await asyncio.to_thread(self._fill, me.user, me.session_id)
         return None
@@ -99,7 +100,7 @@ class AccountState(SessionState):
 
     @rx.event
     @signed_in
-    async def save_name(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def save_name(self, me: SignedIn) -> None:
 
         def _save() -> None:
             with session_scope() as db:
@@ -118,7 +119,7 @@ class AccountState(SessionState):
 
     @rx.event
     @signed_in
-    async def revoke(self, me: SignedIn, session_id: int):  # type: ignore[no-untyped-def]
+    async def revoke(self, me: SignedIn, session_id: int) -> Reply:
         current_id, user = me.session_id, me.user
 
         def _revoke() -> None:

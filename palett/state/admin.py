@@ -21,6 +21,7 @@ from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.common.presenters import sortable
 from palett.services.generation import submit
+from palett.state.events import Reply
 from palett.state.session import SIGN_IN, SessionState, hide_first_argument
 
 P = ParamSpec("P")
@@ -206,7 +207,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def load_admin(self, me: User):  # type: ignore[no-untyped-def]
+    async def load_admin(self, me: User) -> Reply:
         self.problem = self.notice = ""
         try:
             await self._load_users(me)
@@ -221,7 +222,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def search(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def search(self, me: User, form: dict[str, Any]) -> None:
         self.query = str(form.get("query", ""))[:120]
         try:
             await self._load_users(me)
@@ -232,7 +233,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def select_user(self, me: User, user_id: int):  # type: ignore[no-untyped-def]
+    async def select_user(self, me: User, user_id: int) -> None:
         try:
             await self._load_detail(me, int(user_id))
             self.problem = ""
@@ -242,7 +243,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def adjust(self, me: User, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def adjust(self, me: User, form: dict[str, Any]) -> None:
         user_id = self.selected["id"]
         try:
             delta = int(str(form.get("delta", "")).strip())
@@ -262,7 +263,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def set_disabled(self, me: User, user_id: int, disabled: bool):  # type: ignore[no-untyped-def]
+    async def set_disabled(self, me: User, user_id: int, disabled: bool) -> None:
         try:
             await in_db(lambda db: admin.set_disabled(db, me, int(user_id), bool(disabled)))
             await self._load_users(me)
@@ -277,7 +278,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def set_job_filter(self, me: User, value: str | list[str]):  # type: ignore[no-untyped-def]
+    async def set_job_filter(self, me: User, value: str | list[str]) -> None:
         value = value[0] if isinstance(value, list) else value
         self.job_filter = value if value in JOB_FILTERS else "failed"
         try:
@@ -292,7 +293,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def retry(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
+    async def retry(self, me: User, job_id: int) -> None:
         try:
             result = await submit.submit_with(lambda db: admin.retry_job(db, me, int(job_id)))
         except UserError as err:
@@ -304,7 +305,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def refund(self, me: User, job_id: int):  # type: ignore[no-untyped-def]
+    async def refund(self, me: User, job_id: int) -> None:
         reason = self.job_reason
         try:
             result = await in_db(lambda db: admin.refund_job(db, me, int(job_id), reason))
@@ -316,7 +317,7 @@ class AdminState(SessionState):
 
     @rx.event
     @admin_only
-    async def refresh_lists(self, me: User):  # type: ignore[no-untyped-def]
+    async def refresh_lists(self, me: User) -> None:
         try:
             await self._load_rest(me)
         except UserError as err:

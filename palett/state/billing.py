@@ -16,6 +16,7 @@ from palett.services import billing
 from palett.services.common.db import in_db
 from palett.services.common.presenters import month_day_year
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.session import SessionState, SignedIn, signed_in
 
 POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed
@@ -149,7 +150,7 @@ class BillingState(SessionState):
 
     @rx.event
     @signed_in
-    async def load_billing(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_billing(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         await self._refresh(user_id)
         params = self.router.url.query_parameters
@@ -163,7 +164,7 @@ class BillingState(SessionState):
         return None
 
     @rx.event(background=True)
-    async def poll_checkout(self):  # type: ignore[no-untyped-def]
+    async def poll_checkout(self) -> None:
         async with self:
             if self.polling:
                 return

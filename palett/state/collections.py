@@ -13,6 +13,7 @@ import reflex as rx
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.library import gallery
+from palett.state.events import Reply
 from palett.state.gallery import GalleryState
 from palett.state.session import SessionState, SignedIn, signed_in
 
@@ -46,7 +47,7 @@ class CollectionDialogs(SessionState):
 
     @rx.event
     @signed_in
-    async def create_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    async def create_collection(self, me: SignedIn, form: dict[str, Any] | None = None) -> Reply:
         user_id = me.user_id
         name = str((form or {}).get("name", self.new_name))
         try:
@@ -78,7 +79,7 @@ class CollectionDialogs(SessionState):
 
     @rx.event
     @signed_in
-    async def rename_collection(self, me: SignedIn, form: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    async def rename_collection(self, me: SignedIn, form: dict[str, Any] | None = None) -> None:
         user_id = me.user_id
         name, collection_id = str((form or {}).get("name", self.rename_name)), self._rename_id
         try:
@@ -103,7 +104,7 @@ class CollectionDialogs(SessionState):
 
     @rx.event
     @signed_in
-    async def delete_collection(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def delete_collection(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         collection_id = self._remove_id
         try:

@@ -16,6 +16,7 @@ from palett.services.generation.local_ops.style import STYLES
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import images as library
 from palett.services.media.masks import store_mask
+from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
 
@@ -177,7 +178,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     @signed_in
-    async def load_editor(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_editor(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("tool") in {t[0] for t in TOOLS}:
@@ -242,7 +243,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     @signed_in
-    async def pick_image(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+    async def pick_image(self, me: SignedIn, image_id: int) -> None:
         await self._use_image(me.user_id, int(image_id))
         return None
 
@@ -252,7 +253,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     @signed_in
-    async def upload_finished(self, me: SignedIn, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def upload_finished(self, me: SignedIn, answer: dict[str, Any]) -> None:
         self.uploading = False
         if not isinstance(answer, dict) or "id" not in answer:
             message = answer.get("message") if isinstance(answer, dict) else None
@@ -331,7 +332,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     @signed_in
-    async def mask_exported(self, me: SignedIn, data_url: str):  # type: ignore[no-untyped-def]
+    async def mask_exported(self, me: SignedIn, data_url: str) -> Reply:
         """The mask editor's export arrives here; then the inpaint job is submitted."""
         size = (self.source["width"], self.source["height"])
         try:
@@ -372,7 +373,7 @@ class EditState(JobsState, SessionState):
         return base
 
     @rx.event
-    async def run(self):  # type: ignore[no-untyped-def]
+    async def run(self) -> Reply:
         if self.batch_ids:
             return await self._run_batch()
         if not self.has_source:
@@ -383,7 +384,7 @@ class EditState(JobsState, SessionState):
             return None
         return await self._submit(self._params(self.source["id"]))
 
-    async def _run_batch(self):  # type: ignore[no-untyped-def]
+    async def _run_batch(self) -> Reply:
         """One job per selected image, sharing a batch id; each is charged and refunded on its own."""
         if self.tool == "inpaint":
             self.problem = "Inpainting needs a mask per image, so it can't run as a batch."
@@ -394,7 +395,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     @signed_in
-    async def use_result(self, me: SignedIn, image_id: str):  # type: ignore[no-untyped-def]
+    async def use_result(self, me: SignedIn, image_id: str) -> None:
         """Feed a result into the next tool."""
         if image_id.isdigit():
             await self._use_image(me.user_id, int(image_id))

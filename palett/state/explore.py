@@ -10,6 +10,7 @@ from sqlmodel import Session as DB
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.library import gallery
+from palett.state.events import Reply, Stream
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SessionState
 
@@ -73,13 +74,13 @@ class ExploreState(SessionState):
         await self._first_page()
 
     @rx.event
-    async def load_more(self):  # type: ignore[no-untyped-def]
+    async def load_more(self) -> Stream:
         window = FeedWindow(self)
         cursor = window.after_cursor
         if cursor is None or self.loading:
             return
         self.loading = True
-        yield
+        yield None  # send `loading` to the browser now
         viewer = await self._viewer()
         try:
             more = await self._page(viewer, cursor)
@@ -99,12 +100,12 @@ class ExploreState(SessionState):
         window.prepend([as_tile(t) for t in page.items])
 
     @rx.event
-    async def back_to_top(self):  # type: ignore[no-untyped-def]
+    async def back_to_top(self) -> Reply:
         await self._first_page()
         return rx.call_script("window.scrollTo({top: 0})")
 
     @rx.event
-    async def toggle_like(self, image_id: int):  # type: ignore[no-untyped-def]
+    async def toggle_like(self, image_id: int) -> Reply:
         viewer = await self._viewer()
         if viewer is None:
             return rx.redirect("/signin")

@@ -17,6 +17,7 @@ from palett.services.common import presenters
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.library import gallery
+from palett.state.events import Reply, Stream
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
@@ -159,7 +160,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def load_gallery(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_gallery(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         params = self.router.url.query_parameters
         if params.get("collection", "").isdigit():
@@ -217,14 +218,14 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in_stream
-    async def load_more(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_more(self, me: SignedIn) -> Stream:
         window = FeedWindow(self)
         cursor = window.after_cursor
         if cursor is None or self.loading:
             return
         user_id = me.user_id
         self.loading = True
-        yield
+        yield None  # send `loading` to the browser now
         filters = self._filters()
         try:
             more = await in_db(lambda db: gallery.page_of(db, user_id, filters, cursor=cursor, limit=PAGE_SIZE))
@@ -236,7 +237,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def show_newer(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def show_newer(self, me: SignedIn) -> None:
         window = FeedWindow(self)
         cursor = window.before_cursor
         if cursor is None:
@@ -254,7 +255,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def back_to_top(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def back_to_top(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         await self._reload(user_id)
         return rx.call_script("window.scrollTo({top: 0})")
@@ -265,7 +266,7 @@ class GalleryState(SessionState):
         self.q, self.operation, self.model, self.date_from, self.date_to = "", ALL, ALL, "", ""
         self.favorites, self.collection_id, self.visibility = False, 0, ALL
 
-    async def _refilter(self):  # type: ignore[no-untyped-def]
+    async def _refilter(self) -> Reply:
         user_id = await self.signed_in_user_id()
         if user_id is None:
             return rx.redirect(SIGN_IN)
@@ -274,48 +275,48 @@ class GalleryState(SessionState):
         return None
 
     @rx.event
-    async def set_q(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_q(self, value: str) -> Reply:
         self.q = value[:200]
         return await self._refilter()
 
     @rx.event
-    async def set_operation(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_operation(self, value: str) -> Reply:
         self.operation = value or ALL
         return await self._refilter()
 
     @rx.event
-    async def set_model(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_model(self, value: str) -> Reply:
         self.model = value or ALL
         return await self._refilter()
 
     @rx.event
-    async def set_date_from(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_date_from(self, value: str) -> Reply:
         self.date_from = value if parse_day(value) else ""
         return await self._refilter()
 
     @rx.event
-    async def set_date_to(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_date_to(self, value: str) -> Reply:
         self.date_to = value if parse_day(value) else ""
         return await self._refilter()
 
     @rx.event
-    async def set_favorites(self, value: bool):  # type: ignore[no-untyped-def]
+    async def set_favorites(self, value: bool) -> Reply:
         self.favorites = bool(value)
         return await self._refilter()
 
     @rx.event
-    async def set_visibility(self, value: str | list[str]):  # type: ignore[no-untyped-def]
+    async def set_visibility(self, value: str | list[str]) -> Reply:
         value = value[0] if isinstance(value, list) else value
         self.visibility = value if value in ("public", "private") else ALL
         return await self._refilter()
 
     @rx.event
-    async def set_sort(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_sort(self, value: str) -> Reply:
         self.sort = "oldest" if value == "oldest" else "newest"
         return await self._refilter()
 
     @rx.event
-    async def show_collection(self, collection_id: int):  # type: ignore[no-untyped-def]
+    async def show_collection(self, collection_id: int) -> Reply:
         self.collection_id = int(collection_id)
         self.selected = []
         return await self._refilter()
@@ -325,7 +326,7 @@ class GalleryState(SessionState):
         self.filters_open = not self.filters_open
 
     @rx.event
-    async def clear_filters(self):  # type: ignore[no-untyped-def]
+    async def clear_filters(self) -> Reply:
         self._clear_filters()
         return await self._refilter()
 
@@ -333,7 +334,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def toggle_favorite(self, me: SignedIn, image_id: int):  # type: ignore[no-untyped-def]
+    async def toggle_favorite(self, me: SignedIn, image_id: int) -> Reply:
         user_id = me.user_id
         image_id = int(image_id)
         current = next((r["favorite"] for r in self.rows if r["id"] == image_id), False)
@@ -375,7 +376,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def delete_selected(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def delete_selected(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         ids = list(self.selected)
         try:
@@ -390,7 +391,7 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def set_selected_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+    async def set_selected_public(self, me: SignedIn, public: bool) -> Reply:
         user_id = me.user_id
         ids = list(self.selected)
         try:
@@ -403,11 +404,11 @@ class GalleryState(SessionState):
 
     @rx.event
     @signed_in
-    async def add_selected_to(self, me: SignedIn, collection_id: int):  # type: ignore[no-untyped-def]
+    async def add_selected_to(self, me: SignedIn, collection_id: int) -> Reply:
         user_id = me.user_id
         return await self._add_to(user_id, int(collection_id), list(self.selected))
 
-    async def _add_to(self, user_id: int, collection_id: int, ids: list[int]):  # type: ignore[no-untyped-def]
+    async def _add_to(self, user_id: int, collection_id: int, ids: list[int]) -> Reply:
         try:
             added = await in_db(lambda db: gallery.add_images(db, user_id, collection_id, ids))
         except UserError as err:

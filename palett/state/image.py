@@ -17,6 +17,7 @@ from palett.services.common.errors import UserError
 from palett.services.generation import submit
 from palett.services.library import gallery
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.gallery import GalleryState
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
@@ -117,7 +118,7 @@ class ImageState(SessionState):
 
     @rx.event
     @signed_in
-    async def load_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_image(self, me: SignedIn) -> None:
         user_id = me.user_id
         self.zoomed = False
         await self._fill(user_id, self._wanted_id())
@@ -169,30 +170,30 @@ class ImageState(SessionState):
         self.zoomed = not self.zoomed
 
     @rx.event
-    def copy_prompt(self):  # type: ignore[no-untyped-def]
+    def copy_prompt(self) -> Reply:
         return [rx.set_clipboard(self.image["prompt"]), rx.toast.success("Prompt copied.")]
 
     @rx.event
-    def copy_share_link(self):  # type: ignore[no-untyped-def]
+    def copy_share_link(self) -> Reply:
         if not self.share_url:
             return None
         return [rx.set_clipboard(self.share_url), rx.toast.success("Share link copied.")]
 
     @rx.event
     @signed_in
-    async def toggle_favorite(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def toggle_favorite(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         image_id, wanted = self.image["id"], not self.image["favorite"]
         try:
             now = await in_db(lambda db: gallery.set_favorite(db, user_id, image_id, wanted))
         except UserError as err:
             return rx.toast.error(err.message)
-        self.image = ImageView(**{**self.image, "favorite": now})  # type: ignore[typeddict-item]
+        self.image = ImageView(**{**self.image, "favorite": now})
         return None
 
     @rx.event
     @signed_in
-    async def set_public(self, me: SignedIn, public: bool):  # type: ignore[no-untyped-def]
+    async def set_public(self, me: SignedIn, public: bool) -> Reply:
         user_id = me.user_id
         image_id = self.image["id"]
         try:
@@ -201,21 +202,21 @@ class ImageState(SessionState):
             return rx.toast.error(err.message)
         if not changed:
             return rx.toast.error(UserError("image_not_found").message)
-        self.image = ImageView(**{**self.image, "is_public": changed[0].is_public})  # type: ignore[typeddict-item]
+        self.image = ImageView(**{**self.image, "is_public": changed[0].is_public})
         self.share_url = self._share_url(changed[0].share_token)
         return None
 
     # ---- collections ----
 
     @rx.event
-    async def add_to_collection(self, collection_id: int):  # type: ignore[no-untyped-def]
+    async def add_to_collection(self, collection_id: int) -> Reply:
         return await self._collection_change(int(collection_id), add=True)
 
     @rx.event
-    async def remove_from_collection(self, collection_id: int):  # type: ignore[no-untyped-def]
+    async def remove_from_collection(self, collection_id: int) -> Reply:
         return await self._collection_change(int(collection_id), add=False)
 
-    async def _collection_change(self, collection_id: int, *, add: bool):  # type: ignore[no-untyped-def]
+    async def _collection_change(self, collection_id: int, *, add: bool) -> Reply:
         user_id = await self.signed_in_user_id()
         if user_id is None:
             return rx.redirect(SIGN_IN)
@@ -237,7 +238,7 @@ class ImageState(SessionState):
 
     @rx.event
     @signed_in
-    async def delete_image(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def delete_image(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         image_id = self.image["id"]
         count = await in_db(lambda db: gallery.delete_images(db, user_id, [image_id]))
@@ -248,7 +249,7 @@ class ImageState(SessionState):
 
     @rx.event
     @signed_in
-    async def variations(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def variations(self, me: SignedIn) -> Reply:
         """The same recipe with a new seed, submitted at once; its job card shows in the studio or editor."""
         user_id = me.user_id
         params = {k: v for k, v in self._rerun.items() if k not in ("operation", "seed")}

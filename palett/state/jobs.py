@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 import reflex as rx
 
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.generation import catalog, jobs, pipeline, submit
+from palett.services.generation import catalog, job_events, jobs, pipeline, submit
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
-POLL_SECONDS = 0.5
+# Watchers sleep until a job of theirs changes (services.generation.job_events); this is only the
+# longest they wait without news, in case a notification was lost.
+SAFETY_POLL_SECONDS = 5.0
 OPERATION_LABELS = {
     "t2i": "Text to image", "i2i": "Image to image", "bg_remove": "Remove background",
     "bg_replace": "Replace background", "upscale": "Upscale", "inpaint": "Inpaint", "outpaint": "Outpaint",
@@ -165,10 +169,10 @@ class JobsState(SessionState, mixin=True):
         self.jobs, active = await asyncio.to_thread(load_cards, user_id, *self._job_filter())
         return active
 
-    async def _submit(self, params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def _submit(self, params: dict[str, Any]) -> Reply:
         return await self._submit_all([params], batch=False)
 
-    async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True):  # type: ignore[no-untyped-def]
+    async def _submit_all(self, all_params: list[dict[str, Any]], *, batch: bool = True) -> Reply:
         """Submit one job, or a batch sharing a batch id in ONE transaction: all are reserved or none."""
         user_id = await self.signed_in_user_id()
         if user_id is None:
@@ -183,9 +187,38 @@ class JobsState(SessionState, mixin=True):
         await self._refresh_jobs(user_id)
         return type(self).watch
 
+    async def _submit_unlocked(self, read_form: Callable[[], tuple[list[dict[str, Any]], bool] | str]) -> Reply:
+        """_submit_all for background handlers: the form and the user are read under the state lock, but
+        validating, reserving, writing, enqueueing and reading the new cards run with it released, so a
+        slow database never holds this tab's lock (in Redis, shared by every process) past its timeout.
+
+        read_form returns (requests, batch) or a message to show instead of submitting.
+        """
+        async with self:
+            user_id = await self.signed_in_user_id()
+            if user_id is None:
+                return rx.redirect(SIGN_IN)
+            form = read_form()
+            self.problem = form if isinstance(form, str) else ""
+            job_filter = self._job_filter()
+        if isinstance(form, str):
+            return None
+        requests, batch = form
+        try:
+            await submit.submit(user_id=user_id, requests=requests, batch=batch)
+        except UserError as err:
+            async with self:
+                self.problem = err.message
+            return None
+        cards, _ = await asyncio.to_thread(load_cards, user_id, *job_filter)
+        async with self:
+            await self.current_user()  # the balance dropped by the reservation
+            self.jobs = cards
+        return type(self).watch
+
     @rx.event
     @signed_in
-    async def cancel(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def cancel(self, me: SignedIn, job_id: int) -> None:
 
         def run() -> bool:
             with session_scope() as db:
@@ -197,11 +230,11 @@ class JobsState(SessionState, mixin=True):
         return None
 
     @rx.event
-    def copy_seed(self, seed: str):  # type: ignore[no-untyped-def]
+    def copy_seed(self, seed: str) -> Reply:
         return [rx.set_clipboard(seed), rx.toast.success(f"Seed {seed} copied")]
 
     @rx.event(background=True)
-    async def watch(self):  # type: ignore[no-untyped-def]
+    async def watch(self) -> None:
         """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
         async with self:
             if self._watching:
@@ -214,7 +247,7 @@ class JobsState(SessionState, mixin=True):
                 return
             user_id = found[1].id or 0
             while True:
-                await asyncio.sleep(POLL_SECONDS)
+                seen = job_events.version(user_id)
                 cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
                 async with self:
                     self.jobs = cards
@@ -222,6 +255,7 @@ class JobsState(SessionState, mixin=True):
                         await self.current_user()  # final balance after capture or refund
                         await self._jobs_settled(user_id)
                         break
+                await job_events.wait(user_id, seen=seen, timeout=SAFETY_POLL_SECONDS)
         finally:
             async with self:
                 self._watching = False

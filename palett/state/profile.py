@@ -9,6 +9,7 @@ import reflex as rx
 from palett.services.common.db import in_db
 from palett.services.media import avatars
 from palett.state.account import AccountState
+from palett.state.events import Reply
 from palett.state.session import SignedIn, signed_in
 
 
@@ -24,7 +25,7 @@ class ProfileState(AccountState):
 
     @rx.event
     @signed_in
-    async def load_profile(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_profile(self, me: SignedIn) -> None:
         self.name_draft, self.saved, self.problem, self.avatar_error = me.user.name, "", "", ""
         self._show_avatar()
         return None
@@ -35,7 +36,7 @@ class ProfileState(AccountState):
 
     @rx.event
     @signed_in
-    async def avatar_finished(self, me: SignedIn, answer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def avatar_finished(self, me: SignedIn, answer: dict[str, Any]) -> Reply:
         """library.js posted the file to /api/profile/avatar (which did the checks) and hands over its answer."""
         self.avatar_busy = False
         if not isinstance(answer, dict) or "image" not in answer:
@@ -47,7 +48,7 @@ class ProfileState(AccountState):
 
     @rx.event
     @signed_in
-    async def remove_avatar(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def remove_avatar(self, me: SignedIn) -> None:
         user_id = me.user_id
         await in_db(lambda db: avatars.remove_avatar(db, user_id))
         await self.current_user()

@@ -24,6 +24,7 @@ from palett.services.accounts import sessions
 from palett.services.accounts.session_cookie import hashed_from_cookie_header
 from palett.services.common.db import session_scope
 from palett.services.common.errors import message_for
+from palett.state.events import Reply
 
 SIGN_IN = "/signin?error=signed_out"
 S = TypeVar("S", bound="SessionState")
@@ -150,13 +151,13 @@ class SessionState(rx.State):
         await self.current_user()
 
     @rx.event
-    async def require_user(self):  # type: ignore[no-untyped-def]
+    async def require_user(self) -> Reply:
         if await self.current_user() is None:
             return rx.redirect(SIGN_IN)
         return None
 
     @rx.event
-    async def redirect_signed_in(self):  # type: ignore[no-untyped-def]
+    async def redirect_signed_in(self) -> Reply:
         if await self.current_user() is not None:
             return rx.redirect("/app")
         return None
@@ -206,7 +207,7 @@ class FlashState(rx.State):
     def read(self) -> None:
         params = self.router.url.query_parameters
         code = params.get("error", "")
-        extra = {k: v[:40] for k, v in params.items() if k in ("minutes", "provider")}
+        extra: dict[str, str | int] = {k: v[:40] for k, v in params.items() if k in ("minutes", "provider")}
         self.error = message_for(code, extra) if code else ""
         self.error_code = code if self.error else ""
         self.notice = message_for(params.get("notice", "")) if params.get("notice") else ""

@@ -15,6 +15,7 @@ from palett.services.generation import catalog, jobs
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import gallery
 from palett.settings import get_settings
+from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox
 from palett.state.session import SessionState, SignedIn, signed_in
@@ -52,9 +53,13 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     def _spec(self) -> catalog.ModelSpec | None:
         try:
-            return catalog.get(self.model)
+            return catalog.get(self._model_key())
         except UserError:
             return None
+
+    def _model_key(self) -> str:
+        """The chosen model; before on_load has picked one (a quick click), the one on_load would pick."""
+        return self.model or catalog.default_model("t2i", get_settings()).key
 
     @rx.var
     def sizes(self) -> list[SizeOption]:
@@ -131,7 +136,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     @rx.event
     @signed_in
-    async def load_studio(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_studio(self, me: SignedIn) -> Reply:
         settings = get_settings()
         self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
@@ -220,7 +225,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     def _params(self) -> dict[str, Any]:
         spec = self._spec()
-        params: dict[str, Any] = {"model": self.model, "prompt": self.prompt, "num_images": self.num_images,
+        params: dict[str, Any] = {"model": self._model_key(), "prompt": self.prompt, "num_images": self.num_images,
                                   "size": self.size}
         if spec is None:
             return params
@@ -238,17 +243,21 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     # ---- actions ----
 
-    @rx.event
-    async def generate(self):  # type: ignore[no-untyped-def]
-        if self.batch_mode:
-            if not self.batch_list:
-                self.problem = "Write one prompt per line."
-                return None
-            params = self._params()
-            if self.seed_from_rerun:  # a re-run's seed is not a choice to repeat across different prompts
-                params.pop("seed", None)
-            return await self._submit_all([{**params, "prompt": p} for p in self.batch_list])
-        return await self._submit(self._params())
+    @rx.event(background=True)
+    async def generate(self) -> Reply:
+        """Submit with the state lock released for the database and queue work (see _submit_unlocked)."""
+        return await self._submit_unlocked(self._requests)
+
+    def _requests(self) -> tuple[list[dict[str, Any]], bool] | str:
+        """What Generate submits: (one request per prompt, whether they form a batch), or why not."""
+        params = self._params()
+        if not self.batch_mode:
+            return [params], False
+        if not self.batch_list:
+            return "Write one prompt per line."
+        if self.seed_from_rerun:  # a re-run's seed is not a choice to repeat across different prompts
+            params.pop("seed", None)
+        return [{**params, "prompt": p} for p in self.batch_list], True
 
     @rx.event
     def set_density(self, value: str | list[str]) -> None:
@@ -315,14 +324,14 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
 
     @rx.event
     @signed_in
-    async def rerun(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def rerun(self, me: SignedIn, job_id: int) -> None:
         """Put a job's exact settings back in the form (nothing is submitted)."""
         await self._load_recipe(me.user, int(job_id))
         return None
 
     @rx.event
     @signed_in
-    async def variations(self, me: SignedIn, job_id: int):  # type: ignore[no-untyped-def]
+    async def variations(self, me: SignedIn, job_id: int) -> Reply:
         """Same settings, new seed, submitted at once; the form is left as it is."""
 
         def run() -> dict[str, Any]:

@@ -12,6 +12,7 @@ import reflex as rx
 
 from palett.services.common.errors import UserError
 from palett.services.generation import catalog
+from palett.state.events import Reply
 from palett.state.jobs import ModelOption, model_options
 
 
@@ -49,7 +50,7 @@ class StudioDefaults(rx.State):
         return self.size if spec and self.size in spec.sizes else "auto"
 
     @rx.event
-    def set_default_model(self, key: str):  # type: ignore[no-untyped-def]
+    def set_default_model(self, key: str) -> Reply:
         if key == "auto":
             self.model, self.size = "", ""
             return rx.toast.success("The studio picks the best available model.")
@@ -62,7 +63,7 @@ class StudioDefaults(rx.State):
         return None
 
     @rx.event
-    def set_default_size(self, value: str):  # type: ignore[no-untyped-def]
+    def set_default_size(self, value: str) -> Reply:
         spec = self._spec()
         self.size = value if spec and value in spec.sizes else ""
         return rx.toast.success("Default size saved on this device.")

@@ -13,6 +13,7 @@ from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.common.presenters import plural
 from palett.services.library import gallery, usage
+from palett.state.events import Reply
 from palett.state.gallery import ALL, parse_day
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
@@ -112,7 +113,7 @@ class UsageState(SessionState):
 
     @rx.event
     @signed_in
-    async def load_usage(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def load_usage(self, me: SignedIn) -> None:
         user_id = me.user_id
         await self._charts(user_id)
         await self._page(user_id, "", reset=True)
@@ -154,7 +155,7 @@ class UsageState(SessionState):
 
     @rx.event
     @signed_in
-    async def next_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def next_page(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         if not self._next:
             return None
@@ -165,7 +166,7 @@ class UsageState(SessionState):
 
     @rx.event
     @signed_in
-    async def previous_page(self, me: SignedIn):  # type: ignore[no-untyped-def]
+    async def previous_page(self, me: SignedIn) -> None:
         user_id = me.user_id
         if len(self._cursors) < 2:
             return None
@@ -173,7 +174,7 @@ class UsageState(SessionState):
         await self._page(user_id, self._cursors[-1])
         return None
 
-    async def _refilter(self):  # type: ignore[no-untyped-def]
+    async def _refilter(self) -> Reply:
         user_id = await self.signed_in_user_id()
         if user_id is None:
             return rx.redirect(SIGN_IN)
@@ -182,7 +183,7 @@ class UsageState(SessionState):
 
     @rx.event
     @signed_in
-    async def set_days(self, me: SignedIn, value: str | list[str]):  # type: ignore[no-untyped-def]
+    async def set_days(self, me: SignedIn, value: str | list[str]) -> None:
         value = value[0] if isinstance(value, list) else value
         self.days = value if value in ("7", "30", "90") else "30"
         user_id = me.user_id
@@ -190,26 +191,26 @@ class UsageState(SessionState):
         return None
 
     @rx.event
-    async def set_operation(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_operation(self, value: str) -> Reply:
         self.operation = value or ALL
         return await self._refilter()
 
     @rx.event
-    async def set_status(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_status(self, value: str) -> Reply:
         self.status = value or ALL
         return await self._refilter()
 
     @rx.event
-    async def set_date_from(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_date_from(self, value: str) -> Reply:
         self.date_from = value if parse_day(value) else ""
         return await self._refilter()
 
     @rx.event
-    async def set_date_to(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_date_to(self, value: str) -> Reply:
         self.date_to = value if parse_day(value) else ""
         return await self._refilter()
 
     @rx.event
-    async def clear_filters(self):  # type: ignore[no-untyped-def]
+    async def clear_filters(self) -> Reply:
         self.operation, self.status, self.date_from, self.date_to = ALL, ALL, "", ""
         return await self._refilter()

@@ -29,7 +29,7 @@ from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, utcn
 from palett.services.billing import credits
 from palett.services.common import allocator, metrics, observability
 from palett.services.common.db import session_scope
-from palett.services.generation import catalog
+from palett.services.generation import catalog, job_events
 from palett.services.generation.providers import ProviderFailed, Result, RunContext, get_provider
 from palett.services.generation.providers.local import LABEL as LOCAL_LABEL
 from palett.services.media import images
@@ -62,6 +62,7 @@ def _finish(db: DB, job: Job, status: JobStatus, *, error: str | None = None, us
     ).rowcount  # type: ignore[attr-defined]
     if not moved:
         return False
+    job_events.notify(db, job.user_id)
     metrics.JOBS_FINISHED.labels(operation=job.operation, status=status).inc()
     refund = job.charged - used
     metrics.CREDITS.labels(kind="captured").inc(used)
@@ -132,6 +133,8 @@ def _claim(job_id: int, owner: str) -> Job | None:
                     attempts=col(Job.attempts) + 1, started_at=func.coalesce(col(Job.started_at), now))
         ).rowcount  # type: ignore[attr-defined]
         job = db.get(Job, job_id) if claimed else None
+        if job is not None:
+            job_events.notify(db, job.user_id)
     if job is not None and job.attempts == 1:
         metrics.QUEUE_WAIT.observe(max(0.0, (now - job.created_at).total_seconds()))
     return job
@@ -177,7 +180,10 @@ def _report(job_id: int, **fields: Any) -> None:
                 values["logs"] = (list(job.logs) + [line for line in fields["logs"] if line not in job.logs])[
                     -MAX_LOG_LINES:]
         if values:
-            db.execute(update(Job).where(col(Job.id) == job_id, col(Job.status).in_(ACTIVE)).values(**values))
+            owner = db.execute(update(Job).where(col(Job.id) == job_id, col(Job.status).in_(ACTIVE)).values(**values)
+                               .returning(col(Job.user_id))).scalar_one_or_none()
+            if owner is not None:
+                job_events.notify(db, owner)
 
 
 def _is_over(job_id: int) -> bool:

@@ -26,7 +26,7 @@ from palett.services.billing.premium import is_unlimited
 from palett.services.common import metrics, ratelimit
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.generation import catalog, dispatch
+from palett.services.generation import catalog, dispatch, job_events
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
@@ -132,6 +132,7 @@ def write_job(db: DB, *, user: User, params: dict[str, Any], batch_id: str | Non
         raise UserError("rate_limited", limit=limit.replace("/", " per "), minutes=wait)
     metrics.CREDITS.labels(kind="reserved").inc(job.charged)
     db.info.setdefault(_NEW_JOBS, []).append((job.id or 0, job.priority))
+    job_events.notify(db, user.id)
     return job
 
 
