@@ -214,7 +214,7 @@ class JobsState(SessionState, mixin=True):
         async with self:
             await self.current_user()  # the balance dropped by the reservation
             self.jobs = cards
-        return type(self).watch
+        return self.__class__.watch  # not type(self): in a background task self is a StateProxy
 
     @rx.event
     @signed_in
