@@ -85,6 +85,18 @@ def check(page: Page, where: str, label: str, found: list[str]) -> None:
                                  f"{' '.join(map(str, node['target']))} :: {node.get('failureSummary', '')[:160]!r}")
 
 
+def assert_tables_scroll_in_their_region(page: Page, where: str, found: list[str]) -> None:
+    """A wide table scrolls in its focusable, named .table-scroll box; Radix's inner viewport never scrolls."""
+    inner = page.evaluate("""() => [...document.querySelectorAll('.table-scroll .rt-ScrollAreaViewport')]
+        .filter(v => [v, v.parentElement, v.closest('.rt-TableRoot')]
+            .some(e => getComputedStyle(e).overflowX !== 'visible')).length""")
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')]
+        .filter(b => b.tabIndex !== 0 || !b.getAttribute('aria-label')).map(b => b.id)""")
+    if inner or unnamed:
+        found.append(f"{where}: {inner} table viewports clip or scroll on their own; "
+                     f"regions without focus or name: {unnamed}")
+
+
 @pytest.mark.parametrize("label", list(VIEWPORTS))
 def test_every_page_has_no_serious_axe_violation(running_app, browser, member, label):
     url = running_app.url
@@ -112,6 +124,8 @@ def test_every_page_has_no_serious_axe_violation(running_app, browser, member, l
         if where == "/studio":  # the finished job from the fixture is listed
             expect(page.locator(".job-card", has_text=PROMPT).first).to_be_visible()
         check(page, where, label, found)
+        if where in ("/usage", "/admin"):
+            assert_tables_scroll_in_their_region(page, where, found)
     context.close()
 
     assert not outside, f"requests left the machine: {outside[:5]}"
