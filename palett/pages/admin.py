@@ -23,6 +23,11 @@ def card(title: str, *children: rx.Component, **props: Any) -> rx.Component:
                    size="3", width="100%", **props)
 
 
+def headers_label(html_id: str) -> str:
+    """`admin-audit` -> "Audit": the name of the scrollable table region."""
+    return html_id.removeprefix("admin-").replace("-", " ").capitalize()
+
+
 def table(headers: tuple[str, ...], rows: Var[list[Row]], render: Callable[[Row], rx.Component], html_id: str
           ) -> rx.Component:
     return rx.box(
@@ -31,7 +36,7 @@ def table(headers: tuple[str, ...], rows: Var[list[Row]], render: Callable[[Row]
             rx.table.body(rx.foreach(rows, render)),
             width="100%", variant="surface", size="1",
         ),
-        overflow_x="auto", width="100%", id=html_id,
+        class_name="table-scroll", id=html_id, tab_index=0, role="region", aria_label=headers_label(html_id),
     )
 
 

@@ -60,7 +60,7 @@ def signin() -> rx.Component:
                       rx.button("Send me a new verification link", type="submit", variant="ghost", size="1"),
                       id="resend-form"),
         ),
-        rx.text("New to Palett? ", rx.link("Create an account", href="/signup"), size="2"),
+        rx.text("New to Palett? ", rx.link("Create an account", href="/signup", underline="always"), size="2"),
     )
 
 
@@ -86,7 +86,7 @@ def signup() -> rx.Component:
             width="100%",
             id="signup-form",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/signin"), size="2"),
+        rx.text("Already have an account? ", rx.link("Sign in", href="/signin", underline="always"), size="2"),
     )
 
 

@@ -57,13 +57,16 @@ def home() -> rx.Component:
                     rx.heading("Credit activity", size="4", as_="h2"),
                     rx.text("Every change to your balance, newest first. Failed jobs are always refunded.",
                             size="2", color_scheme="gray"),
-                    rx.table.root(
-                        rx.table.header(rx.table.row(
-                            rx.table.column_header_cell("What"), rx.table.column_header_cell("Change"),
-                            rx.table.column_header_cell("Balance"), rx.table.column_header_cell("When"))),
-                        rx.table.body(rx.foreach(AccountState.ledger, ledger_row)),
-                        width="100%",
-                        variant="surface",
+                    rx.box(
+                        rx.table.root(
+                            rx.table.header(rx.table.row(
+                                rx.table.column_header_cell("What"), rx.table.column_header_cell("Change"),
+                                rx.table.column_header_cell("Balance"), rx.table.column_header_cell("When"))),
+                            rx.table.body(rx.foreach(AccountState.ledger, ledger_row)),
+                            width="100%",
+                            variant="surface",
+                        ),
+                        class_name="table-scroll", tab_index=0, role="region", aria_label="Credit activity",
                     ),
                     spacing="3",
                     width="100%",

@@ -35,7 +35,13 @@ def stat(label: str, value: Var[int], html_id: str, icon: str) -> rx.Component:
 
 
 def chart_figure(title: str, summary: Var[str], html_id: str, chart: rx.Component) -> rx.Component:
-    """A chart drawn for the eye, hidden from screen readers, with the same facts in a sentence below it."""
+    """A chart drawn for the eye, hidden from screen readers, with the same facts in a sentence below it.
+
+    Recharts' keyboard layer (a focusable surface) is switched off: focus must not land inside aria-hidden.
+    """
+    for inner in (chart, *chart.children):  # rx.recharts.*_chart wraps the chart in a ResponsiveContainer
+        if type(inner).__name__.endswith("Chart"):
+            inner.custom_attrs["accessibilityLayer"] = False
     return rx.el.figure(
         rx.heading(title, size="3", as_="h3"),
         rx.box(chart, aria_hidden="true", class_name="chart-box"),
