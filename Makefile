@@ -14,7 +14,7 @@ export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || ech
 PORT ?= 3000
 
 .PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean \
-	smoke-live contracts
+	smoke-live contracts \
 	bench-tools bench-frontend bench-memory
 
 $(BIN)/.installed: requirements.txt
