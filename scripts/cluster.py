@@ -313,18 +313,23 @@ def main() -> None:
     parser.add_argument("--granian-workers", type=int, default=2)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    stop = False
+    stop = started = False
 
     def on_signal(*_: object) -> None:
         nonlocal stop
         stop = True
+        if not started:  # still starting: unwind now (the context manager stops what already runs)
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background with SIGINT ignored
     try:
         with cluster(port=args.port, redis_db=args.redis_db, granian_workers=args.granian_workers) as c:
+            started = True
             print(f"\n  Palett cluster on {c.url}  (instances on :{c.app_ports[0]} and :{c.app_ports[1]}, "
                   f"2 workers, S3 at {c.env['S3_ENDPOINT_URL']}, database {c.database_url.rsplit('/', 1)[1]})")
-            print(f"  Logs in {c.run_dir}; sign-up mail at {c.url}/dev/outbox. Ctrl-C stops it.\n", flush=True)
+            print(f"  Logs in {c.run_dir}. Sign-up mail (verification links): {c.run_dir}/data/outbox/*.json "
+                  "(the dev outbox page refuses requests relayed by a proxy). Ctrl-C stops it.\n", flush=True)
             while not stop:
                 for proc in c.procs.values():
                     if not proc.alive():
