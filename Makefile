@@ -13,7 +13,7 @@ export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 PORT ?= 3000
 
-.PHONY: run dev worker seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean \
+.PHONY: run dev worker cluster seed-demo test setup setup-dev migrate lint types unit integration browser screenshots clean \
 	smoke-live contracts \
 	bench-tools bench-frontend bench-memory
 
@@ -38,6 +38,7 @@ setup: $(BIN)/.installed $(BUN) models/u2netp.onnx
 
 setup-dev: setup $(BIN)/.dev-installed
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v caddy >/dev/null || (apt-get update -qq && apt-get install -y -qq caddy)
 	@bash scripts/services.sh
 
 ## Apply the database migrations: once per deploy (app and workers refuse a database at another revision).
@@ -63,6 +64,12 @@ dev: migrate
 ## A job worker (procrastinate on PostgreSQL: needs DATABASE_URL; run the app with DISPATCH=worker too).
 worker: setup
 	DISPATCH=worker $(BIN)/python -m palett.worker
+
+## The multi-machine layout on one machine (127.0.0.1 only): Caddy on :$(CLUSTER_PORT) in front of two app
+## instances, two workers, PostgreSQL (a fresh database), Redis (DB 13) and moto's S3. Ctrl-C stops it.
+CLUSTER_PORT ?= 8080
+cluster: setup-dev
+	$(BIN)/python scripts/cluster.py --port $(CLUSTER_PORT)
 
 ## A demo account (demo@palett.local) with IMAGES images; OTHERS adds other users' rows for benchmarks.
 seed-demo: migrate

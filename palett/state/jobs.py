@@ -137,7 +137,10 @@ class JobsState(SessionState, mixin=True):
 
     jobs: list[JobCard] = []
     problem: str = ""
-    _watching: bool = False
+    # Which watch() is the live one. A newer one (this tab reconnected, perhaps to another app instance after
+    # the one running the old watcher died with it) takes over; the old one, if still alive, stops at its
+    # next look. A "running" flag would stay set for good in Redis when its process is killed.
+    _watch_generation: int = 0
 
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         """(operations, exclude): which jobs this page lists."""
@@ -237,25 +240,22 @@ class JobsState(SessionState, mixin=True):
     async def watch(self) -> None:
         """Refresh the user's jobs while any is active. Jobs run on the server whether or not this runs."""
         async with self:
-            if self._watching:
-                return
-            self._watching = True
+            self._watch_generation += 1
+            mine = self._watch_generation
             found = await self.current_user()
             job_filter = self._job_filter()
-        try:
-            if found is None:
-                return
-            user_id = found[1].id or 0
-            while True:
-                seen = job_events.version(user_id)
-                cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
-                async with self:
-                    self.jobs = cards
-                    if not active:
-                        await self.current_user()  # final balance after capture or refund
-                        await self._jobs_settled(user_id)
-                        break
-                await job_events.wait(user_id, seen=seen, timeout=SAFETY_POLL_SECONDS)
-        finally:
+        if found is None:
+            return
+        user_id = found[1].id or 0
+        while True:
+            seen = job_events.version(user_id)
+            cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
             async with self:
-                self._watching = False
+                if self._watch_generation != mine:
+                    return  # a newer watcher of this tab took over
+                self.jobs = cards
+                if not active:
+                    await self.current_user()  # final balance after capture or refund
+                    await self._jobs_settled(user_id)
+                    return
+            await job_events.wait(user_id, seen=seen, timeout=SAFETY_POLL_SECONDS)

@@ -51,8 +51,11 @@ def _storage() -> Check:
 def _queue() -> Check:
     if get_settings().dispatch != "worker":
         return Check("queue", True, "in process")
+    from palett.services.generation.procrastinate_queue import SCHEMA  # procrastinate's tables live there
+
     with get_engine().connect() as conn:
-        waiting = conn.execute(text("select count(*) from procrastinate_jobs where status = 'todo'")).scalar_one()
+        waiting = conn.execute(text(f'select count(*) from "{SCHEMA}".procrastinate_jobs where status = \'todo\'')
+                               ).scalar_one()
     return Check("queue", True, f"{waiting} waiting")
 
 
