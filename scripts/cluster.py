@@ -114,10 +114,27 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _start(name: str, cmd: list[str], env: dict[str, str], run_dir: Path) -> Proc:
+def _deploy_copy(run_dir: Path) -> Path:
+    """The tree the cluster runs from: a copy, as a deploy would have, so that its frontend build (with the
+    proxy's address baked in) never replaces the one in this checkout that other app runs serve."""
+    target = run_dir / "app"
+    top_level = {".git", ".venv", ".tools", "models", "data", "test-artifacts", ".bench-node"}
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        own = top_level if Path(folder) == ROOT else set()
+        return {n for n in names if n in own or n == "__pycache__" or n.endswith("_cache")}
+
+    shutil.copytree(ROOT, target, symlinks=True, ignore=skip)
+    for shared in (".venv", ".tools", "models"):  # installed once per machine, not per deploy
+        if (ROOT / shared).exists():
+            (target / shared).symlink_to(ROOT / shared)
+    return target
+
+
+def _start(name: str, cmd: list[str], env: dict[str, str], run_dir: Path, cwd: Path = ROOT) -> Proc:
     log = run_dir / f"{name}.log"
     with log.open("w") as out:
-        popen = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        popen = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                  start_new_session=True)  # Ctrl-C reaches only this script; we stop the rest
     return Proc(name, popen, log)
 
@@ -243,7 +260,8 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
         )
 
         # Migrations: once, before anything starts (app and workers refuse another revision).
-        subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
+        app_root = _deploy_copy(run_dir)
+        subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=app_root, env=env, check=True,
                        capture_output=True)
 
         procs: dict[str, Proc] = {}
@@ -257,19 +275,19 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
 
         # Workers first (they start in ~2 s while the frontend builds).
         for name in ("worker-1", "worker-2"):
-            procs[name] = _start(name, [str(BIN / "python"), "-m", "palett.worker"], env, run_dir)
+            procs[name] = _start(name, [str(BIN / "python"), "-m", "palett.worker"], env, run_dir, app_root)
 
         # Instance A compiles the app and builds the frontend once, then serves it.
         a_env = {**env, "PALETT_PORT": str(app_ports[0]), "PALETT_BACKEND_PORT": str(app_ports[0])}
         procs["app-a"] = _start("app-a", [str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-                                          "--loglevel", "info"], a_env, run_dir)
+                                          "--loglevel", "info"], a_env, run_dir, app_root)
         _wait_http(f"{c.app_url(0)}/api/health", procs["app-a"], timeout)
         _wait_http(f"{c.app_url(0)}/", procs["app-a"], 60)
 
         # Instance B serves the same build: no compile, no second frontend build.
         b_env = {**env, "PALETT_PORT": str(app_ports[1]), "PALETT_BACKEND_PORT": str(app_ports[1])}
-        procs["app-b"] = _start("app-b", [str(BIN / "python"), str(ROOT / "scripts" / "cluster.py"), "_serve",
-                                          str(app_ports[1])], b_env, run_dir)
+        procs["app-b"] = _start("app-b", [str(BIN / "python"), str(app_root / "scripts" / "cluster.py"), "_serve",
+                                          str(app_ports[1])], b_env, run_dir, app_root)
         _wait_http(f"{c.app_url(1)}/api/health", procs["app-b"], 120)
         _wait_http(f"{c.app_url(1)}/", procs["app-b"], 60)
 
