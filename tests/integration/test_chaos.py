@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
+import pytest
+from sqlmodel import func, select
+
 from palett.models import Job
+from palett.services.billing import credits
+from palett.services.common.errors import UserError
 from palett.services.generation import dispatch
 from palett.services.generation import procrastinate_queue as queue
+from palett.services.generation import submit as submit_service
 from tests.conftest import reset_caches
 from tests.integration import test_worker
 from tests.integration.test_pipeline_local import balance_matches_ledger, new_user, submit
@@ -20,6 +27,7 @@ from tests.integration.test_worker import start_worker, stop_gracefully, wait_fo
 pg_db = test_worker.pg_db  # the fixture: app tables, procrastinate's schema, DISPATCH=worker
 
 FLUX = "fal-ai/flux/dev"
+FLUX_JOB = {"model": "flux-dev", "prompt": "a quiet harbour at sunset", "size": "landscape_4_3", "num_images": 1}
 
 
 def jobs(db, ids: list[int]) -> list[Job]:
@@ -72,3 +80,61 @@ def test_a_worker_killed_mid_jobs_loses_nothing_and_fal_is_asked_once_per_job(
     assert {r.request_id for r in fal_on.submits(FLUX)} == {j.provider_request_id for j in done}
     assert balance_matches_ledger(pg_db, user.id) == 100 - sum(j.cost for j in done)
     assert all(j.charged == j.cost for j in done)
+
+
+def terminate_app_connections(url: str) -> int:
+    """`pg_terminate_backend` on every other connection to the test database (web side and worker)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return len(conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall())
+
+
+def job_count(db) -> int:
+    with db() as s:
+        return s.exec(select(func.count()).select_from(Job)).one()
+
+
+def test_connections_killed_mid_submit_and_mid_job(pg_db, pg_database, fal_on, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKER_HEARTBEAT_SECONDS", "0.3")
+    monkeypatch.setenv("WORKER_STALLED_SECONDS", "1.5")
+    reset_caches()
+    fal_on.behave(FLUX, "hang")
+    user = new_user(pg_db, credits_=100)
+    running = asyncio.run(submit_service.submit(user_id=user.id, requests=[FLUX_JOB])).job_ids[0]
+    proc = start_worker(tmp_path, "worker")
+    try:
+        wait_for(lambda: jobs(pg_db, [running])[0].provider_request_id, "the job to reach Fal", proc)
+
+        apply = credits.apply
+        killed: list[int] = []
+
+        def apply_after_a_kill(*args, **kwargs):  # the connection dies inside the submit's transaction
+            if not killed:
+                killed.append(terminate_app_connections(pg_database))
+            return apply(*args, **kwargs)
+
+        monkeypatch.setattr(credits, "apply", apply_after_a_kill)
+        with pytest.raises(UserError) as refused:
+            asyncio.run(submit_service.submit(user_id=user.id, requests=[FLUX_JOB]))
+        assert refused.value.code == "db_unavailable"
+        assert refused.value.message == "Couldn't save that — try again; nothing was charged."
+        assert killed and killed[0] >= 2  # the submit's connection and the worker's
+        assert job_count(pg_db) == 1
+        assert balance_matches_ledger(pg_db, user.id) == 100 - jobs(pg_db, [running])[0].cost
+
+        monkeypatch.setattr(credits, "apply", apply)
+        again = asyncio.run(submit_service.submit(user_id=user.id, requests=[FLUX_JOB])).job_ids[0]
+        ids = [running, again]
+        wait_for(lambda: jobs(pg_db, [again])[0].provider_request_id, "the retried submit to reach Fal", proc)
+        terminate_app_connections(pg_database)  # again, while both jobs wait on Fal
+        for request in fal_on.submits(FLUX):
+            fal_on.finish(request.request_id)
+        wait_for(lambda: all(j.status == "succeeded" for j in jobs(pg_db, ids)), "both jobs to succeed",
+                 proc, timeout=30)
+    finally:
+        stop_gracefully(proc)
+    done = jobs(pg_db, ids)
+    assert len(fal_on.submits(FLUX)) == 2  # one submission per job
+    assert all(j.finished_at < j.deadline_at and j.charged == j.cost for j in done)
+    assert balance_matches_ledger(pg_db, user.id) == 100 - sum(j.cost for j in done)
