@@ -8,19 +8,27 @@ message to act on, never a 500 or a lost click.
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlmodel import func, select
+from starlette.testclient import TestClient
 
+from palett.api import mount_api
 from palett.models import Job
 from palett.services.billing import credits
-from palett.services.common.errors import UserError
+from palett.services.common.errors import UserError, message_for
 from palett.services.generation import dispatch
 from palett.services.generation import procrastinate_queue as queue
 from palett.services.generation import submit as submit_service
 from tests.conftest import reset_caches
 from tests.integration import test_worker
+from tests.integration.test_auth_routes import ORIGIN, PW, not_found, signed_up, where
 from tests.integration.test_pipeline_local import balance_matches_ledger, new_user, submit
 from tests.integration.test_worker import start_worker, stop_gracefully, wait_for
 
@@ -138,3 +146,78 @@ def test_connections_killed_mid_submit_and_mid_job(pg_db, pg_database, fal_on, t
     assert len(fal_on.submits(FLUX)) == 2  # one submission per job
     assert all(j.finished_at < j.deadline_at and j.charged == j.cost for j in done)
     assert balance_matches_ledger(pg_db, user.id) == 100 - sum(j.cost for j in done)
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free loopback port (the machine's Redis is never touched)."""
+
+    def __init__(self, folder: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.folder, self.proc = folder, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # this test's own process, by its PID
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[OwnRedis]:
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    redis = OwnRedis(folder)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+def test_redis_down_refuses_sign_in_and_generate_plainly_and_recovers_without_restart(
+        pg_db, own_redis, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", own_redis.url)
+    monkeypatch.setenv("PUBLIC_URL", "http://testserver")
+    reset_caches()
+    sign_in = {"email": "ada@example.com", "password": PW}
+    with TestClient(mount_api(not_found), follow_redirects=False) as client:
+        signed_up(client)
+        user_id = new_user(pg_db, "maker@example.com", credits_=10).id
+        assert client.get("/api/ready").status_code == 200
+
+        own_redis.stop()
+        path, query = where(client.post("/api/auth/login", data=sign_in, headers=ORIGIN))
+        assert (path, query["error"]) == ("/signin", "try_again_shortly")  # not a 500, not let through uncounted
+        assert message_for("try_again_shortly") == "We can't take that right now. Try again shortly."
+        with pytest.raises(UserError) as refused:  # the generation limit can't be counted either
+            asyncio.run(submit_service.submit(user_id=user_id, requests=[{**FLUX_JOB, "model": "local-preview",
+                                                                          "size": "square"}]))
+        assert refused.value.code == "try_again_shortly"
+        assert job_count(pg_db) == 0 and balance_matches_ledger(pg_db, user_id) == 10  # nothing charged
+        ready = client.get("/api/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["redis"]["ok"] is False
+        assert client.get("/api/health").status_code == 200  # liveness: no restart for a Redis outage
+
+        own_redis.start()  # the same address, empty: the app reconnects by itself
+        assert client.get("/api/ready").status_code == 200
+        assert where(client.post("/api/auth/login", data=sign_in, headers=ORIGIN))[0] == "/app"
+        made = asyncio.run(submit_service.submit(user_id=user_id, requests=[{**FLUX_JOB, "model": "local-preview",
+                                                                             "size": "square"}]))
+        assert len(made.job_ids) == 1 and balance_matches_ledger(pg_db, user_id) == 10 - made.reserved
