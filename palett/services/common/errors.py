@@ -65,6 +65,8 @@ MESSAGES: dict[str, str] = {
     "user_not_found": "That user doesn't exist.",
     "job_not_retryable": "Only failed or cancelled jobs can be retried.",
     "already_refunded": "That job's credits were already given back.",
+    "try_again_shortly": "We can't take that right now. Try again shortly.",
+    "db_unavailable": "Couldn't save that — try again; nothing was charged.",
     "nothing_to_refund": "That job used no credits, so there's nothing to refund.",
 }
 

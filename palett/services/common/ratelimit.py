@@ -2,10 +2,16 @@
 
 Every limit is one atomic hit-and-test (`limits`' hit() records and checks in one step, a Lua
 script on Redis): testing first and recording later lets a burst of parallel requests all pass.
+
+Redis unreachable (restart, outage): a limit that can't be counted refuses the attempt with
+UserError("try_again_shortly") rather than answering 500 or letting it through uncounted; the
+client reconnects by itself, so limits work again as soon as Redis is back. Forgetting a count
+(`clear`) is best effort: the count expires with its window anyway.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -13,10 +19,14 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache
@@ -24,7 +34,8 @@ def limiter() -> MovingWindowRateLimiter:
     settings = get_settings()
     if not settings.redis_url:
         return MovingWindowRateLimiter(storage_from_string("memory://"))
-    storage = storage_from_string(settings.redis_url, key_prefix=f"{settings.rate_limit_key_prefix}:limits")
+    storage = storage_from_string(settings.redis_url, key_prefix=f"{settings.rate_limit_key_prefix}:limits",
+                                  wrap_exceptions=True)  # any Redis failure is a StorageError
     return MovingWindowRateLimiter(storage)
 
 
@@ -48,14 +59,21 @@ def hit(spec: str, *keys: str) -> int:
     Stops at the first key that refuses, so a refused attempt doesn't use up the later keys
     (keys that took the hit before keep it: the attempt was made).
     """
-    for key in keys:
-        with _guard():
-            taken = limiter().hit(item(spec), key)
-        if not taken:
-            reset_at, _ = limiter().get_window_stats(item(spec), key)
-            return max(1, math.ceil((reset_at - time.time()) / 60))
+    try:
+        for key in keys:
+            with _guard():
+                taken = limiter().hit(item(spec), key)
+            if not taken:
+                reset_at, _ = limiter().get_window_stats(item(spec), key)
+                return max(1, math.ceil((reset_at - time.time()) / 60))
+    except StorageError as exc:
+        log.warning("rate limits: storage unavailable, refusing the attempt: %r", exc.storage_error)
+        raise UserError("try_again_shortly") from None
     return 0
 
 
 def clear(spec: str, key: str) -> None:
-    limiter().clear(item(spec), key)
+    try:
+        limiter().clear(item(spec), key)
+    except StorageError as exc:
+        log.warning("rate limits: storage unavailable, count of %s not cleared: %r", key, exc.storage_error)

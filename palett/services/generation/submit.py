@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session as DB
 
 from palett.models import GeneratedImage, Job, User, utcnow
@@ -77,7 +78,11 @@ async def submit(*, user_id: int, requests: Sequence[dict[str, Any]], batch: boo
 
 
 async def submit_with(work: Callable[[DB], T]) -> T:
-    """Run `work` in one transaction; once it has committed, enqueue every job it wrote with write_job."""
+    """Run `work` in one transaction; once it has committed, enqueue every job it wrote with write_job.
+
+    A database error inside the transaction rolls it back (no job, no reservation) and becomes
+    UserError("db_unavailable"), so the person sees a short message instead of a lost click.
+    """
 
     def run() -> tuple[T, list[tuple[int, int]]]:
         with session_scope() as db:
@@ -85,7 +90,11 @@ async def submit_with(work: Callable[[DB], T]) -> T:
             written = list(db.info.pop(_NEW_JOBS, []))
         return result, written
 
-    result, written = await asyncio.to_thread(run)
+    try:
+        result, written = await asyncio.to_thread(run)
+    except DBAPIError:  # a lost connection, a failover, a killed backend: the transaction rolled back
+        log.exception("submit: the database failed mid-transaction")
+        raise UserError("db_unavailable") from None
     for job_id, job_priority in written:
         await dispatch.enqueue(job_id, job_priority)
     return result
