@@ -81,6 +81,14 @@ def owned(db: DB, user_id: int, job_id: int) -> Job:
     return job
 
 
+def one(db: DB, user_id: int, job_id: int) -> JobView:
+    """One of the user's jobs with its images; UserError("job_not_found") when missing or someone else's."""
+    job = owned(db, user_id, job_id)
+    imgs = db.exec(select(GeneratedImage).where(GeneratedImage.job_id == job.id, GeneratedImage.user_id == user_id)
+                   .order_by(col(GeneratedImage.id))).all()
+    return _view(job, list(imgs))
+
+
 def _image_view(img: GeneratedImage, storage: Any, ttl: int) -> ImageView:
     extension = img.image_url.rsplit(".", 1)[-1]  # uploads of big photos are kept as JPEG
     return ImageView(id=img.id or 0, url=storage.url(img.image_url, ttl),
@@ -109,4 +117,4 @@ def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
     )
 
 
-__all__ = ["ImageView", "JobStatus", "JobView", "has_active", "owned", "recent"]
+__all__ = ["ImageView", "JobStatus", "JobView", "has_active", "one", "owned", "recent"]

@@ -1,0 +1,241 @@
+"""Public API v1 (/api/v1): a FastAPI sub-application with its own OpenAPI schema at /api/v1/openapi.json.
+
+Callers send `Authorization: Bearer <key>` (services/accounts/api_keys). Everything goes through the same
+services as the web app: the catalog, submit (validation, credits, rate limits, plan priority), the
+pipeline's cancel and the owner-filtered job reads. Errors are problem+json (api/problems.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
+
+from palett.api import problems
+from palett.api.problems import Problem
+from palett.models import User
+from palett.services.accounts import api_keys
+from palett.services.accounts.api_keys import Caller
+from palett.services.common import idempotency
+from palett.services.common.db import session_scope
+from palett.services.generation import catalog, jobs, pipeline, submit
+from palett.settings import get_settings
+
+router = APIRouter()
+bearer = HTTPBearer(auto_error=False, description="An API key made on the Developers page: `plt_…`")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": title, "content": {problems.MEDIA_TYPE: {}}}
+    for status, title in {401: "Missing, unknown or revoked key", 403: "The key lacks the scope",
+                          422: "Invalid input (the field is named)", 429: "Rate limited"}.items()
+}
+
+
+def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Problem("unauthorized", "Send your API key as `Authorization: Bearer <key>`.",
+                      headers={"WWW-Authenticate": "Bearer"})
+    with session_scope() as db:
+        caller = api_keys.authenticate(db, credentials.credentials)
+    if caller is None:
+        raise Problem("unauthorized", "That API key is unknown or was revoked.", headers={"WWW-Authenticate": "Bearer"})
+    return caller
+
+
+def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: the caller of a valid key, which must have `scope` (None: any key)."""
+
+    async def dependency(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        caller = await asyncio.to_thread(_authenticate, credentials)
+        if scope and scope not in caller.scopes:
+            raise Problem("forbidden-scope", f"This needs an API key with the `{scope}` scope.")
+        return caller
+
+    return dependency
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    credits: int
+    plan: str
+    rate_limit: str = Field(description="Generations allowed per window on this plan, e.g. 10/hour")
+    scopes: list[str]
+
+
+class ModelInfo(BaseModel):
+    key: str
+    operation: str
+    label: str
+    provider: str
+    available: bool
+    credits_per_image: int
+    settings: dict[str, Any] = Field(description="The settings this model supports, with their limits")
+    input_schema: dict[str, Any] = Field(description="JSON Schema of the body POST /generations takes")
+
+
+class Image(BaseModel):
+    id: int
+    url: str = Field(description="A signed URL that expires")
+    width: int
+    height: int
+    seed: int | None
+
+
+class Generation(BaseModel):
+    id: int
+    status: str = Field(description="queued | running | succeeded | failed | cancelled")
+    operation: str
+    model: str
+    progress: float
+    queue_position: int | None
+    cost: int
+    charged: int
+    error: str | None
+    params: dict[str, Any]
+    images: list[Image]
+
+
+class Accepted(BaseModel):
+    id: int
+    status: str
+    reserved: int
+    balance: int
+
+
+@router.get("/me", response_model=Me, responses=ERRORS)
+def me(caller: Annotated[Caller, Depends(needs(None))]) -> Me:
+    with session_scope() as db:
+        user = db.get(User, caller.user_id)
+        if user is None:
+            raise Problem("unauthorized")
+        return Me(id=caller.user_id, email=user.email, credits=user.credits, plan=user.plan,
+                  rate_limit=submit.rate_limit_for(user), scopes=sorted(caller.scopes))
+
+
+def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:
+    settings: dict[str, Any] = {"max_images": spec.max_images}
+    if "size" in spec.input_model.model_fields:
+        settings["sizes"] = list(spec.sizes)
+        settings["seed"] = spec.seed
+        settings["negative_prompt"] = spec.negative_prompt
+        settings["styles"] = list(spec.styles)
+        if spec.steps:
+            settings["steps"] = dict(zip(("min", "max", "default"), spec.steps, strict=True))
+        if spec.guidance:
+            settings["guidance"] = dict(zip(("min", "max", "default"), spec.guidance, strict=True))
+    return settings
+
+
+@router.get("/models", response_model=list[ModelInfo], responses=ERRORS)
+def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[ModelInfo]:
+    config = get_settings()
+    operations = sorted({spec.operation for spec in catalog.all_models()})
+    return [
+        ModelInfo(key=spec.key, operation=spec.operation, label=spec.label, provider=spec.provider,
+                  available=not catalog.unavailable_reason(spec, config), credits_per_image=spec.credits_per_image,
+                  settings=_settings_of(spec), input_schema=spec.input_model.model_json_schema())
+        for operation in operations for spec in catalog.models(operation)
+    ]
+
+
+def _check_fields(params: dict[str, Any]) -> None:
+    """Unknown settings are refused by name (the studio never sends them; a typo should not be ignored)."""
+    spec = catalog.get(str(params.get("model", "")))
+    known = set(spec.input_model.model_fields)
+    for name in params:
+        if name not in known:
+            raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)
+
+
+def _generation(view: jobs.JobView) -> Generation:
+    return Generation(id=view.id, status=view.status, operation=view.operation, model=view.model,
+                      progress=view.progress, queue_position=view.queue_position, cost=view.cost,
+                      charged=view.charged, error=view.error or None, params=view.params,
+                      images=[Image(id=i.id, url=i.url, width=i.width, height=i.height, seed=i.seed)
+                              for i in view.images])
+
+
+async def _submit(user_id: int, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    if not isinstance(params.get("model"), str):
+        raise Problem("invalid-input", "Check model: name a model from GET /models.", field="model")
+    _check_fields(params)
+    made = await submit.submit(user_id=user_id, requests=[params])
+    return 202, Accepted(id=made.job_ids[0], status="queued", reserved=made.reserved,
+                         balance=made.balance).model_dump()
+
+
+@router.post("/generations", status_code=202, response_model=Accepted,
+             responses={**ERRORS, 402: ERRORS[401] | {"description": "Not enough credits"},
+                        409: ERRORS[401] | {"description": "Idempotency-Key reused with another body"}})
+async def create_generation(
+    request: Request,
+    caller: Annotated[Caller, Depends(needs("generate"))],
+    params: Annotated[dict[str, Any], Body(description="The settings the studio submits: model, prompt, size, "
+                                                       "num_images, seed… (see GET /models)",
+                                           examples=[{"model": "local-preview", "prompt": "a quiet harbour",
+                                                      "size": "square", "num_images": 1}])],
+    idempotency_key: Annotated[str | None, Header(max_length=idempotency.MAX_KEY_LENGTH)] = None,
+) -> JSONResponse:
+    if idempotency_key is None:
+        status, body = await _submit(caller.user_id, params)
+        return JSONResponse(body, status_code=status, headers={"Location": f"/api/v1/generations/{body['id']}"})
+    digest = idempotency.body_hash(params)
+    earlier = await asyncio.to_thread(idempotency.claim, user_id=caller.user_id, key=idempotency_key, digest=digest)
+    if earlier is not None:
+        if not earlier.same_body:
+            raise Problem("idempotency-key-reused", "This Idempotency-Key was used with another request body.")
+        if earlier.status_code == idempotency.PENDING:
+            raise Problem("idempotency-key-in-progress", "The first request with this key is still running.",
+                          headers={"Retry-After": "1"})
+        return JSONResponse(earlier.response, status_code=earlier.status_code,
+                            headers={"Idempotent-Replayed": "true",
+                                     "Location": f"/api/v1/generations/{earlier.response.get('id')}"})
+    try:
+        status, body = await _submit(caller.user_id, params)
+    except BaseException:
+        await asyncio.to_thread(idempotency.release, user_id=caller.user_id, key=idempotency_key)
+        raise
+    await asyncio.to_thread(idempotency.record, user_id=caller.user_id, key=idempotency_key, status_code=status,
+                            response=body)
+    return JSONResponse(body, status_code=status, headers={"Location": f"/api/v1/generations/{body['id']}"})
+
+
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.get("/generations/{generation_id}", response_model=Generation,
+            responses={**ERRORS, 404: ERRORS[401] | {"description": "No such generation of yours"}})
+def get_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("read"))]) -> Generation:
+    with session_scope() as db:
+        return _generation(jobs.one(db, caller.user_id, generation_id))
+
+
+@router.delete("/generations/{generation_id}", response_model=Generation,
+               responses={**ERRORS, 404: ERRORS[401] | {"description": "No such generation of yours"},
+                          409: ERRORS[401] | {"description": "The generation already finished"}})
+def cancel_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("delete"))]) -> Generation:
+    """Cancel a queued or running generation; its reserved credits are refunded."""
+    with session_scope() as db:
+        jobs.owned(db, caller.user_id, generation_id)
+        if not pipeline.cancel(db, user_id=caller.user_id, job_id=generation_id):
+            raise Problem("conflict", "That generation already finished, so it can't be cancelled.")
+    with session_scope() as db:
+        return _generation(jobs.one(db, caller.user_id, generation_id))
+
+
+def build_app() -> FastAPI:
+    """The v1 sub-application; mount it at /api/v1."""
+    app = FastAPI(title="Palett AI API", version="1.0.0", openapi_url="/openapi.json", docs_url=None,
+                  redoc_url=None, description="Generate and edit images with the models of Palett's studio. "
+                  "Credits, rate limits and plan rules are the web app's.")
+    app.include_router(router)
+    problems.install(app)
+    return app
+
+
+__all__ = ["build_app", "router"]

@@ -1,0 +1,210 @@
+"""Public API v1 over HTTP (TestClient through mount_api), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from palett.api import mount_api
+from palett.models import ApiKey, CreditTransaction, Job
+from palett.services.accounts import api_keys
+from palett.services.common.errors import UserError
+from palett.services.generation import pipeline
+from tests.integration.test_auth_routes import not_found
+from tests.integration.test_pipeline_local import PROMPT, balance_matches_ledger, new_user
+
+ALL = ("generate", "read", "delete")
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(db_url, monkeypatch):
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("PUBLIC_URL", "http://testserver")
+    reset_caches()
+    with TestClient(mount_api(not_found), follow_redirects=False) as c:
+        yield c
+
+
+def key_for(db, user_id: int, scopes=ALL, name: str = "laptop") -> str:
+    with db() as s:
+        return api_keys.create(s, user_id=user_id, name=name, scopes=list(scopes)).secret
+
+
+def auth(secret: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {secret}"}
+
+
+def assert_problem(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["type"] == f"/api/v1/problems/{kind}" and body["status"] == status
+    assert body["title"] and body["detail"]
+    return body
+
+
+def test_keys_are_shown_once_stored_hashed_limited_and_revoked_at_once(db):
+    user = new_user(db)
+    with db() as s:
+        made = api_keys.create(s, user_id=user.id, name=" laptop ", scopes=["read", "generate"])
+    assert made.secret.startswith(made.key.prefix + "_") and made.key.name == "laptop"
+    with db() as s:
+        row = s.exec(select(ApiKey).where(ApiKey.user_id == user.id)).one()
+        assert made.secret not in (row.secret_hash, row.prefix) and len(row.secret_hash) == 64
+        caller = api_keys.authenticate(s, made.secret)
+        assert caller and caller.user_id == user.id and caller.scopes == {"read", "generate"}
+        assert api_keys.authenticate(s, made.secret + "x") is None
+        assert api_keys.authenticate(s, "not-a-key") is None
+    other = new_user(db, email="other@example.com")
+    with db() as s:
+        assert s.get(ApiKey, row.id).last_used_at is not None
+        assert not api_keys.revoke(s, user_id=other.id, key_id=row.id)  # not theirs
+        assert api_keys.revoke(s, user_id=user.id, key_id=row.id)
+        assert not api_keys.revoke(s, user_id=user.id, key_id=row.id)
+    with db() as s:
+        assert api_keys.authenticate(s, made.secret) is None
+        for bad_scopes in ([], ["admin"]):
+            with pytest.raises(UserError):
+                api_keys.create(s, user_id=user.id, name="x", scopes=bad_scopes)
+        for i in range(api_keys.MAX_KEYS):  # the revoked key no longer counts
+            api_keys.create(s, user_id=user.id, name=f"k{i}", scopes=["read"])
+        with pytest.raises(UserError):
+            api_keys.create(s, user_id=user.id, name="one too many", scopes=["read"])
+        assert len(api_keys.list_keys(s, user_id=user.id)) == api_keys.MAX_KEYS + 1
+
+
+def test_bad_missing_and_revoked_keys_get_401(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    assert client.get("/api/v1/me", headers=auth(secret)).status_code == 200
+    assert_problem(client.get("/api/v1/me"), 401, "unauthorized")
+    assert_problem(client.get("/api/v1/me", headers=auth("plt_nope_nope")), 401, "unauthorized")
+    with db() as s:
+        key_id = s.exec(select(ApiKey.id).where(ApiKey.user_id == user.id)).one()
+        api_keys.revoke(s, user_id=user.id, key_id=key_id)
+    r = client.get("/api/v1/me", headers=auth(secret))
+    assert_problem(r, 401, "unauthorized")
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_me_models_and_the_openapi_schema(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    me = client.get("/api/v1/me", headers=auth(secret)).json()
+    assert (me["id"], me["credits"], me["plan"]) == (user.id, 10, "free")
+    models = client.get("/api/v1/models", headers=auth(secret)).json()
+    local = next(m for m in models if m["key"] == "local-preview")
+    assert local["operation"] == "t2i" and local["available"] and local["credits_per_image"] == 1
+    assert "square" in local["settings"]["sizes"] and "prompt" in local["input_schema"]["properties"]
+    assert len({m["operation"] for m in models}) > 1  # editing tools too
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/me", "/models", "/generations", "/generations/{generation_id}"} <= set(schema["paths"])
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert client.get("/openapi.json").status_code == 404  # the web app's own schema stays off
+    r = client.get("/api/v1/me", headers=auth(secret))
+    assert r.headers.get("x-content-type-options") == "nosniff"  # security headers reach the API too
+
+
+def test_scopes_are_enforced(client, db):
+    user = new_user(db)
+    reader = key_for(db, user.id, scopes=["read"])
+    assert_problem(client.post("/api/v1/generations", json=PROMPT, headers=auth(reader)), 403, "forbidden-scope")
+    assert_problem(client.delete("/api/v1/generations/1", headers=auth(reader)), 403, "forbidden-scope")
+    maker = key_for(db, user.id, scopes=["generate"], name="maker")
+    assert_problem(client.get("/api/v1/models", headers=auth(maker)), 403, "forbidden-scope")
+    with db() as s:
+        assert s.exec(select(Job).where(Job.user_id == user.id)).first() is None
+
+
+def test_an_api_generation_runs_is_charged_once_and_is_private(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    r = client.post("/api/v1/generations", json={**PROMPT, "num_images": 2}, headers=auth(secret))
+    assert r.status_code == 202, r.text
+    made = r.json()
+    assert made["status"] == "queued" and made["reserved"] == 2 and made["balance"] == 8
+    assert r.headers["location"] == f"/api/v1/generations/{made['id']}"
+    asyncio.run(pipeline.execute(made["id"]))
+    job = client.get(f"/api/v1/generations/{made['id']}", headers=auth(secret)).json()
+    assert job["status"] == "succeeded" and job["charged"] == 2 and len(job["images"]) == 2
+    assert all(img["url"] and img["id"] for img in job["images"])
+    assert balance_matches_ledger(db, user.id) == 8
+    with db() as s:
+        kinds = s.exec(select(CreditTransaction.kind).where(CreditTransaction.user_id == user.id,
+                                                            CreditTransaction.kind != "grant")).all()
+    assert sorted(kinds) == ["capture", "reserve"]
+    # Another user's key sees nothing: the same 404 as an id that doesn't exist.
+    other = key_for(db, new_user(db, email="eve@example.com").id)
+    theirs = assert_problem(client.get(f"/api/v1/generations/{made['id']}", headers=auth(other)), 404, "not-found")
+    missing = assert_problem(client.get("/api/v1/generations/999999", headers=auth(other)), 404, "not-found")
+    assert theirs["detail"] == missing["detail"]
+    assert_problem(client.delete(f"/api/v1/generations/{made['id']}", headers=auth(other)), 404, "not-found")
+    # A finished generation can't be cancelled.
+    assert_problem(client.delete(f"/api/v1/generations/{made['id']}", headers=auth(secret)), 409, "conflict")
+
+
+def test_cancel_refunds(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    made = client.post("/api/v1/generations", json=PROMPT, headers=auth(secret)).json()
+    r = client.delete(f"/api/v1/generations/{made['id']}", headers=auth(secret))
+    assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["charged"] == 0
+    assert balance_matches_ledger(db, user.id) == 10
+
+
+def test_idempotent_replay_and_409(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    headers = {**auth(secret), "idempotency-key": "order-42"}
+    first = client.post("/api/v1/generations", json=PROMPT, headers=headers)
+    again = client.post("/api/v1/generations", json=dict(reversed(PROMPT.items())), headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    body = assert_problem(client.post("/api/v1/generations", json={**PROMPT, "prompt": "other"}, headers=headers),
+                          409, "idempotency-key-reused")
+    assert "Idempotency-Key" in body["detail"]
+    with db() as s:
+        assert len(s.exec(select(Job).where(Job.user_id == user.id)).all()) == 1
+    assert balance_matches_ledger(db, user.id) == 9
+    # Keys are per user: another user's identical key is a new request.
+    other = key_for(db, new_user(db, email="eve@example.com").id)
+    r = client.post("/api/v1/generations", json=PROMPT, headers={**auth(other), "idempotency-key": "order-42"})
+    assert r.status_code == 202 and r.json()["id"] != first.json()["id"]
+    # A refused request lets its key go: the same key works once the body is fixed... and is then kept.
+    bad = client.post("/api/v1/generations", json={**PROMPT, "num_images": 9},
+                      headers={**auth(secret), "idempotency-key": "k2"})
+    assert_problem(bad, 422, "invalid-input")
+    ok = client.post("/api/v1/generations", json=PROMPT, headers={**auth(secret), "idempotency-key": "k2"})
+    assert ok.status_code == 202
+
+
+def test_errors_are_problems_naming_what_to_fix(client, db, monkeypatch):
+    user = new_user(db, credits_=2)
+    secret = key_for(db, user.id)
+    post = lambda body: client.post("/api/v1/generations", json=body, headers=auth(secret))  # noqa: E731
+    assert assert_problem(post({**PROMPT, "num_images": 9}), 422, "invalid-input")["field"] == "num_images"
+    assert assert_problem(post({**PROMPT, "prompt": "  "}), 422, "invalid-input")["field"] == "prompt"
+    assert assert_problem(post({**PROMPT, "model": "nope"}), 422, "invalid-input")["field"] == "model"
+    assert assert_problem(post({**PROMPT, "sharpness": 3}), 422, "invalid-input")["field"] == "sharpness"
+    assert assert_problem(post({"prompt": "x"}), 422, "invalid-input")["field"] == "model"
+    r = client.post("/api/v1/generations", content=b"[1, 2]", headers={**auth(secret),
+                                                                       "content-type": "application/json"})
+    assert_problem(r, 422, "invalid-input")
+    assert "3 credits" in assert_problem(post({**PROMPT, "num_images": 3}), 402, "insufficient-credits")["detail"]
+    assert_problem(client.get("/api/v1/generations/abc", headers=auth(secret)), 422, "invalid-input")
+    assert_problem(client.get("/api/v1/nowhere", headers=auth(secret)), 404, "not-found")
+    # The plan's rate limit applies as in the studio, with Retry-After.
+    monkeypatch.setenv("RATE_LIMIT_FREE", "1/hour")
+    from tests.conftest import reset_caches
+
+    reset_caches()
+    assert post(PROMPT).status_code == 202
+    r = post(PROMPT)
+    assert_problem(r, 429, "rate-limited")
+    assert int(r.headers["retry-after"]) >= 60
+    assert balance_matches_ledger(db, user.id) == 1  # only the accepted job holds a credit
