@@ -25,6 +25,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "conflict": (409, "Conflict"),
     "idempotency-key-reused": (409, "Idempotency-Key reused with another request body"),
     "idempotency-key-in-progress": (409, "A request with this Idempotency-Key is still being handled"),
+    "payload-too-large": (413, "Request body too large"),
     "invalid-input": (422, "Invalid input"),
     "rate-limited": (429, "Rate limit reached"),
 }

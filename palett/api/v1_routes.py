@@ -14,19 +14,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from palett.api import problems
 from palett.api.problems import Problem
 from palett.models import User
 from palett.services.accounts import api_keys
 from palett.services.accounts.api_keys import Caller
-from palett.services.common import idempotency
+from palett.services.common import idempotency, ratelimit
 from palett.services.common.db import session_scope
 from palett.services.generation import catalog, jobs, pipeline, submit
 from palett.settings import get_settings
 
 router = APIRouter()
+MAX_BODY_BYTES = 64 * 1024  # a generation request is a small JSON object
 bearer = HTTPBearer(auto_error=False, description="An API key made on the Developers page: `plt_…`")
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": title, "content": {problems.MEDIA_TYPE: {}}}
@@ -47,10 +48,18 @@ def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> Caller:
 
 
 def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
-    """A dependency: the caller of a valid key, which must have `scope` (None: any key)."""
+    """A dependency: the caller of a valid key, which must have `scope` (None: any key); counts against the key's
+    rate limit (RateLimit-* headers on the answer)."""
 
-    async def dependency(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    async def dependency(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
         caller = await asyncio.to_thread(_authenticate, credentials)
+        window = ratelimit.hit_window(get_settings().api_key_rate_limit, f"apikey:{caller.key_id}")
+        request.state.rate_limit = window
+        if not window.allowed:
+            raise Problem("rate-limited", f"This key made more than {window.limit} requests in the window. "
+                          f"Try again in {window.reset_seconds} seconds.",
+                          headers={"Retry-After": str(window.reset_seconds)})
         if scope and scope not in caller.scopes:
             raise Problem("forbidden-scope", f"This needs an API key with the `{scope}` scope.")
         return caller
@@ -235,6 +244,20 @@ def build_app() -> FastAPI:
                   "Credits, rate limits and plan rules are the web app's.")
     app.include_router(router)
     problems.install(app)
+
+    @app.middleware("http")
+    async def rate_limit_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.headers.get("content-length", "0").isdigit() and \
+                int(request.headers.get("content-length", "0")) > MAX_BODY_BYTES:
+            return Problem("payload-too-large", f"Send at most {MAX_BODY_BYTES // 1024} KB of JSON.").response()
+        response = await call_next(request)
+        window = getattr(request.state, "rate_limit", None)
+        if isinstance(window, ratelimit.Window):
+            response.headers["RateLimit-Limit"] = str(window.limit)
+            response.headers["RateLimit-Remaining"] = str(window.remaining)
+            response.headers["RateLimit-Reset"] = str(window.reset_seconds)
+        return response
+
     return app
 
 

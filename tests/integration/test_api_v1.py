@@ -208,3 +208,21 @@ def test_errors_are_problems_naming_what_to_fix(client, db, monkeypatch):
     assert_problem(r, 429, "rate-limited")
     assert int(r.headers["retry-after"]) >= 60
     assert balance_matches_ledger(db, user.id) == 1  # only the accepted job holds a credit
+
+
+def test_each_key_has_its_own_rate_limit_and_bodies_are_capped(client, db, monkeypatch):
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("API_KEY_RATE_LIMIT", "3/minute")
+    reset_caches()
+    user = new_user(db)
+    first, second = key_for(db, user.id), key_for(db, user.id, name="second")
+    answers = [client.get("/api/v1/me", headers=auth(first)) for _ in range(3)]
+    assert [r.headers["ratelimit-remaining"] for r in answers] == ["2", "1", "0"]
+    assert all(r.headers["ratelimit-limit"] == "3" for r in answers)
+    r = client.get("/api/v1/me", headers=auth(first))
+    assert_problem(r, 429, "rate-limited")
+    assert 0 < int(r.headers["retry-after"]) <= 60
+    assert client.get("/api/v1/me", headers=auth(second)).status_code == 200  # the other key is untouched
+    big = {**PROMPT, "prompt": "x" * 70_000}
+    assert_problem(client.post("/api/v1/generations", json=big, headers=auth(second)), 413, "payload-too-large")
