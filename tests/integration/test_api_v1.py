@@ -226,3 +226,19 @@ def test_each_key_has_its_own_rate_limit_and_bodies_are_capped(client, db, monke
     assert client.get("/api/v1/me", headers=auth(second)).status_code == 200  # the other key is untouched
     big = {**PROMPT, "prompt": "x" * 70_000}
     assert_problem(client.post("/api/v1/generations", json=big, headers=auth(second)), 413, "payload-too-large")
+
+
+def test_the_key_script_creates_lists_and_revokes(client, db, capsys):
+    from scripts.api_key import main
+
+    user = new_user(db)
+    assert main(["create", user.email, "cli", "--scopes", "read"]) == 0
+    secret = capsys.readouterr().out.split()[-1]
+    assert client.get("/api/v1/models", headers=auth(secret)).status_code == 200
+    assert main(["list", user.email]) == 0 and "'cli' [read] active" in capsys.readouterr().out
+    with db() as s:
+        key_id = s.exec(select(ApiKey.id).where(ApiKey.user_id == user.id)).one()
+    assert main(["revoke", user.email, str(key_id)]) == 0
+    assert_problem(client.get("/api/v1/models", headers=auth(secret)), 401, "unauthorized")
+    assert main(["create", user.email, "x", "--scopes", "admin"]) == 1
+    assert main(["list", "nobody@example.com"]) == 1
