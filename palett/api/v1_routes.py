@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
@@ -215,6 +215,23 @@ async def create_generation(
 
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class GenerationPage(BaseModel):
+    data: list[Generation]
+    next_cursor: int | None = Field(description="Pass as `before` for the next page; null on the last page")
+
+
+@router.get("/generations", response_model=GenerationPage, responses=ERRORS)
+def list_generations(caller: Annotated[Caller, Depends(needs("read"))],
+                     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                     before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> GenerationPage:
+    """Your generations, newest first, in keyset pages."""
+    with session_scope() as db:
+        views = jobs.page(db, caller.user_id, limit=limit + 1, before=before)
+    more = len(views) > limit
+    views = views[:limit]
+    return GenerationPage(data=[_generation(v) for v in views], next_cursor=views[-1].id if more else None)
 
 
 @router.get("/generations/{generation_id}", response_model=Generation,

@@ -242,3 +242,36 @@ def test_the_key_script_creates_lists_and_revokes(client, db, capsys):
     assert_problem(client.get("/api/v1/models", headers=auth(secret)), 401, "unauthorized")
     assert main(["create", user.email, "x", "--scopes", "admin"]) == 1
     assert main(["list", "nobody@example.com"]) == 1
+
+
+def test_generations_come_in_keyset_pages_of_ones_own(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    made = [client.post("/api/v1/generations", json=PROMPT, headers=auth(secret)).json()["id"] for _ in range(5)]
+    other = key_for(db, new_user(db, email="eve@example.com").id)
+    client.post("/api/v1/generations", json=PROMPT, headers=auth(other))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"before": cursor} if cursor else {})}
+        body = client.get("/api/v1/generations", params=params, headers=auth(secret)).json()
+        seen += [g["id"] for g in body["data"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made, reverse=True)
+    assert_problem(client.get("/api/v1/generations", params={"limit": 0}, headers=auth(secret)), 422,
+                   "invalid-input")
+
+
+def test_a_job_started_by_a_key_finishes_after_the_key_is_revoked(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    job_id = client.post("/api/v1/generations", json=PROMPT, headers=auth(secret)).json()["id"]
+    with db() as s:
+        api_keys.revoke(s, user_id=user.id, key_id=s.exec(select(ApiKey.id)).one())
+    assert_problem(client.get(f"/api/v1/generations/{job_id}", headers=auth(secret)), 401, "unauthorized")
+    asyncio.run(pipeline.execute(job_id))
+    with db() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "succeeded" and job.charged == 1
+    assert balance_matches_ledger(db, user.id) == 9
