@@ -275,3 +275,20 @@ def test_a_job_started_by_a_key_finishes_after_the_key_is_revoked(client, db):
         job = s.get(Job, job_id)
         assert job.status == "succeeded" and job.charged == 1
     assert balance_matches_ledger(db, user.id) == 9
+
+
+def test_an_edit_of_ones_own_image_runs_and_anothers_image_is_not_found(client, db):
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    made = client.post("/api/v1/generations", json=PROMPT, headers=auth(secret)).json()
+    asyncio.run(pipeline.execute(made["id"]))
+    (image,) = client.get(f"/api/v1/generations/{made['id']}", headers=auth(secret)).json()["images"]
+    edit = {"model": "local-lanczos", "image_id": image["id"], "mode": "2x"}
+    r = client.post("/api/v1/generations", json=edit, headers=auth(secret))
+    assert r.status_code == 202, r.text
+    asyncio.run(pipeline.execute(r.json()["id"]))
+    done = client.get(f"/api/v1/generations/{r.json()['id']}", headers=auth(secret)).json()
+    assert done["status"] == "succeeded" and done["operation"] == "upscale"
+    assert done["images"][0]["width"] == 2 * image["width"]
+    other = key_for(db, new_user(db, email="eve@example.com").id)
+    assert_problem(client.post("/api/v1/generations", json=edit, headers=auth(other)), 404, "not-found")
