@@ -292,3 +292,26 @@ def test_an_edit_of_ones_own_image_runs_and_anothers_image_is_not_found(client, 
     assert done["images"][0]["width"] == 2 * image["width"]
     other = key_for(db, new_user(db, email="eve@example.com").id)
     assert_problem(client.post("/api/v1/generations", json=edit, headers=auth(other)), 404, "not-found")
+
+
+def test_a_key_whose_first_request_died_is_taken_over_later(client, db):
+    from datetime import timedelta
+
+    from palett.models import IdempotentRequest, utcnow
+    from palett.services.common import idempotency
+
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    digest = idempotency.body_hash(PROMPT)
+    assert idempotency.claim(user_id=user.id, key="k", digest=digest) is None  # a request that never answers
+    headers = {**auth(secret), "idempotency-key": "k"}
+    r = client.post("/api/v1/generations", json=PROMPT, headers=headers)
+    assert_problem(r, 409, "idempotency-key-in-progress")
+    assert r.headers["retry-after"] == "1"
+    with db() as s:
+        row = s.exec(select(IdempotentRequest)).one()
+        row.created_at = utcnow() - idempotency.STALE_AFTER - timedelta(seconds=1)
+        s.add(row)
+    first = client.post("/api/v1/generations", json=PROMPT, headers=headers)
+    assert first.status_code == 202
+    assert client.post("/api/v1/generations", json=PROMPT, headers=headers).json() == first.json()
