@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
@@ -28,11 +29,19 @@ from palett.settings import get_settings
 
 router = APIRouter()
 MAX_BODY_BYTES = 64 * 1024  # a generation request is a small JSON object
-bearer = HTTPBearer(auto_error=False, description="An API key made on the Developers page: `plt_…`")
+bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
+PROBLEM_CONTENT = {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry: a problem+json body."""
+    return {"description": description, "content": PROBLEM_CONTENT}
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"description": title, "content": {problems.MEDIA_TYPE: {}}}
-    for status, title in {401: "Missing, unknown or revoked key", 403: "The key lacks the scope",
-                          422: "Invalid input (the field is named)", 429: "Rate limited"}.items()
+    401: problem("Missing, unknown or revoked key"), 403: problem("The key lacks the scope"),
+    413: problem("Body over 64 KB"), 422: problem("Invalid input (the field is named)"),
+    429: problem("Rate limited (see Retry-After)"),
 }
 
 
@@ -179,8 +188,8 @@ async def _submit(user_id: int, params: dict[str, Any]) -> tuple[int, dict[str, 
 
 
 @router.post("/generations", status_code=202, response_model=Accepted,
-             responses={**ERRORS, 402: ERRORS[401] | {"description": "Not enough credits"},
-                        409: ERRORS[401] | {"description": "Idempotency-Key reused with another body"}})
+             responses={**ERRORS, 402: problem("Not enough credits"),
+                        409: problem("Idempotency-Key reused with another body, or still in progress")})
 async def create_generation(
     request: Request,
     caller: Annotated[Caller, Depends(needs("generate"))],
@@ -235,15 +244,15 @@ def list_generations(caller: Annotated[Caller, Depends(needs("read"))],
 
 
 @router.get("/generations/{generation_id}", response_model=Generation,
-            responses={**ERRORS, 404: ERRORS[401] | {"description": "No such generation of yours"}})
+            responses={**ERRORS, 404: problem("No such generation of yours")})
 def get_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("read"))]) -> Generation:
     with session_scope() as db:
         return _generation(jobs.one(db, caller.user_id, generation_id))
 
 
 @router.delete("/generations/{generation_id}", response_model=Generation,
-               responses={**ERRORS, 404: ERRORS[401] | {"description": "No such generation of yours"},
-                          409: ERRORS[401] | {"description": "The generation already finished"}})
+               responses={**ERRORS, 404: problem("No such generation of yours"),
+                          409: problem("The generation already finished")})
 def cancel_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("delete"))]) -> Generation:
     """Cancel a queued or running generation; its reserved credits are refunded."""
     with session_scope() as db:
@@ -254,6 +263,24 @@ def cancel_generation(generation_id: JobId, caller: Annotated[Caller, Depends(ne
         return _generation(jobs.one(db, caller.user_id, generation_id))
 
 
+class ProblemDoc(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="Stable per kind of error, e.g. /api/v1/problems/insufficient-credits")
+    title: str
+    status: int
+    detail: str
+    field: str | None = Field(default=None, description="The input to fix (invalid-input only)")
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = ProblemDoc.model_json_schema()
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def build_app() -> FastAPI:
     """The v1 sub-application; mount it at /api/v1."""
     app = FastAPI(title="Palett AI API", version="1.0.0", openapi_url="/openapi.json", docs_url=None,
@@ -261,6 +288,7 @@ def build_app() -> FastAPI:
                   "Credits, rate limits and plan rules are the web app's.")
     app.include_router(router)
     problems.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def rate_limit_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -105,6 +105,10 @@ def test_me_models_and_the_openapi_schema(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/me", "/models", "/generations", "/generations/{generation_id}"} <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert {"type", "title", "status", "detail"} <= set(schema["components"]["schemas"]["Problem"]["properties"])
+    post = schema["paths"]["/generations"]["post"]
+    assert post["responses"]["402"]["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert {"202", "401", "403", "409", "422", "429"} <= set(post["responses"])
     assert client.get("/openapi.json").status_code == 404  # the web app's own schema stays off
     r = client.get("/api/v1/me", headers=auth(secret))
     assert r.headers.get("x-content-type-options") == "nosniff"  # security headers reach the API too
