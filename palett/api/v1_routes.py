@@ -82,6 +82,7 @@ class Me(BaseModel):
     credits: int
     plan: str
     rate_limit: str = Field(description="Generations allowed per window on this plan, e.g. 10/hour")
+    key_rate_limit: str = Field(description="Requests allowed per window for each API key, e.g. 120/minute")
     scopes: list[str]
 
 
@@ -132,7 +133,8 @@ def me(caller: Annotated[Caller, Depends(needs(None))]) -> Me:
         if user is None:
             raise Problem("unauthorized")
         return Me(id=caller.user_id, email=user.email, credits=user.credits, plan=user.plan,
-                  rate_limit=submit.rate_limit_for(user), scopes=sorted(caller.scopes))
+                  rate_limit=submit.rate_limit_for(user),
+                  key_rate_limit=get_settings().api_key_rate_limit, scopes=sorted(caller.scopes))
 
 
 def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:

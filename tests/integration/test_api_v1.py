@@ -97,6 +97,7 @@ def test_me_models_and_the_openapi_schema(client, db):
     secret = key_for(db, user.id)
     me = client.get("/api/v1/me", headers=auth(secret)).json()
     assert (me["id"], me["credits"], me["plan"]) == (user.id, 10, "free")
+    assert (me["rate_limit"], me["key_rate_limit"]) == ("10/hour", "120/minute")
     models = client.get("/api/v1/models", headers=auth(secret)).json()
     local = next(m for m in models if m["key"] == "local-preview")
     assert local["operation"] == "t2i" and local["available"] and local["credits_per_image"] == 1
@@ -319,3 +320,16 @@ def test_a_key_whose_first_request_died_is_taken_over_later(client, db):
     first = client.post("/api/v1/generations", json=PROMPT, headers=headers)
     assert first.status_code == 202
     assert client.post("/api/v1/generations", json=PROMPT, headers=headers).json() == first.json()
+
+
+def test_parallel_requests_with_one_key_make_one_claim(db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from palett.services.common import idempotency
+
+    user = new_user(db)
+    digest = idempotency.body_hash(PROMPT)
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _: idempotency.claim(user_id=user.id, key="same", digest=digest), range(8)))
+    assert sum(outcome is None for outcome in outcomes) == 1
+    assert all(o.status_code == idempotency.PENDING and o.same_body for o in outcomes if o is not None)
