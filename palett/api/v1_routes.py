@@ -56,14 +56,18 @@ def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> Caller:
     return caller
 
 
+def _authenticate_and_count(credentials: HTTPAuthorizationCredentials | None) -> tuple[Caller, ratelimit.Window]:
+    caller = _authenticate(credentials)
+    return caller, ratelimit.hit_window(get_settings().api_key_rate_limit, f"apikey:{caller.key_id}")
+
+
 def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
     """A dependency: the caller of a valid key, which must have `scope` (None: any key); counts against the key's
     rate limit (RateLimit-* headers on the answer)."""
 
     async def dependency(request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        caller = await asyncio.to_thread(_authenticate, credentials)
-        window = ratelimit.hit_window(get_settings().api_key_rate_limit, f"apikey:{caller.key_id}")
+        caller, window = await asyncio.to_thread(_authenticate_and_count, credentials)  # DB and Redis: off the loop
         request.state.rate_limit = window
         if not window.allowed:
             raise Problem("rate-limited", f"This key made more than {window.limit} requests in the window. "
