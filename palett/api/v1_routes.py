@@ -29,6 +29,7 @@ from palett.settings import get_settings
 
 router = APIRouter()
 MAX_BODY_BYTES = 64 * 1024  # a generation request is a small JSON object
+SERVER_FILLED = {"image_key", "source_width", "source_height", "canvas_key"}  # set at submit, never by a caller
 bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
 PROBLEM_CONTENT = {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -155,6 +156,13 @@ def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:
     return settings
 
 
+def _input_schema(spec: catalog.ModelSpec) -> dict[str, Any]:
+    schema = spec.input_model.model_json_schema()
+    for name in SERVER_FILLED:
+        schema.get("properties", {}).pop(name, None)
+    return schema
+
+
 @router.get("/models", response_model=list[ModelInfo], responses=ERRORS)
 def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[ModelInfo]:
     config = get_settings()
@@ -162,7 +170,7 @@ def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[Model
     return [
         ModelInfo(key=spec.key, operation=spec.operation, label=spec.label, provider=spec.provider,
                   available=not catalog.unavailable_reason(spec, config), credits_per_image=spec.credits_per_image,
-                  settings=_settings_of(spec), input_schema=spec.input_model.model_json_schema())
+                  settings=_settings_of(spec), input_schema=_input_schema(spec))
         for operation in operations for spec in catalog.models(operation)
     ]
 
@@ -170,7 +178,7 @@ def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[Model
 def _check_fields(params: dict[str, Any]) -> None:
     """Unknown settings are refused by name (the studio never sends them; a typo should not be ignored)."""
     spec = catalog.get(str(params.get("model", "")))
-    known = set(spec.input_model.model_fields)
+    known = set(spec.input_model.model_fields) - SERVER_FILLED
     for name in params:
         if name not in known:
             raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)

@@ -103,6 +103,8 @@ def test_me_models_and_the_openapi_schema(client, db):
     assert local["operation"] == "t2i" and local["available"] and local["credits_per_image"] == 1
     assert "square" in local["settings"]["sizes"] and "prompt" in local["input_schema"]["properties"]
     assert len({m["operation"] for m in models}) > 1  # editing tools too
+    lanczos = next(m for m in models if m["key"] == "local-lanczos")["input_schema"]["properties"]
+    assert "image_id" in lanczos and "image_key" not in lanczos  # what the server fills in isn't offered
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/me", "/models", "/generations", "/generations/{generation_id}"} <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
@@ -297,6 +299,8 @@ def test_an_edit_of_ones_own_image_runs_and_anothers_image_is_not_found(client, 
     assert done["images"][0]["width"] == 2 * image["width"]
     other = key_for(db, new_user(db, email="eve@example.com").id)
     assert_problem(client.post("/api/v1/generations", json=edit, headers=auth(other)), 404, "not-found")
+    forged = client.post("/api/v1/generations", json={**edit, "image_key": "u/999/x.png"}, headers=auth(secret))
+    assert assert_problem(forged, 422, "invalid-input")["field"] == "image_key"
 
 
 def test_a_key_whose_first_request_died_is_taken_over_later(client, db):
