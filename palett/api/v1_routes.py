@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
 from palett.api import problems
 from palett.api.problems import Problem
+from palett.api.v1_schemas import Accepted, Generation, GenerationPage, Image, Me, ModelInfo, ProblemDoc
 from palett.models import User
 from palett.services.accounts import api_keys
 from palett.services.accounts.api_keys import Caller
@@ -79,56 +79,6 @@ def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
         return caller
 
     return dependency
-
-
-class Me(BaseModel):
-    id: int
-    email: str
-    credits: int
-    plan: str
-    rate_limit: str = Field(description="Generations allowed per window on this plan, e.g. 10/hour")
-    key_rate_limit: str = Field(description="Requests allowed per window for each API key, e.g. 120/minute")
-    scopes: list[str]
-
-
-class ModelInfo(BaseModel):
-    key: str
-    operation: str
-    label: str
-    provider: str
-    available: bool
-    credits_per_image: int
-    settings: dict[str, Any] = Field(description="The settings this model supports, with their limits")
-    input_schema: dict[str, Any] = Field(description="JSON Schema of the body POST /generations takes")
-
-
-class Image(BaseModel):
-    id: int
-    url: str = Field(description="A signed URL that expires")
-    width: int
-    height: int
-    seed: int | None
-
-
-class Generation(BaseModel):
-    id: int
-    status: str = Field(description="queued | running | succeeded | failed | cancelled")
-    operation: str
-    model: str
-    progress: float
-    queue_position: int | None
-    cost: int
-    charged: int
-    error: str | None
-    params: dict[str, Any]
-    images: list[Image]
-
-
-class Accepted(BaseModel):
-    id: int
-    status: str
-    reserved: int
-    balance: int
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)
@@ -240,11 +190,6 @@ async def create_generation(
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-class GenerationPage(BaseModel):
-    data: list[Generation]
-    next_cursor: int | None = Field(description="Pass as `before` for the next page; null on the last page")
-
-
 @router.get("/generations", response_model=GenerationPage, responses=ERRORS)
 def list_generations(caller: Annotated[Caller, Depends(needs("read"))],
                      limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -275,16 +220,6 @@ def cancel_generation(generation_id: JobId, caller: Annotated[Caller, Depends(ne
             raise Problem("conflict", "That generation already finished, so it can't be cancelled.")
     with session_scope() as db:
         return _generation(jobs.one(db, caller.user_id, generation_id))
-
-
-class ProblemDoc(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str = Field(description="Stable per kind of error, e.g. /api/v1/problems/insufficient-credits")
-    title: str
-    status: int
-    detail: str
-    field: str | None = Field(default=None, description="The input to fix (invalid-input only)")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
