@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     rate_limit_free: str = "10/hour"
     rate_limit_pro: str = "100/hour"
     rate_limit_premium: str = "300/hour"
+    api_key_rate_limit: str = "120/minute"  # requests per API key to /api/v1 (generations also count per plan)
     rate_limit_key_prefix: str = "palett"  # Redis key prefix of every limit (several apps on one Redis)
     max_output_bytes: int = 50 * 1024 * 1024
     max_output_pixels: int = 40_000_000

@@ -17,6 +17,7 @@ from palett.api import (
     oauth_routes,
     profile_routes,
     upload_routes,
+    v1_routes,
     webhook_routes,
 )
 from palett.api.cookies import HashSessionCookie
@@ -47,6 +48,7 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     api.include_router(library_routes.share_router)
     api.include_router(profile_routes.router)
     api.include_router(billing_routes.router)  # /api/webhooks/stripe, /api/billing/checkout|portal
+    api.mount("/api/v1", v1_routes.build_app())  # the public API: its own OpenAPI schema and problem+json errors
     api.mount("", HashSessionCookie(reflex_app))  # pages, JS and /_event (Reflex prod serves them all here)
     # The last added runs first: headers go on every response, the 403s of the origin check included.
     api.add_middleware(TrustedOriginOnly)

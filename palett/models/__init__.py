@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from palett.models._base import utcnow
+from palett.models.api import ApiKey, IdempotentRequest
 from palett.models.billing import AuditLog, CreditTransaction, Purchase, StripeEvent, UsageLog
 from palett.models.job import ACTIVE, Job, JobStatus
 from palett.models.library import Collection, CollectionImage, ImageLike
@@ -10,11 +11,13 @@ from palett.models.user import Account, Plan, Role, Session, TokenPurpose, User,
 __all__ = [
     "ACTIVE",
     "Account",
+    "ApiKey",
     "AuditLog",
     "Collection",
     "CollectionImage",
     "CreditTransaction",
     "GeneratedImage",
+    "IdempotentRequest",
     "ImageLike",
     "Job",
     "JobStatus",

@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
@@ -70,6 +71,24 @@ def hit(spec: str, *keys: str) -> int:
         log.warning("rate limits: storage unavailable, refusing the attempt: %r", exc.storage_error)
         raise UserError("try_again_shortly") from None
     return 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """One hit's outcome with what a client needs for RateLimit-* headers."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int  # until the window frees a slot
+
+
+def hit_window(spec: str, key: str) -> Window:
+    """Like hit() for one key, also telling the limit, what remains and when the window resets."""
+    with _guard():
+        taken = limiter().hit(item(spec), key)
+    reset_at, remaining = limiter().get_window_stats(item(spec), key)
+    return Window(taken, item(spec).amount, max(0, remaining), max(1, math.ceil(reset_at - time.time())))
 
 
 def clear(spec: str, key: str) -> None:

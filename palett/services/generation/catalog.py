@@ -210,6 +210,12 @@ def models(operation: str) -> list[ModelSpec]:
     return sorted((m for m in _REGISTRY.values() if m.operation == operation), key=lambda m: -m.rank)
 
 
+def all_models() -> list[ModelSpec]:
+    """Every model of every operation."""
+    _load()
+    return list(_REGISTRY.values())
+
+
 NOT_AVAILABLE = "Not available on this server"
 
 

@@ -59,7 +59,18 @@ def recent(db: DB, user_id: int, limit: int = 8, *, operations: tuple[str, ...] 
     query = select(Job).where(Job.user_id == user_id)
     if operations:
         query = query.where(col(Job.operation).not_in(operations) if exclude else col(Job.operation).in_(operations))
-    jobs = db.exec(query.order_by(col(Job.id).desc()).limit(limit)).all()
+    return _with_images(db, user_id, list(db.exec(query.order_by(col(Job.id).desc()).limit(limit)).all()))
+
+
+def page(db: DB, user_id: int, *, limit: int, before: int | None = None) -> list[JobView]:
+    """One keyset page of the user's jobs, newest first: those with an id below `before` (None: the newest)."""
+    query = select(Job).where(Job.user_id == user_id)
+    if before is not None:
+        query = query.where(col(Job.id) < before)
+    return _with_images(db, user_id, list(db.exec(query.order_by(col(Job.id).desc()).limit(limit)).all()))
+
+
+def _with_images(db: DB, user_id: int, jobs: list[Job]) -> list[JobView]:
     ids = [j.id for j in jobs]
     by_job: dict[int, list[GeneratedImage]] = {}
     if ids:
@@ -79,6 +90,14 @@ def owned(db: DB, user_id: int, job_id: int) -> Job:
     if job is None or job.user_id != user_id:
         raise UserError("job_not_found")
     return job
+
+
+def one(db: DB, user_id: int, job_id: int) -> JobView:
+    """One of the user's jobs with its images; UserError("job_not_found") when missing or someone else's."""
+    job = owned(db, user_id, job_id)
+    imgs = db.exec(select(GeneratedImage).where(GeneratedImage.job_id == job.id, GeneratedImage.user_id == user_id)
+                   .order_by(col(GeneratedImage.id))).all()
+    return _view(job, list(imgs))
 
 
 def _image_view(img: GeneratedImage, storage: Any, ttl: int) -> ImageView:
@@ -109,4 +128,4 @@ def _view(job: Job, imgs: list[GeneratedImage]) -> JobView:
     )
 
 
-__all__ = ["ImageView", "JobStatus", "JobView", "has_active", "owned", "recent"]
+__all__ = ["ImageView", "JobStatus", "JobView", "has_active", "one", "owned", "page", "recent"]
