@@ -128,6 +128,7 @@ class Settings(BaseSettings):
     stripe_price_premium_monthly: str = ""
     stripe_price_premium_yearly: str = ""
     premium_fair_use: int = 2000  # Premium: credits' worth of generations per month without using credits
+    pro_basic_fair_use: int = 500  # Pro: basic tools (billing.catalog.BASIC_OPERATIONS) per month without credits
 
 
     @property

@@ -10,6 +10,7 @@ import reflex as rx
 
 from palett.components.forms import flash, post_form
 from palett.components.layout import page
+from palett.services.billing.catalog import BASIC_TOOLS_TEXT
 from palett.state.billing import BillingState, HistoryRow, PackCard, PlanCard
 from palett.state.session import FlashState
 
@@ -56,7 +57,8 @@ def current_plan() -> rx.Component:
                           align="center", wrap="wrap"),
                 rx.cond(S.interval_label != "", rx.text(S.interval_label, size="2", color_scheme="gray")),
                 rx.cond(S.renews_text != "", rx.text(S.renews_text, size="2", id="billing-renews")),
-                rx.cond(S.fair_use_text != "", rx.text(S.fair_use_text, size="2", color_scheme="gray")),
+                rx.cond(S.fair_use_text != "", rx.text(S.fair_use_text, size="2", color_scheme="gray",
+                                                       id="billing-fair-use")),
                 spacing="1",
                 flex="1 1 240px",
             ),
@@ -95,6 +97,7 @@ def plan_card(plan: PlanCard) -> rx.Component:
         rx.vstack(
             rx.hstack(rx.heading(plan["name"], size="5", as_="h3"), rx.spacer(),
                       rx.cond(is_current, rx.badge("Your plan", color_scheme="green", variant="soft")),
+                      rx.cond(~is_current & (S.highlight_id == "plan-" + plan["key"]), suggested_badge()),
                       width="100%", align="center"),
             rx.cond(
                 plan["paid"],
@@ -131,7 +134,7 @@ def plan_card(plan: PlanCard) -> rx.Component:
             width="100%",
         ),
         size="3",
-        class_name="plan-card",
+        class_name=rx.cond(S.highlight_id == "plan-" + plan["key"], "plan-card highlighted", "plan-card"),
         id="plan-" + plan["key"],
     )
 
@@ -151,9 +154,10 @@ def plans() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        rx.text("Premium jobs skip the credit check within fair use and run ahead of the queue. "
+        rx.text("Pro makes ", BASIC_TOOLS_TEXT, " free, up to ", S.pro_basic_cap.to_string(),
+                " a month. Premium jobs skip the credit check within fair use and run ahead of the queue. "
                 "If a payment fails or a plan ends, Free rules apply until it's sorted.",
-                size="2", color_scheme="gray"),
+                size="2", color_scheme="gray", id="plans-rules"),
         rx.grid(rx.foreach(S.plans, plan_card), columns=rx.breakpoints(initial="1", md="3"), spacing="4",
                 width="100%"),
         spacing="3",
@@ -161,10 +165,18 @@ def plans() -> rx.Component:
     )
 
 
+def suggested_badge() -> rx.Component:
+    """On the pack or plan a cost preview pointed to: the cheapest way to run what the user was making."""
+    return rx.badge(rx.icon("sparkles", size=12), "Covers your next run", color_scheme="amber", variant="solid",
+                    class_name="suggested-badge")
+
+
 def pack_card(pack: PackCard) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(pack["name"], size="4", as_="h3"),
+            rx.hstack(rx.heading(pack["name"], size="4", as_="h3"), rx.spacer(),
+                      rx.cond(S.highlight_id == "pack-" + pack["key"], suggested_badge()), width="100%",
+                      align="center"),
             rx.hstack(rx.text(pack["credits"], size="7", weight="bold"), rx.text("credits", color_scheme="gray"),
                       align="baseline", spacing="1"),
             rx.cond(pack["bonus"] > 0, rx.badge("Includes ", pack["bonus"].to_string(), " bonus",
@@ -184,6 +196,7 @@ def pack_card(pack: PackCard) -> rx.Component:
             width="100%",
         ),
         size="3",
+        class_name=rx.cond(S.highlight_id == "pack-" + pack["key"], "highlighted", ""),
         id="pack-" + pack["key"],
     )
 

@@ -7,7 +7,7 @@ from reflex.event import EventType
 from reflex.vars import Var
 
 from palett.components.compare_slider import compare_slider
-from palett.components.credits import buy_credits_link, shortfall_text
+from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -271,26 +271,23 @@ def tool_panel() -> rx.Component:
             rx.separator(size="4"),
             rx.hstack(
                 rx.vstack(
-                    rx.text(rx.text.strong(EditState.cost, rx.cond(EditState.cost == 1, " credit", " credits"),
-                                           id="edit-cost"), size="2"),
-                    rx.text("Balance after: ", EditState.balance_after, size="1", color_scheme="gray"),
+                    cost_summary(EditState.preview, "edit-cost"),
                     rx.cond(EditState.result_size != "", rx.text("Result: ", EditState.result_size, size="1",
                                                                  color_scheme="gray", id="result-size")),
                     spacing="0",
                 ),
                 rx.spacer(),
-                rx.button(rx.cond(EditState.balance_after < 0,
-                                  shortfall_text(EditState.cost, EditState.credits),
-                                  rx.fragment(rx.icon("play", size=16),
-                                              rx.cond(EditState.batch_ids.length() > 0,
-                                                      "Run on " + EditState.batch_ids.length().to_string(),
-                                                      "Run"))),
+                rx.button(run_label(EditState.preview,
+                                    rx.fragment(rx.icon("play", size=16),
+                                                rx.cond(EditState.batch_ids.length() > 0,
+                                                        "Run on " + EditState.batch_ids.length().to_string(),
+                                                        "Run"))),
                           on_click=EditState.run, size="3", id="run-tool",
-                          disabled=(EditState.balance_after < 0)
+                          disabled=EditState.preview["short"]
                           | (~EditState.has_source & (EditState.batch_ids.length() == 0)), margin_left="auto"),
-                width="100%", align="center", wrap="wrap",  # a long "Needs 4 credits, you have 1" wraps
+                width="100%", align="center", wrap="wrap",  # a long cost summary moves the button down
             ),
-            rx.cond(EditState.balance_after < 0, buy_credits_link()),
+            continue_offer(EditState.preview),
             rx.cond(EditState.problem != "", rx.callout(EditState.problem, icon="circle_alert", color_scheme="red",
                                                         size="1", role="alert", id="edit-problem")),
             spacing="3", width="100%", align="start",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventType
 
-from palett.components.credits import buy_credits_link, shortfall_text
+from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -137,26 +137,18 @@ def options_panel() -> rx.Component:
                 width="100%", spacing="2")),
             rx.separator(size="4"),
             rx.hstack(
-                rx.vstack(
-                    rx.text(rx.text.strong(StudioState.cost, rx.cond(StudioState.cost == 1, " credit", " credits"),
-                                           id="run-cost"), size="2"),
-                    rx.text("Balance after: ", StudioState.balance_after, size="1", color_scheme="gray",
-                            id="balance-after"),
-                    spacing="0",
-                ),
+                cost_summary(StudioState.preview, "run-cost"),
                 rx.spacer(),
-                rx.button(rx.cond(StudioState.balance_after < 0,
-                                  shortfall_text(StudioState.cost, StudioState.credits),
-                                  rx.fragment(rx.icon("sparkles", size=18), "Generate")),
+                rx.button(run_label(StudioState.preview, rx.fragment(rx.icon("sparkles", size=18), "Generate")),
                           on_click=StudioState.generate, size="3",
                           disabled=rx.cond(StudioState.batch_mode, StudioState.batch_list.length() == 0,
-                                           StudioState.prompt_length == 0) | (StudioState.balance_after < 0),
+                                           StudioState.prompt_length == 0) | StudioState.preview["short"],
                           id="generate", margin_left="auto"),
                 width="100%",
                 align="center",
-                wrap="wrap",  # a long "Needs 4 credits, you have 1" moves to its own line
+                wrap="wrap",  # a long cost summary moves the button to its own line
             ),
-            rx.cond(StudioState.balance_after < 0, buy_credits_link()),
+            continue_offer(StudioState.preview),
             rx.cond(StudioState.problem != "", rx.callout(StudioState.problem, icon="circle_alert",
                                                           color_scheme="red", role="alert", size="1",
                                                           id="studio-problem")),

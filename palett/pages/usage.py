@@ -195,7 +195,7 @@ def usage_page() -> rx.Component:
                           rx.text("Where your credits went. Failed and cancelled jobs are refunded.", size="2",
                                   color_scheme="gray"), spacing="1"),
                 rx.spacer(),
-                link_button(rx.icon("wallet", size=16), "Credits", href="/app", variant="soft", size="2"),
+                link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
                 width="100%",
                 align="end",
             ),

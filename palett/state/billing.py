@@ -13,6 +13,7 @@ import reflex as rx
 from sqlmodel import Session as DB
 
 from palett.services import billing
+from palett.services.billing.catalog import BASIC_TOOLS_TEXT
 from palett.services.common.db import in_db
 from palett.services.common.presenters import month_day_year
 from palett.settings import get_settings
@@ -62,6 +63,22 @@ def history_row(row: billing.PurchaseRow) -> HistoryRow:
                       credits=credits, status=row.status, receipt_url=row.receipt_url or "")
 
 
+def highlighted(code: str) -> str:
+    """A product named in the URL, if it is one we sell; '' otherwise (never echo arbitrary input)."""
+    return code if billing.parse_product(code) is not None else ""
+
+
+def fair_use_text(summary: billing.BillingSummary) -> str:
+    """The user's use of their plan's allowance this month, or '' when the plan has none."""
+    if summary.fair_use_cap is None:
+        return ""
+    used, cap = f"{summary.fair_use_used or 0:,}", f"{summary.fair_use_cap:,}"
+    resets = month_day_year(summary.fair_use_resets_at)
+    if summary.allowance_kind == "pro_basic":
+        return f"Free basic tools ({BASIC_TOOLS_TEXT}): {used} of {cap} used this month, resets {resets}."
+    return f"Fair use: {used} of {cap} generations this month, resets {resets}."
+
+
 STATUS_LABELS = {"active": "Active", "trialing": "Trial", "past_due": "Payment failed", "unpaid": "Unpaid",
                  "canceled": "Ended", "incomplete": "Waiting for payment", "incomplete_expired": "Expired",
                  "paused": "Paused"}
@@ -80,6 +97,8 @@ class BillingState(SessionState):
     banner: str = ""
     fair_use_text: str = ""
     yearly: bool = False
+    highlight: str = ""  # the product a cost preview sent the user here for (?highlight=starter | pro_month)
+    pro_basic_cap: int = 0
     plans: list[PlanCard] = []
     packs: list[PackCard] = []
     history_rows: list[HistoryRow] = []
@@ -116,11 +135,8 @@ class BillingState(SessionState):
         else:
             self.renews_text = ""
         self.banner = summary.banner
-        if summary.fair_use_cap is not None:
-            self.fair_use_text = (f"Fair use: {summary.fair_use_used or 0:,} of {summary.fair_use_cap:,} "
-                                  f"generations this month, resets {month_day_year(summary.fair_use_resets_at)}.")
-        else:
-            self.fair_use_text = ""
+        self.fair_use_text = fair_use_text(summary)
+        self.pro_basic_cap = settings.pro_basic_fair_use
         self.plans = [PlanCard(key=o.key, name=o.name, monthly=o.monthly, yearly=o.yearly,
                                saving=o.yearly_saving_percent, features=list(o.features),
                                available_monthly=o.available_monthly, available_yearly=o.available_yearly,
@@ -155,13 +171,26 @@ class BillingState(SessionState):
         await self._refresh(user_id)
         params = self.router.url.query_parameters
         self.checkout, self.checkout_text, self._session_id = "", "", ""
+        self.highlight = highlighted(params.get("highlight", ""))
+        if self.highlight.endswith("_year"):
+            self.yearly = True
+        scroll = rx.call_script(f"document.getElementById('{self.highlight_id}')?.scrollIntoView({{block: 'center'}})"
+                                ) if self.highlight else None
         if params.get("checkout") == "success" and params.get("session_id"):
             self._session_id = params.get("session_id", "")[:255]
             if await self._check(user_id) == "pending" and not self.polling:
                 self.loaded = True
                 return BillingState.poll_checkout
         self.loaded = True
-        return None
+        return scroll
+
+    @rx.var
+    def highlight_id(self) -> str:
+        """The element id of the highlighted pack or plan card."""
+        product = billing.parse_product(self.highlight) if self.highlight else None
+        if product is None:
+            return ""
+        return f"pack-{product.key}" if product.kind == "pack" else f"plan-{product.key}"
 
     @rx.event(background=True)
     async def poll_checkout(self) -> None:

@@ -16,6 +16,7 @@ from palett.services.generation.local_ops.style import STYLES
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import images as library
 from palett.services.media.masks import store_mask
+from palett.state.costs import CostPreview, cost_preview
 from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
@@ -104,14 +105,12 @@ class EditState(JobsState, SessionState):
         return self.source["id"] > 0
 
     @rx.var
-    def cost(self) -> int:
+    def preview(self) -> CostPreview:
         spec = self._spec()
-        count = max(1, len(self.batch_ids))
-        return spec.credits_per_image * count if spec else 0
-
-    @rx.var
-    def balance_after(self) -> int:
-        return self.credits - self.cost
+        return cost_preview(operation=spec.operation if spec else "", job_cost=spec.credits_per_image if spec else 0,
+                            jobs=max(1, len(self.batch_ids)), balance=self.credits,
+                            allowance_kind=self.allowance_kind, allowance_left=self.allowance_left,
+                            allowance_cap=self.allowance_cap)
 
     @rx.var
     def is_local(self) -> bool:

@@ -19,7 +19,8 @@ from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event, EventSpec
 from reflex_base.event.processor.base_state_processor import _hydrate_event_names
 
-from palett.models import User
+from palett.models import Plan, User
+from palett.services import billing
 from palett.services.accounts import sessions
 from palett.services.accounts.session_cookie import hashed_from_cookie_header
 from palett.services.common.db import session_scope
@@ -92,6 +93,11 @@ def _lookup(hashed: str) -> tuple[int, User] | None:
         return (found[0].id or 0, found[1]) if found else None
 
 
+def _allowance(user: User) -> billing.Allowance | None:
+    with session_scope() as db:
+        return billing.allowance(db, user)
+
+
 class SessionState(rx.State):
     """The signed-in user, and the parent of every state that holds user-derived data.
 
@@ -107,6 +113,10 @@ class SessionState(rx.State):
     user_image: str = ""
     credits: int = 0
     plan: str = "free"
+    # The plan's allowance (billing.allowance): what runs without credits this month, for the cost previews.
+    allowance_kind: str = ""  # "" | premium | pro_basic
+    allowance_left: int = 0
+    allowance_cap: int = 0
     is_admin: bool = False
     checked: bool = False
 
@@ -115,6 +125,8 @@ class SessionState(rx.State):
         found = await self._lookup_session()
         await self._bind_session(found[0] if found else 0)
         self._show(found[1] if found else None)
+        if found and found[1].plan in (Plan.pro, Plan.premium):
+            self._show_allowance(await asyncio.to_thread(_allowance, found[1]))
         return found
 
     async def signed_in_user_id(self) -> int | None:
@@ -136,6 +148,11 @@ class SessionState(rx.State):
         self._show(None)
         root._bound_session = session_id
 
+    def _show_allowance(self, allowance: billing.Allowance | None) -> None:
+        self.allowance_kind = allowance.kind if allowance else ""
+        self.allowance_left = allowance.remaining if allowance else 0
+        self.allowance_cap = allowance.cap if allowance else 0
+
     def _show(self, user: User | None) -> None:
         self.checked = True
         self.signed_in = user is not None
@@ -144,6 +161,8 @@ class SessionState(rx.State):
         self.user_image = (user.image or "") if user else ""
         self.credits = user.credits if user else 0
         self.plan = user.plan if user else "free"
+        if self.plan not in (Plan.pro, Plan.premium):
+            self._show_allowance(None)
         self.is_admin = bool(user and user.role == "admin")
 
     @rx.event

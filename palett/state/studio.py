@@ -15,6 +15,7 @@ from palett.services.generation import catalog, jobs
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import gallery
 from palett.settings import get_settings
+from palett.state.costs import CostPreview, cost_preview
 from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox
@@ -102,14 +103,13 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
         return spec.blurb if spec else ""
 
     @rx.var
-    def cost(self) -> int:
+    def preview(self) -> CostPreview:
         spec = self._spec()
-        runs = max(1, len(self.batch_list)) if self.batch_mode else 1
-        return spec.credits_per_image * self.num_images * runs if spec else 0
-
-    @rx.var
-    def balance_after(self) -> int:
-        return self.credits - self.cost
+        return cost_preview(operation=spec.operation if spec else "",
+                            job_cost=spec.credits_per_image * self.num_images if spec else 0,
+                            jobs=max(1, len(self.batch_list)) if self.batch_mode else 1, balance=self.credits,
+                            allowance_kind=self.allowance_kind, allowance_left=self.allowance_left,
+                            allowance_cap=self.allowance_cap)
 
     @rx.var
     def seed_mode(self) -> str:

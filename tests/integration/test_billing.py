@@ -45,7 +45,8 @@ def billing_app() -> FastAPI:
 @pytest.fixture(autouse=True)
 def no_stripe_from_the_shell(monkeypatch) -> None:
     """Stripe is off unless a test starts the emulator (a developer's exported keys never leak in)."""
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PREMIUM_FAIR_USE"):
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PREMIUM_FAIR_USE",
+                 "PRO_BASIC_FAIR_USE"):
         monkeypatch.delenv(name, raising=False)
     reset_caches()
 
@@ -474,19 +475,20 @@ def test_premium_is_unlimited_within_fair_use(db, emulator, monkeypatch):
     reset_caches()
     uid = new_user(db)
     with db() as s:
-        assert not billing.is_unlimited(s.get(User, uid), s)
+        assert billing.allowance(s, s.get(User, uid)) is None
     subscribe(db, emulator, uid, "premium_month")
     assert state(db, uid) == ("premium", "active", 10)  # Premium brings no credits, it needs none
     with db() as s:
         user = s.get(User, uid)
-        assert billing.is_unlimited(user, s, cost=5)
+        assert billing.covers(s, user, operation="t2i", cost=5)
         for status in ("succeeded", "failed", "running"):
             s.add(Job(user_id=uid, operation="t2i", model="local-preview", provider="local", cost=2, status=status))
     with db() as s:
         user = s.get(User, uid)
-        usage = billing.fair_use(s, user)
-        assert (usage.used, usage.cap, usage.remaining) == (4, 5, 1)  # the failed job doesn't count
-        assert billing.is_unlimited(user, s, cost=1) and not billing.is_unlimited(user, s, cost=2)
+        usage = billing.allowance(s, user)
+        assert (usage.kind, usage.used, usage.cap, usage.remaining) == ("premium", 4, 5, 1)  # failed doesn't count
+        assert billing.covers(s, user, operation="t2i", cost=1)
+        assert not billing.covers(s, user, operation="t2i", cost=2)
         summary = billing.summary(s, uid)
         assert summary.unlimited and summary.fair_use_used == 4
 

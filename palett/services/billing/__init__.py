@@ -11,7 +11,9 @@ Public API (import from here):
                  checkout_status(db, user_id, session_id) -> CheckoutStatus
 - webhooks:      verify(raw_body, stripe_signature_header) -> event dict; process(event) -> WebhookResult
 - refills:       refill_due(db, now) -> RefillReport; refill_free(db, now); refill_yearly_pro(db, now)
-- premium:       is_unlimited(user, db, cost=...) -> bool; fair_use(db, user) -> FairUse | None
+- allowance:     allowance(db, user) -> Allowance | None (Premium fair use, Pro's free basic tools);
+                 covers(db, user, operation=..., cost=...) -> bool
+- quotes:        quote(...) -> Quote (the cost previews' words), cheapest_offer(shortfall) -> Offer
 """
 
 from palett.services.billing.account import (
@@ -22,6 +24,7 @@ from palett.services.billing.account import (
     history,
     summary,
 )
+from palett.services.billing.allowance import Allowance, allowance, covers
 from palett.services.billing.catalog import (
     PACKS,
     PLANS,
@@ -39,17 +42,19 @@ from palett.services.billing.catalog import (
     product_for_price,
 )
 from palett.services.billing.checkout import CheckoutLink, PortalLink, create_checkout, create_portal, ensure_customer
-from palett.services.billing.premium import FairUse, fair_use, is_premium_active, is_unlimited
+from palett.services.billing.quotes import AllowanceView, Offer, Quote, cheapest_offer, quote
 from palett.services.billing.refills import RefillReport, refill_due, refill_free, refill_yearly_pro
 from palett.services.billing.webhooks import WebhookNotConfigured, WebhookRejected, WebhookResult, process, verify
 
 __all__ = [
     "PACKS",
     "PLANS",
+    "Allowance",
+    "AllowanceView",
     "BillingSummary",
     "CheckoutLink",
     "CheckoutStatus",
-    "FairUse",
+    "Offer",
     "Pack",
     "PackOffer",
     "PlanOffer",
@@ -57,19 +62,20 @@ __all__ = [
     "PortalLink",
     "Product",
     "PurchaseRow",
+    "Quote",
     "RefillReport",
     "WebhookNotConfigured",
     "WebhookRejected",
     "WebhookResult",
+    "allowance",
     "billing_enabled",
+    "cheapest_offer",
     "checkout_status",
+    "covers",
     "create_checkout",
     "create_portal",
     "ensure_customer",
-    "fair_use",
     "history",
-    "is_premium_active",
-    "is_unlimited",
     "pack",
     "pack_offers",
     "parse_product",
@@ -77,6 +83,7 @@ __all__ = [
     "plan_offers",
     "process",
     "product_for_price",
+    "quote",
     "refill_due",
     "refill_free",
     "refill_yearly_pro",

@@ -13,7 +13,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, or_, select
 
 from palett.models import Plan, Purchase, User, utcnow
-from palett.services.billing import catalog, premium
+from palett.services.billing import allowance, catalog
 from palett.settings import get_settings
 
 PENDING_SHOWN_FOR = timedelta(days=1)  # an abandoned checkout drops out of the history after this
@@ -31,6 +31,7 @@ class BillingSummary:
     cancel_at_period_end: bool
     banner: str  # "" or one sentence to show at the top of the page (past due, ending, ended)
     unlimited: bool  # Premium within fair use right now
+    allowance_kind: str | None  # premium | pro_basic: what runs without credits (fair_use_* count its use)
     fair_use_used: int | None
     fair_use_cap: int | None
     fair_use_resets_at: datetime | None
@@ -43,14 +44,15 @@ def summary(db: DB, user_id: int, now: datetime | None = None) -> BillingSummary
     if user is None:
         raise LookupError(user_id)
     now = now or utcnow()
-    usage = premium.fair_use(db, user, now)
+    usage = allowance.allowance(db, user, now)
     sub_name = catalog.plan(user.subscription_plan).name if user.subscription_plan else ""
     return BillingSummary(
         plan=user.plan, plan_name=catalog.plan(user.plan).name, subscription_plan=user.subscription_plan,
         subscription_status=user.subscription_status, interval=user.billing_interval, balance=user.credits,
         renews_at=user.current_period_end if user.subscription_plan else None,
         cancel_at_period_end=user.cancel_at_period_end, banner=_banner(user, sub_name),
-        unlimited=usage is not None and usage.remaining > 0,
+        unlimited=usage is not None and usage.kind == "premium" and usage.remaining > 0,
+        allowance_kind=usage.kind if usage else None,
         fair_use_used=usage.used if usage else None, fair_use_cap=usage.cap if usage else None,
         fair_use_resets_at=usage.window_end if usage else None,
         billing_enabled=catalog.billing_enabled(get_settings()), can_manage=bool(user.stripe_customer_id),

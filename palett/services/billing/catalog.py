@@ -65,14 +65,18 @@ PACKS: tuple[Pack, ...] = (
 
 FREE_MONTHLY_CREDITS = 10
 PRO_MONTHLY_CREDITS = 500
+# Pro's "unlimited basic features": the generation catalog's 1-credit tools (a unit test keeps the two in
+# step). They cost Pro subscribers nothing up to PRO_BASIC_FAIR_USE a month (billing.allowance).
+BASIC_OPERATIONS = frozenset({"bg_remove", "upscale", "restore"})
+BASIC_TOOLS_TEXT = "background removal, upscaling and photo restoration"
 
 PLANS: tuple[PlanSpec, ...] = (
     PlanSpec("free", "Free", 0, 0, FREE_MONTHLY_CREDITS, unlimited=False, priority=False,
              features=(f"{FREE_MONTHLY_CREDITS} credits every month (topped up, not added up)",
                        "Every tool and model", "Buy credit packs any time")),
     PlanSpec("pro", "Pro", 1999, 19990, PRO_MONTHLY_CREDITS, unlimited=False, priority=False,
-             features=(f"{PRO_MONTHLY_CREDITS} credits every month (they carry over)", "Higher rate limits",
-                       "Everything in Free"),
+             features=(f"{PRO_MONTHLY_CREDITS} credits every month (they carry over)",
+                       f"Free {BASIC_TOOLS_TEXT} (fair use)", "Higher rate limits", "Everything in Free"),
              monthly_price_setting="stripe_price_pro_monthly", yearly_price_setting="stripe_price_pro_yearly"),
     PlanSpec("premium", "Premium", 4999, 49990, 0, unlimited=True, priority=True,
              features=("Unlimited generations (fair use)", "Priority processing", "Highest rate limits",

@@ -23,7 +23,7 @@ from sqlmodel import Session as DB
 
 from palett.models import GeneratedImage, Job, User, utcnow
 from palett.services.billing import credits
-from palett.services.billing.premium import is_unlimited
+from palett.services.billing.allowance import covers
 from palett.services.common import metrics, ratelimit
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
@@ -44,7 +44,7 @@ class Submitted:
 
     job_ids: tuple[int, ...]
     batch_id: str | None
-    reserved: int  # credits held for these jobs (0 within Premium fair use)
+    reserved: int  # credits held for these jobs (0 for jobs a plan's allowance pays)
     balance: int  # the user's balance after the reservation
 
 
@@ -116,7 +116,7 @@ def write_job(db: DB, *, user: User, params: dict[str, Any], batch_id: str | Non
     if spec.seed and getattr(valid, "seed", 0) is None:
         valid.seed = secrets.randbelow(2**31)  # type: ignore[attr-defined]  # a concrete seed: re-makeable
     cost = spec.cost(valid)
-    unlimited = is_unlimited(user, db, cost=cost)  # Premium within fair use: nothing is reserved
+    covered = covers(db, user, operation=spec.operation, cost=cost)  # a plan's allowance: nothing reserved
     if priority is None:
         priority = PREMIUM_PRIORITY if user.plan == "premium" else 0
     job = Job(
@@ -126,7 +126,7 @@ def write_job(db: DB, *, user: User, params: dict[str, Any], batch_id: str | Non
     )
     db.add(job)
     db.flush()
-    if not unlimited:
+    if not covered:
         try:
             credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve,
                           idempotency_key=f"job:{job.id}:reserve", reference=f"{spec.label} · job #{job.id}")
