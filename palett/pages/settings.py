@@ -178,6 +178,11 @@ def danger() -> rx.Component:
             rx.alert_dialog.content(
                 rx.alert_dialog.title("Delete your account?"),
                 rx.alert_dialog.description("Everything in it is removed for good. Type DELETE to confirm."),
+                rx.cond(AccountState.live_plan != "", rx.callout(
+                    "Your " + AccountState.live_plan + " subscription is cancelled with Stripe first, so you won't "
+                    "be charged again; the rest of the paid period and your credits go with the account.",
+                    icon="credit_card", color_scheme="amber", size="1", margin_top="12px",
+                    id="delete-cancels-subscription")),
                 post_form(
                     "/api/account/delete",
                     rx.vstack(

@@ -8,10 +8,11 @@ from typing import TypedDict
 import reflex as rx
 
 from palett.models import User
+from palett.services import billing
 from palett.services.accounts import sessions
 from palett.services.accounts import users as accounts
 from palett.services.accounts.oauth_links import PROVIDER_NAMES, enabled_providers
-from palett.services.billing import credits
+from palett.services.billing import credits, subscriptions
 from palett.services.common import presenters
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
@@ -60,6 +61,7 @@ class AccountState(SessionState):
     ledger: list[LedgerRow] = []
     saved: str = ""
     problem: str = ""
+    live_plan: str = ""  # the plan of a subscription Stripe may still charge for ("" when none): deletion cancels it
 
     def _fill(self, user: User, session_id: int) -> None:
         assert user.id is not None
@@ -70,6 +72,7 @@ class AccountState(SessionState):
         self.name_draft = user.name
         self.email_verified = user.email_verified
         self.has_password = bool(user.password_hash)
+        self.live_plan = billing.plan(user.subscription_plan).name if subscriptions.is_live(user) else ""
         self.session_rows = [
             SessionRow(id=s.id or 0, device=describe_agent(s.user_agent), ip=s.ip or "unknown",
                        last_seen=presenters.stamp_utc(s.last_seen_at), current=s.id == session_id)

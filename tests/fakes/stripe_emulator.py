@@ -13,6 +13,10 @@ API (what Palett calls):
   POST /v1/checkout/sessions              GET /v1/checkout/sessions/{id}
   GET  /v1/checkout/sessions?payment_intent=pi_...
   POST /v1/billing_portal/sessions        GET /v1/subscriptions/{id}
+  DELETE /v1/subscriptions/{id}           cancel now: the subscription, status "canceled"; 404 resource_missing
+                                          ("No such subscription") when unknown or already cancelled, as Stripe
+                                          answers; customer.subscription.deleted goes to `pending` (send it with
+                                          deliver(emu.take_pending())). `down = True` answers every API call 503.
 Hosted pages (what a browser sees):
   GET  /checkout/{session}        "Pay" form → POST /checkout/{session}/pay completes the payment, sends
                                   the webhooks, then 303 to success_url; "Cancel" goes to cancel_url
@@ -132,7 +136,9 @@ class StripeEmulator:
     portals: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, idempotency key)
     deliveries: list[Delivery] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)  # events API calls made, not yet delivered
     clock_offset: float = 0.0
+    down: bool = False  # Stripe having an outage: every API call answers 503
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -147,6 +153,7 @@ class StripeEmulator:
             Route("/v1/checkout/sessions/{id}", self._api(self._get("sessions", "checkout.session")), methods=["GET"]),
             Route("/v1/billing_portal/sessions", self._api(self._create_portal), methods=["POST"]),
             Route("/v1/subscriptions/{id}", self._api(self._get("subscriptions", "subscription")), methods=["GET"]),
+            Route("/v1/subscriptions/{id}", self._api(self._cancel_now), methods=["DELETE"]),
             Route("/checkout/{id}", self._checkout_page, methods=["GET"]),
             Route("/checkout/{id}/pay", self._checkout_pay, methods=["POST"]),
             Route("/portal/{id}", self._portal_page, methods=["GET"]),
@@ -187,6 +194,9 @@ class StripeEmulator:
             if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
                 return JSONResponse({"error": {"type": "invalid_request_error",
                                                "message": "Invalid API Key provided: sk_****"}}, status_code=401)
+            if self.down:
+                return JSONResponse({"error": {"type": "api_error", "message": "Service unavailable (emulated)."}},
+                                    status_code=503)
             body = (await request.body()).decode()
             params = parse_form(parse_qsl(body if request.method == "POST" else request.url.query,
                                           keep_blank_values=True))
@@ -221,6 +231,22 @@ class StripeEmulator:
             return copy.deepcopy(obj)
 
         return handler
+
+    def _cancel_now(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """DELETE /v1/subscriptions/{id}. The webhook is queued, not sent here: the app's handler calls back
+        into this API, which must not wait on its own request."""
+        sub = self.subscriptions.get(id)
+        if sub is None or sub["status"] == "canceled":
+            raise StripeFail(404, f"No such subscription: '{id}'", code="resource_missing", param="id")
+        sub.update(status="canceled", canceled_at=self.now(), ended_at=self.now(), cancel_at_period_end=False,
+                   cancellation_details={"comment": None, "feedback": None, "reason": "cancellation_requested"})
+        self.pending.append(self.event("customer.subscription.deleted", sub))
+        return copy.deepcopy(sub)
+
+    def take_pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            events, self.pending = self.pending, []
+        return events
 
     def _create_customer(self, params: dict[str, Any]) -> dict[str, Any]:
         customer = {"id": _new_id("cus"), "object": "customer", "email": params.get("email"),

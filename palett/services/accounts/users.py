@@ -29,7 +29,7 @@ from palett.models import (
 )
 from palett.services.accounts import mailer, sessions, throttle, tokens
 from palett.services.accounts.security import hash_password, password_is_weak, verify_and_update, verify_password
-from palett.services.billing import credits
+from palett.services.billing import credits, subscriptions
 from palett.services.common.db import after_commit
 from palett.services.common.errors import UserError
 from palett.services.media.storage import get_storage
@@ -246,11 +246,14 @@ def linked_accounts(db: DB, user_id: int) -> list[Account]:
 
 
 def delete_account(db: DB, user: User, *, confirmation: str) -> None:
-    """Remove the user and every row that belongs to them."""
+    """Remove the user and every row that belongs to them, after cancelling a live subscription in Stripe.
+
+    Stripe's customer.subscription.deleted webhook that follows finds no user and is ignored."""
     if confirmation.strip() != "DELETE":
         raise UserError("confirm_delete")
     uid = user.id
     assert uid is not None
+    subscriptions.cancel_before_deletion(user)  # first: if Stripe can't be told, nothing is deleted
     # Likes this user gave to other people's public images go away with them.
     for image_id in db.exec(select(ImageLike.image_id).where(ImageLike.user_id == uid)).all():
         db.execute(update(GeneratedImage).where(col(GeneratedImage.id) == image_id, col(GeneratedImage.likes) > 0)

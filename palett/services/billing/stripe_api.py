@@ -107,6 +107,18 @@ def invoice_price(inv: dict[str, Any]) -> str | None:
     return None
 
 
+def cancel_subscription(subscription_id: str) -> dict[str, Any] | None:
+    """Cancel now (DELETE /v1/subscriptions/{id}): no further invoice. None when Stripe no longer has it
+    live (it answers 404 resource_missing for an unknown or already cancelled subscription), so a repeat is
+    harmless (Stripe ignores idempotency keys on DELETE)."""
+    try:
+        return as_dict(client().v1.subscriptions.cancel(subscription_id))
+    except stripe.InvalidRequestError as err:
+        if err.code == "resource_missing":
+            return None
+        raise
+
+
 def retrieve_subscription(subscription_id: str) -> dict[str, Any]:
     return as_dict(client().v1.subscriptions.retrieve(subscription_id))
 

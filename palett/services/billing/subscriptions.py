@@ -14,15 +14,37 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import stripe
 from sqlmodel import Session as DB
 from sqlmodel import select
 
 from palett.models import Plan, User, utcnow
 from palett.services.billing import catalog, stripe_api
+from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 DEAD = frozenset({"canceled", "incomplete_expired"})
+
+
+def is_live(user: User) -> bool:
+    """Stripe may still charge for this subscription (active, trialing, past due, unpaid, incomplete ...)."""
+    return bool(user.subscription_id) and user.subscription_status not in DEAD
+
+
+def cancel_before_deletion(user: User) -> None:
+    """Cancel the user's live subscription in Stripe now, before their account goes: a deleted account
+    must not keep being charged. Raises UserError (and nothing is deleted) when Stripe can't be told."""
+    if not is_live(user):
+        return
+    name = catalog.plan(user.subscription_plan).name
+    try:
+        sub = stripe_api.cancel_subscription(str(user.subscription_id))
+    except (stripe.StripeError, UserError):  # unreachable, refused, or no key on this server
+        log.exception("user %s: could not cancel subscription %s", user.id, user.subscription_id)
+        raise UserError("subscription_cancel_failed", plan=name) from None
+    log.info("user %s: subscription %s cancelled before account deletion (%s)", user.id, user.subscription_id,
+             sub.get("status") if sub else "already gone")
 
 
 def locked_user(db: DB, user_id: int) -> User | None:
