@@ -6,6 +6,7 @@ import reflex as rx
 
 from palett.components.forms import link_button
 from palett.components.layout import page
+from palett.services.billing.catalog import BASIC_TOOLS_TEXT
 from palett.state.session import FlashState, SessionState
 
 MODELS = [
@@ -36,7 +37,8 @@ PROMISES = [
 
 PLANS = [
     ("Free", "$0", "10 credits every month", ["All tools", "Personal gallery", "Local preview engine"], False),
-    ("Pro", "$19.99", "500 credits every month", ["Everything in Free", "All models", "Batch up to 20"], True),
+    ("Pro", "$19.99", "500 credits every month",
+     ["Everything in Free", f"Free {BASIC_TOOLS_TEXT} (fair use)", "All models", "Batch up to 20"], True),
     ("Premium", "$49.99", "Unlimited (fair use)", ["Everything in Pro", "Priority processing", "Early features"],
      False),
 ]

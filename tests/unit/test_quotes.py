@@ -34,7 +34,7 @@ def test_a_run_too_dear_says_what_is_missing_and_offers_the_smallest_pack_that_c
 
 def test_pro_basic_tools_are_free_within_the_cap_and_say_so():
     q = quote(operation="bg_remove", job_cost=1, jobs=1, balance=0, allowance=PRO)
-    assert (q.summary, q.cost, q.shortfall) == ("Free with Pro · 36 of 500 left this month", 0, 0)
+    assert (q.summary, q.cost, q.shortfall) == ("Free with Pro · 37 of 500 left this month", 0, 0)
     assert quote(operation="style", job_cost=2, jobs=1, balance=5, allowance=PRO).summary == \
         "Costs 2 credits · you have 5"  # not a basic tool
 

@@ -62,8 +62,7 @@ def quote(*, operation: str, job_cost: int, jobs: int, balance: int, allowance: 
     if allowance.applies_to(operation) and job_cost > 0:
         free_jobs = min(jobs, allowance.remaining // job_cost)
     cost = (jobs - free_jobs) * job_cost
-    left = allowance.remaining - free_jobs * job_cost
-    free = f"Free with {allowance.plan_name} · {left:,} of {allowance.cap:,} left this month"
+    free = f"Free with {allowance.plan_name} · {allowance.remaining:,} of {allowance.cap:,} left this month"
     if cost == 0:
         return Quote(0, free_jobs, free if free_jobs else "", 0, "", None)
     summary = f"Costs {credits_text(cost)} · you have {balance:,}"
