@@ -10,11 +10,17 @@ import reflex as rx
 from reflex.vars import Var
 
 from palett.components.forms import link_button
+from palett.state.session import SessionState
 
 
-def cost_summary(preview: Var, summary_id: str) -> rx.Component:
-    """'Costs 4 credits · you have 12' or 'Free with Pro · 37 of 500 left this month' (never a negative balance)."""
-    return rx.text(preview["summary"], size="2", weight="medium", id=summary_id, aria_live="polite")
+def cost_summary(preview: Var, summary_id: str, lead: str = "") -> rx.Component:
+    """'Costs 4 credits · you have 12' or 'Free with Pro · 37 of 500 left this month' (never a negative balance);
+    `lead` names what is priced when the button beside it doesn't ('Variations: ')."""
+    summary = rx.text(preview["summary"], size="2", weight="medium", id=summary_id, aria_live="polite")
+    if not lead:
+        return summary
+    return rx.cond(preview["summary"] != "", rx.hstack(rx.text(lead, size="2", color_scheme="gray"), summary,
+                                                        spacing="1", wrap="wrap"))
 
 
 def run_label(preview: Var, ready: rx.Component) -> rx.Component:
@@ -34,3 +40,12 @@ def continue_offer(preview: Var, link_id: str = "buy-credits") -> rx.Component:
             align="center", wrap="wrap", spacing="2", width="100%",
         ),
     )
+
+
+def generation_price(cost: Var[int]) -> Var[str]:
+    """The preview for a one-click generation (a job card's Variations): the same words as billing.quote gives
+    for t2i, computed in the browser because each card has its own cost (Pro's free tools don't apply to t2i)."""
+    covered = (SessionState.allowance_kind == "premium") & (SessionState.allowance_left >= cost)
+    return rx.cond(covered, "Free with Premium",
+                   "Costs " + cost.to_string() + rx.cond(cost == 1, " credit", " credits") + " · you have "
+                   + SessionState.credits.to_string())

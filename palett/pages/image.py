@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
+from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state
@@ -149,8 +150,10 @@ def actions_card() -> rx.Component:
                                                         "Opens the original in the editor with this tool, in a new "
                                                         "tab")),
                                   as_child=True, size="2")),
-                rx.cond(S.can_vary, rx.button(rx.icon("shuffle", size=16), "Variations", on_click=S.variations,
-                                              loading=S.working, variant="soft", size="2", id="variations")),
+                rx.cond(S.can_vary, rx.button(run_label(S.vary_preview, rx.fragment(rx.icon("shuffle", size=16),
+                                                                                     "Variations")),
+                                              on_click=S.variations, loading=S.working, variant="soft", size="2",
+                                              disabled=S.vary_preview["short"], id="variations")),
                 edit_menu(),
                 download_menu(),
                 rx.button(rx.icon("star", size=16, fill=rx.cond(IMG["favorite"], "currentColor", "none")),
@@ -175,6 +178,9 @@ def actions_card() -> rx.Component:
                 gap="8px",
                 wrap="wrap",
             ),
+            rx.cond(S.can_vary, rx.vstack(cost_summary(S.vary_preview, "variations-cost", "Variations:"),
+                                          continue_offer(S.vary_preview, "variations-buy"), spacing="2",
+                                          width="100%")),
             rx.cond(S.rerun_in_studio, rx.text("Re-run opens a new studio tab, so the form you are working on stays "
                                                "untouched.", size="1", color_scheme="gray")),
             spacing="3",

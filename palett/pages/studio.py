@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventType
 
-from palett.components.credits import continue_offer, cost_summary, run_label
+from palett.components.credits import continue_offer, cost_summary, generation_price, run_label
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -166,7 +166,8 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
                   size="1", variant="ghost"),
         rx.button(rx.icon("shuffle", size=14), "Variations", on_click=StudioState.variations(job["id"]),
-                  size="1", variant="ghost"),
+                  size="1", variant="ghost", title="Same settings, new seed. " + generation_price(job["cost"]),
+                  aria_label="Variations: " + generation_price(job["cost"])),
     ]
 
 

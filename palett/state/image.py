@@ -17,6 +17,7 @@ from palett.services.common.errors import UserError
 from palett.services.generation import submit
 from palett.services.library import gallery
 from palett.settings import get_settings
+from palett.state.costs import CostPreview, cost_preview
 from palett.state.events import Reply
 from palett.state.gallery import GalleryState
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
@@ -97,6 +98,7 @@ class ImageState(SessionState):
     rerun_link: str = ""
     rerun_in_studio: bool = False
     can_vary: bool = False
+    vary_cost: int = 0  # what a variation (same recipe, new seed) costs before any plan allowance
     share_url: str = ""
     prev_id: int = 0
     next_id: int = 0
@@ -105,6 +107,12 @@ class ImageState(SessionState):
     loaded: bool = False
     working: bool = False
     _rerun: dict[str, Any] = {}
+
+    @rx.var
+    def vary_preview(self) -> CostPreview:
+        return cost_preview(operation=self.image["operation"], job_cost=self.vary_cost, jobs=1, balance=self.credits,
+                            allowance_kind=self.allowance_kind, allowance_left=self.allowance_left,
+                            allowance_cap=self.allowance_cap)
 
     @rx.var
     def download_base(self) -> str:
@@ -155,6 +163,7 @@ class ImageState(SessionState):
         self.rerun_in_studio = d.operation == "t2i"
         self._rerun = dict(d.rerun)
         self.can_vary = bool(d.rerun) and d.seed is not None
+        self.vary_cost = d.cost or 0
         self.share_url = self._share_url(d.share_token if d.is_public else None)
         self.prev_id, self.next_id = around.prev or 0, around.next or 0
         grid._return_to = d.id  # Esc or "Gallery" scrolls back to this image

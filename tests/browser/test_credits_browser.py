@@ -56,6 +56,7 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     open_page(page, f"{url}/studio")
     pick_studio_model(page, "Local preview — not AI")
     page.locator("#prompt").fill("a lighthouse in a storm")
+    set_images(page, 1)
     expect(page.locator("#run-cost")).to_have_text("Costs 1 credit · you have 1")
     expect(page.locator("#generate")).to_be_enabled()
     expect(page.locator("#buy-credits")).to_have_count(0)

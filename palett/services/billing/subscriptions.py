@@ -37,12 +37,11 @@ def cancel_before_deletion(user: User) -> None:
     must not keep being charged. Raises UserError (and nothing is deleted) when Stripe can't be told."""
     if not is_live(user):
         return
-    name = catalog.plan(user.subscription_plan).name
     try:
         sub = stripe_api.cancel_subscription(str(user.subscription_id))
     except (stripe.StripeError, UserError):  # unreachable, refused, or no key on this server
         log.exception("user %s: could not cancel subscription %s", user.id, user.subscription_id)
-        raise UserError("subscription_cancel_failed", plan=name) from None
+        raise UserError("subscription_cancel_failed") from None
     log.info("user %s: subscription %s cancelled before account deletion (%s)", user.id, user.subscription_id,
              sub.get("status") if sub else "already gone")
 

@@ -57,7 +57,7 @@ MESSAGES: dict[str, str] = {
     "product_unavailable": "The {product} isn't on sale right now.",
     "already_subscribed": "You already have a subscription. Change or cancel it with Manage subscription.",
     "no_billing_account": "There's nothing to manage yet: you haven't bought a plan or a pack.",
-    "subscription_cancel_failed": ("We couldn't cancel your {plan} subscription with our payment provider, so your "
+    "subscription_cancel_failed": ("We couldn't cancel your subscription with our payment provider, so your "
                                    "account was not deleted. Try again in a minute."),
     "payment_provider_error": "We couldn't reach our payment provider. Nothing was charged; try again in a moment.",
     "reason_required": "Give a reason of 3 to {limit} characters; it is kept in the ledger and the audit log.",
