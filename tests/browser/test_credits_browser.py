@@ -104,6 +104,11 @@ def test_pro_basic_tools_are_free_and_billing_shows_the_allowance(running_app, b
     expect(page.locator("#billing-fair-use")).to_contain_text("background removal")
     expect(page.locator("#plan-pro")).to_contain_text("Free background removal, upscaling and photo restoration")
     expect(page.locator("#plans-rules")).to_contain_text("up to 500 a month")
+    # Deleting the account would cancel the live subscription first, and the confirmation says so.
+    open_page(page, f"{url}/settings")
+    page.locator("#delete-account").click()
+    expect(page.locator("#delete-cancels-subscription")).to_contain_text("Pro subscription is cancelled")
+    page.keyboard.press("Escape")
     phone = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark",
                                 storage_state=page.context.storage_state()).new_page()
     open_page(phone, f"{url}/edit")

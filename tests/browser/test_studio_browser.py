@@ -100,7 +100,8 @@ def test_too_few_credits_is_explained_before_submitting(running_app, browser):
         expect(page.locator(".job-card .job-status").first).to_have_text("Done", timeout=60_000)
     expect(page.locator("#credits-balance")).to_have_text("2")
     expect(page.locator("#generate")).to_be_disabled()
-    expect(page.get_by_text("Not enough credits for this run.")).to_be_visible()
+    expect(page.locator("#generate")).to_have_text("Need 2 more credits")
+    expect(page.locator("#run-cost")).to_have_text("Costs 4 credits · you have 2")
 
 
 def test_fal_models_live_progress_and_a_failure_that_costs_nothing(running_app, browser, fal_emulator, shots):

@@ -74,3 +74,16 @@ def test_an_account_without_a_live_subscription_never_calls_stripe(db, emulator)
     emulator.down = True
     delete(db, uid)
     assert cancel_calls(emulator) == []
+
+
+def test_the_webhook_after_deletion_never_lands_on_a_newer_account(db, emulator):
+    """SQLite hands a deleted user's id to the next sign-up: the late webhook's metadata still names that id."""
+    uid = new_user(db)
+    emulator.clock_offset = -120  # the subscription is older than the next account, as it always is
+    subscribe(db, emulator, uid, "pro_month")
+    delete(db, uid)
+    newcomer = new_user(db, email="newcomer@example.com")
+    assert emulator.deliver(emulator.take_pending()) == [200]
+    assert state(db, newcomer) == ("free", None, 10)
+    with db() as s:
+        assert s.get(User, newcomer).stripe_customer_id is None

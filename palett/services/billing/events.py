@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlmodel import Session as DB
@@ -18,6 +19,7 @@ from palett.services.billing.subscriptions import locked_user, sync_from_stripe
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
+CLOCK_SLACK = timedelta(seconds=30)  # Stripe's clock against ours, for "made before this account existed"
 REFILL_REASONS = frozenset({"subscription_create", "subscription_cycle"})  # invoices that bring Pro's 500
 
 
@@ -41,10 +43,21 @@ def _user_for(db: DB, obj: dict[str, Any], meta: dict[str, str] | None = None) -
         raw = (meta or {}).get("user_id") or obj.get("client_reference_id") or ""
         user_id = int(raw) if str(raw).isdigit() else None
     user = locked_user(db, user_id) if user_id else None
+    if user is not None and user.stripe_customer_id != customer and _predates(obj, user):
+        # Our metadata names an id that now belongs to a newer account (SQLite reuses a deleted user's id):
+        # this object was made for the deleted one, whose late webhooks must change nothing.
+        log.info("ignoring %s %s: made before user %s existed", obj.get("object"), obj.get("id"), user.id)
+        return None
     if user is not None and customer and not user.stripe_customer_id:
         user.stripe_customer_id = customer
         db.add(user)
     return user
+
+
+def _predates(obj: dict[str, Any], user: User) -> bool:
+    made = stripe_api.timestamp(obj.get("created"))
+    joined = user.created_at if user.created_at.tzinfo else user.created_at.replace(tzinfo=UTC)
+    return made is not None and made < joined - CLOCK_SLACK
 
 
 def _by(db: DB, column: Any, value: str | None) -> Purchase | None:
