@@ -10,8 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility_browser import check
 from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_editor_browser import newest_edit_done, pick_model, pick_tool, upload
+from tests.browser.test_library_browser import generate, open_gallery, tiles
 from tests.browser.test_new_user_browser import new_user, set_credits
 from tests.browser.test_studio_browser import pick_model as pick_studio_model
 from tests.browser.test_studio_browser import set_images
@@ -42,6 +44,9 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     expect(page.locator("#generate")).to_be_disabled()
     expect(page.locator("#generate")).to_have_text("Need 1 more credit")
     expect(page.get_by_text("-1")).to_have_count(0)  # never a negative balance
+    found_studio: list[str] = []
+    check(page, "/studio (out of credits)", "desktop", found_studio)
+    assert not found_studio, "\n".join(found_studio)
     buy = page.locator("#buy-credits")
     expect(buy).to_have_text("Buy 100 credits for $9.99")
     buy.click()
@@ -51,6 +56,8 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     expect(starter).to_contain_text("Covers your next run")
     expect(page.locator("#pack-creator")).not_to_have_class(re.compile(r"\bhighlighted\b"))
     page.screenshot(path=shots / "billing-highlight-desktop-light.png")
+    found: list[str] = []
+    check(page, "/billing?highlight=starter", "desktop", found)
 
     # An affordable run says what it costs and what you have; the badge and the Credits button open Billing.
     open_page(page, f"{url}/studio")
@@ -66,8 +73,17 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     page.get_by_role("link", name="Credits", exact=True).click()
     page.wait_for_url(re.compile(r"/billing$"))
 
+    # Spend the last credit; the image page prices its Variations the same way.
+    generate(page, url, "a lighthouse in a storm")
+    open_gallery(page, url)
+    tiles(page).first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/image/\d+$"))
+    expect(page.locator("#variations-cost")).to_have_text("Costs 1 credit · you have 0")
+    expect(page.locator("#variations")).to_have_text("Need 1 more credit")
+    expect(page.locator("#variations")).to_be_disabled()
+    expect(page.locator("#variations-buy")).to_have_attribute("href", re.compile(r"/billing\?highlight=starter$"))
+
     # The editor's preview is the same one.
-    set_credits(running_app.data_dir, email, 0)
     open_page(page, f"{url}/edit")
     upload(page, "astronaut.png")
     pick_tool(page, "bg_remove")
@@ -75,6 +91,9 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     expect(page.locator("#run-tool")).to_have_text("Need 1 more credit")
     expect(page.locator("#run-tool")).to_be_disabled()
     expect(page.locator("#buy-credits")).to_have_attribute("href", re.compile(r"/billing\?highlight=starter$"))
+    page.mouse.move(0, 0)  # no hover colours in the contrast check
+    check(page, "/edit (out of credits)", "desktop", found)
+    assert not found, "\n".join(found)  # axe: no serious or critical violation, light and dark
     page.context.close()
 
 
