@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from palett.services.generation.operations import _base
 from palett.services.generation.operations._base import (
-    _OPERATIONS,
     MAX_SIDE,
     Control,
     EditInput,
@@ -39,12 +39,12 @@ def load() -> None:
 
 def get(key: str) -> Operation | None:
     load()
-    return _OPERATIONS.get(key)
+    return _base._OPERATIONS.get(key)
 
 
 def all_operations() -> list[Operation]:
     load()
-    return sorted(_OPERATIONS.values(), key=lambda op: (op.order, op.key))
+    return sorted(_base._OPERATIONS.values(), key=lambda op: (op.order, op.key))
 
 
 def editor_operations() -> list[Operation]:
