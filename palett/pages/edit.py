@@ -15,7 +15,8 @@ from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.mask_editor import mask_editor
 from palett.services.generation.operations import Control, Operation, OpKey, editor_operations
-from palett.state.edit import ASPECTS, EditState, PickedImage, StyleOption
+from palett.services.library.images import ImageRef
+from palett.state.edit import ASPECTS, EditState, StyleOption
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 
 
@@ -117,7 +118,7 @@ def outpaint_preview() -> rx.Component:
     )
 
 
-def library_tile(img: PickedImage) -> rx.Component:
+def library_tile(img: ImageRef) -> rx.Component:
     chosen = EditState.batch_ids.contains(img["id"])
     return rx.box(
         rx.el.button(rx.image(src=img["thumb"], alt=img["label"], class_name="library-img"),

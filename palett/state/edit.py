@@ -23,15 +23,6 @@ from palett.state.session import SessionState, SignedIn, signed_in
 ASPECTS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
 
 
-class PickedImage(TypedDict):
-    id: int
-    url: str
-    thumb: str
-    width: int
-    height: int
-    label: str
-
-
 class StyleOption(TypedDict):
     key: str
     label: str
@@ -43,16 +34,12 @@ def editor_operation(key: str) -> operations.Operation | None:
     return op if op is not None and op.in_editor else None
 
 
-def _picked(ref: library.ImageRef) -> PickedImage:
-    return PickedImage(id=ref.id, url=ref.url, thumb=ref.thumb, width=ref.width, height=ref.height, label=ref.label)
-
-
 class EditState(JobsState, SessionState):
     tool: str = "bg_remove"
     model: str = ""
     models: list[ModelOption] = []
-    source: PickedImage = PickedImage(id=0, url="", thumb="", width=0, height=0, label="")
-    library_images: list[PickedImage] = []
+    source: library.ImageRef = library.ImageRef(id=0, url="", thumb="", width=0, height=0, label="")
+    library_images: list[library.ImageRef] = []
     upload_error: str = ""
     uploading: bool = False
     # tool settings: the form each operation reads its request from (Operation.request)
@@ -108,7 +95,7 @@ class EditState(JobsState, SessionState):
 
     @rx.var
     def has_source(self) -> bool:
-        return self.source["id"] > 0
+        return self.source.id > 0
 
     @rx.var
     def cost(self) -> int:
@@ -143,7 +130,7 @@ class EditState(JobsState, SessionState):
 
     @rx.var
     def result_size(self) -> str:
-        w, h = self.source["width"], self.source["height"]
+        w, h = self.source.width, self.source.height
         op = editor_operation(self.tool)
         if not w:
             return ""
@@ -156,7 +143,7 @@ class EditState(JobsState, SessionState):
     @rx.var
     def canvas_preview(self) -> dict[str, str]:
         """CSS for the outpaint preview: the new canvas, with the original placed inside it."""
-        w, h = self.source["width"], self.source["height"]
+        w, h = self.source.width, self.source.height
         total_w, total_h = w + self.left + self.right, h + self.top + self.bottom
         if not w or not total_w:
             return {"aspect": "1 / 1", "left": "0%", "top": "0%", "width": "100%", "height": "100%"}
@@ -173,7 +160,7 @@ class EditState(JobsState, SessionState):
         """
         for job in self.jobs:
             if job["status"] == "succeeded" and job["images"] and job["before"] \
-                    and job["source_id"] == self.source["id"]:
+                    and job["source_id"] == self.source.id:
                 return {"before": job["before"], "after": job["images"][0]["url"],
                         "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"],
                         **job["compare"]}
@@ -201,16 +188,16 @@ class EditState(JobsState, SessionState):
         await self._refresh_library(user_id)  # new results can be picked and batched
 
     async def _refresh_library(self, user_id: int) -> None:
-        def run() -> list[PickedImage]:
+        def run() -> list[library.ImageRef]:
             with session_scope() as db:
-                return [_picked(r) for r in library.recent_images(db, user_id)]
+                return library.recent_images(db, user_id)
 
         self.library_images = await asyncio.to_thread(run)
 
     async def _use_image(self, user_id: int, image_id: int) -> None:
-        def run() -> PickedImage:
+        def run() -> library.ImageRef:
             with session_scope() as db:
-                return _picked(library.owned_image(db, user_id, image_id))
+                return library.owned_image(db, user_id, image_id)
 
         try:
             self.source = await asyncio.to_thread(run)
@@ -308,9 +295,9 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     def set_aspect(self, aspect: str) -> None:
-        if self.source["width"]:
+        if self.source.width:
             self.left, self.top, self.right, self.bottom = padding_for_aspect(
-                self.source["width"], self.source["height"], aspect)
+                self.source.width, self.source.height, aspect)
 
     @rx.event
     def set_style(self, value: str) -> None:
@@ -340,13 +327,13 @@ class EditState(JobsState, SessionState):
     @signed_in
     async def mask_exported(self, me: SignedIn, data_url: str) -> Reply:
         """The mask editor's export arrives here; then the inpaint job is submitted."""
-        size = (self.source["width"], self.source["height"])
+        size = (self.source.width, self.source.height)
         try:
             self.mask_key = await asyncio.to_thread(store_mask, me.user_id, data_url, size)
         except UserError as err:
             self.problem = err.message
             return None
-        return await self._submit(self._params(self.source["id"]))
+        return await self._submit(self._params(self.source.id))
 
     def _params(self, image_id: int) -> dict[str, Any]:
         op = editor_operation(self.tool)
@@ -365,7 +352,7 @@ class EditState(JobsState, SessionState):
         if self.needs_mask:
             self.mask_request += 1  # the editor exports; mask_exported submits
             return None
-        return await self._submit(self._params(self.source["id"]))
+        return await self._submit(self._params(self.source.id))
 
     async def _run_batch(self) -> Reply:
         """One job per selected image, sharing a batch id; each is charged and refunded on its own."""

@@ -22,6 +22,7 @@ from palett.services.generation import catalog, operations, pipeline, submit
 from palett.services.generation.operations import Control, EditInput, Operation, local_model, register
 from palett.services.generation.operations import _base as registry
 from palett.services.library import gallery
+from palett.services.library.images import ImageRef
 from palett.services.media.storage import get_storage
 from palett.state.edit import EditState
 from tests.integration.test_api_v1 import auth, client, key_for  # noqa: F401  (client is a fixture)
@@ -89,7 +90,7 @@ def test_the_editor_offers_it_draws_its_control_and_builds_its_request():
     assert form.model == "local-invert" and form.tool_hint == "Swap every colour for its opposite."
     form.strength = 0.5
     assert form._params(7) == {"model": "local-invert", "image_id": 7, "strength": 0.5}
-    form.source = {"id": 7, "url": "", "thumb": "", "width": 300, "height": 200, "label": ""}
+    form.source = ImageRef(id=7, url="", thumb="", width=300, height=200, label="")
     assert form.result_size == "300 × 200" and form.cost == 3
     assert "How much to invert" in str(settings_for_tool())  # its generic slider, in the tool's panel
 
