@@ -82,7 +82,7 @@ def editor() -> EditState:
 
 
 def test_the_editor_offers_it_draws_its_control_and_builds_its_request():
-    from palett.pages.edit import settings_for_tool
+    from palett.components.edit_settings import settings_for_tool
 
     form = editor()
     assert ["invert", "Invert colours", "contrast"] in form.tools
