@@ -7,6 +7,7 @@ through the one submit service and run by the local provider in the heavy-work p
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
@@ -65,6 +66,8 @@ def test_the_catalog_lists_prices_validates_and_labels_it():
         spec.validate({"image_id": 1, "strength": 2})
     assert err.value.code == "invalid_input" and "strength" in err.value.message
     assert operations.label_of("invert") == gallery.operation_label("invert") == "Invert colours"
+    with pytest.raises(ValueError, match="no field faces"):  # a control its input lacks would be dropped
+        register(dataclasses.replace(INVERT, controls=(Control("faces", "Faces"),)))
 
 
 def test_the_public_api_lists_it(client, db):  # noqa: F811

@@ -116,6 +116,12 @@ _OPERATIONS: dict[str, Operation] = {}
 
 def register(op: Operation) -> Operation:
     """Add an operation and its models to the catalog (registering a key again replaces it)."""
+    # pydantic drops unknown fields silently: a control the input lacks would never reach the operation.
+    missing = [c.field for c in op.controls if c.field not in op.input_model.model_fields]
+    if op.needs_mask and "mask_key" not in op.input_model.model_fields:
+        missing.append("mask_key")
+    if missing:
+        raise ValueError(f"operation {op.key}: {op.input_model.__name__} has no field {', '.join(missing)}")
     _OPERATIONS[op.key] = op
     for spec in op.models:
         catalog.register(dataclasses.replace(spec, operation=op.key, input_model=op.input_model,
