@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.event import EventType
-from reflex.vars import Var
 
 from palett.components.compare_slider import compare_slider
 from palett.components.credits import continue_offer, cost_summary, run_label
-from palett.components.forms import link_button, range_field
+from palett.components.edit_settings import label, settings_for_tool
+from palett.components.forms import link_button
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.mask_editor import mask_editor
-from palett.state.edit import ASPECTS, EditState, PickedImage, StyleOption
+from palett.services.generation.operations import OpKey
+from palett.services.library.images import ImageRef
+from palett.state.edit import EditState
 from palett.state.jobs import ImageCard, JobCard, ModelOption
-
-
-def label(text: str, html_for: str = "") -> rx.Component:
-    return rx.el.label(text, html_for=html_for or None, class_name="field-label")
 
 
 def tool_tab(tool: list[str]) -> rx.Component:
@@ -68,13 +65,13 @@ def source_panel() -> rx.Component:
                                                             size="1", color_scheme="gray")),
                       width="100%", align="center"),
             rx.cond(
-                EditState.tool == "inpaint",
+                EditState.needs_mask,
                 rx.cond(EditState.has_source,
                         mask_editor(EditState.source["url"], on_export=EditState.mask_exported,
                                     export_trigger=EditState.mask_request, id="mask-editor",
                                     alt="Your image; paint over what should change", height="520px", width="100%"),
                         dropzone()),
-                rx.cond(EditState.tool == "outpaint",
+                rx.cond(EditState.tool == OpKey.OUTPAINT,
                         rx.cond(EditState.has_source, outpaint_preview(), dropzone()),
                         rx.cond(EditState.has_source,
                                 rx.image(src=EditState.source["url"], alt="The image you are editing",
@@ -114,7 +111,7 @@ def outpaint_preview() -> rx.Component:
     )
 
 
-def library_tile(img: PickedImage) -> rx.Component:
+def library_tile(img: ImageRef) -> rx.Component:
     chosen = EditState.batch_ids.contains(img["id"])
     return rx.box(
         rx.el.button(rx.image(src=img["thumb"], alt=img["label"], class_name="library-img"),
@@ -147,110 +144,6 @@ def library_strip() -> rx.Component:
         ),
         size="2", width="100%",
     )
-
-
-def picker_select(items_label: str, value: Var[str], on_change: EventType[str], html_id: str) -> rx.Component:
-    return rx.select.root(
-        rx.select.trigger(placeholder="Pick one of your images", id=html_id, width="100%", aria_label=items_label),
-        rx.select.content(rx.foreach(EditState.library_images,
-                                     lambda img: rx.select.item(img["label"] + " (#" + img["id"].to_string() + ")",
-                                                                value=img["id"].to_string()))),
-        value=value, on_change=on_change,
-    )
-
-
-def style_tile(opt: StyleOption) -> rx.Component:
-    chosen = EditState.style == opt["key"]
-    return rx.el.button(
-        rx.cond(opt["key"] == "reference", rx.center(rx.icon("image_plus", size=22), class_name="style-thumb"),
-                rx.image(src=opt["thumb"], alt="", class_name="style-thumb")),
-        rx.text(opt["label"], size="1"),
-        on_click=EditState.set_style(opt["key"]), type="button", aria_pressed=chosen,
-        class_name=rx.cond(chosen, "style-tile chosen", "style-tile"),
-    )
-
-
-def settings_for_tool() -> rx.Component:
-    return rx.match(
-        EditState.tool,
-        ("i2i", rx.vstack(
-            label("Prompt", "edit-prompt"),
-            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="3",
-                         width="100%", placeholder="The same scene as a snowy winter evening"),
-            strength_slider("How much may change"), width="100%", spacing="2")),
-        ("bg_replace", rx.vstack(
-            rx.text("New background", class_name="field-label"),
-            rx.segmented_control.root(
-                rx.foreach(EditState.bg_modes, lambda m: rx.segmented_control.item(
-                    rx.match(m, ("color", "Colour"), ("image", "Photo"), ("prompt", "Prompt"), m), value=m)),
-                value=EditState.bg_mode, on_change=EditState.set_bg_mode, width="100%", aria_label="Background"),
-            rx.match(
-                EditState.bg_mode,
-                ("color", rx.hstack(label("Colour", "bg-color"),
-                                    rx.el.input(type="color", id="bg-color", value=EditState.color,
-                                                on_change=EditState.set_color, class_name="color-input"),
-                                    rx.code(EditState.color), align="center")),
-                ("image", picker_select("Background image", EditState.background_id.to_string(),
-                                        EditState.set_background, "bg-image")),
-                rx.vstack(label("Describe the new background", "edit-prompt"),
-                          rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt,
-                                       rows="2", width="100%", placeholder="A sunlit beach at dawn"),
-                          width="100%", spacing="1"),
-            ),
-            width="100%", spacing="2")),
-        ("upscale", rx.vstack(
-            rx.text("Scale", class_name="field-label"),
-            rx.segmented_control.root(
-                rx.segmented_control.item("2×", value="2x"), rx.segmented_control.item("4×", value="4x"),
-                rx.segmented_control.item("To 4K", value="4k"),
-                value=EditState.upscale_mode, on_change=EditState.set_upscale_mode, width="100%",
-                aria_label="Scale"),
-            rx.cond(EditState.upscale_mode == "4k", rx.segmented_control.root(
-                rx.segmented_control.item("3840 px", value="3840"), rx.segmented_control.item("4096 px", value="4096"),
-                value=EditState.long_side, on_change=EditState.set_long_side, width="100%",
-                aria_label="Long side")),
-            width="100%", spacing="2")),
-        ("inpaint", rx.vstack(
-            rx.text("Paint over the area to change. B brush, E eraser, [ ] size, Ctrl+Z undo.", size="1",
-                    color_scheme="gray"),
-            label("What should go there (optional for local)", "edit-prompt"),
-            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="2",
-                         width="100%", placeholder="Leave empty to remove what you painted"),
-            width="100%", spacing="2")),
-        ("outpaint", rx.vstack(
-            rx.text("Extend to", class_name="field-label"),
-            rx.flex(*[rx.button(a, on_click=EditState.set_aspect(a), size="1", variant="soft", type="button")
-                      for a in ASPECTS], wrap="wrap", gap="6px", role="group", aria_label="Aspect ratio presets"),
-            rx.grid(*[rx.vstack(label(side.title() + " (px)", "pad-" + side),
-                                rx.input(id="pad-" + side, type="number", min=0, max=4096,
-                                         value=getattr(EditState, side).to_string(),
-                                         on_change=lambda v, s=side: EditState.set_side(s, v)),
-                                spacing="1") for side in ("left", "top", "right", "bottom")],
-                    columns="2", spacing="2", width="100%"),
-            label("Prompt (optional)", "edit-prompt"),
-            rx.text_area(id="edit-prompt", value=EditState.prompt, on_change=EditState.set_prompt, rows="2",
-                         width="100%"),
-            width="100%", spacing="2")),
-        ("style", rx.vstack(
-            rx.text("Style", class_name="field-label"),
-            rx.grid(rx.foreach(EditState.style_options, style_tile), columns="3", spacing="2", width="100%"),
-            rx.cond(EditState.style == "reference",
-                    picker_select("Reference image", EditState.reference_id.to_string(), EditState.set_reference,
-                                  "style-reference")),
-            width="100%", spacing="2")),
-        ("restore", rx.vstack(
-            strength_slider("Strength"),
-            rx.el.label(rx.hstack(rx.switch(checked=EditState.faces, on_change=EditState.set_faces, id="faces"),
-                                  rx.text("Restore faces (where the model offers it)", size="2"), align="center"),
-                        html_for="faces"),
-            width="100%", spacing="2")),
-        rx.text("No settings: press Run.", size="2", color_scheme="gray"),
-    )
-
-
-def strength_slider(text: str) -> rx.Component:
-    return range_field(text, "strength", EditState.strength, EditState.set_strength, low=0.05, high=1, step=0.05,
-                       key=EditState.tool)
 
 
 def tool_panel() -> rx.Component:

@@ -12,7 +12,7 @@ from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state
-from palett.state.edit import TOOLS
+from palett.services.generation.operations import editor_operations
 from palett.state.image import CollectionRef, ImageState, RecipeRow
 
 S = ImageState
@@ -114,9 +114,9 @@ def edit_menu() -> rx.Component:
                                            rx.icon("chevron_down", size=14), variant="soft", size="2",
                                            id="edit-with")),
         rx.dropdown_menu.content(
-            *[rx.dropdown_menu.item(rx.icon(icon, size=14), label,
-                                    on_click=rx.redirect("/edit?image=" + IMG["id"].to_string() + "&tool=" + key))
-              for key, label, icon, _hint in TOOLS],
+            *[rx.dropdown_menu.item(rx.icon(op.icon, size=14), op.label,
+                                    on_click=rx.redirect("/edit?image=" + IMG["id"].to_string() + "&tool=" + op.key))
+              for op in editor_operations()],
         ),
     )
 

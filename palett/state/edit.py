@@ -9,10 +9,10 @@ import reflex as rx
 
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.generation import catalog
-from palett.services.generation.edit_models import MAX_PADDING
+from palett.services.generation import catalog, operations
 from palett.services.generation.local_ops.outpaint import padding_for_aspect
-from palett.services.generation.local_ops.style import STYLES
+from palett.services.generation.operations.outpaint import MAX_PADDING
+from palett.services.generation.operations.style import STYLE_LABELS
 from palett.services.generation.submit import MAX_BATCH
 from palett.services.library import images as library
 from palett.services.media.masks import store_mask
@@ -21,27 +21,7 @@ from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.session import SessionState, SignedIn, signed_in
 
-TOOLS: list[tuple[str, str, str, str]] = [
-    ("bg_remove", "Remove background", "scissors", "A transparent cut-out of the subject."),
-    ("bg_replace", "Replace background", "layers", "Put the subject on a colour, a photo or a new scene."),
-    ("upscale", "Upscale", "maximize", "2×, 4× or straight to 4K."),
-    ("inpaint", "Inpaint", "brush", "Paint over what should change or disappear."),
-    ("outpaint", "Outpaint", "expand", "Extend the picture beyond its edges."),
-    ("style", "Style", "palette", "Repaint it in a named style or like a reference."),
-    ("restore", "Restore", "history", "Denoise, fix colour cast and contrast, sharpen."),
-    ("i2i", "Image to image", "images", "Steer the whole image with a prompt."),
-]
 ASPECTS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"]
-STYLE_LABELS = {**STYLES, "reference": "Match a reference image"}
-
-
-class PickedImage(TypedDict):
-    id: int
-    url: str
-    thumb: str
-    width: int
-    height: int
-    label: str
 
 
 class StyleOption(TypedDict):
@@ -50,19 +30,20 @@ class StyleOption(TypedDict):
     thumb: str
 
 
-def _picked(ref: library.ImageRef) -> PickedImage:
-    return PickedImage(id=ref.id, url=ref.url, thumb=ref.thumb, width=ref.width, height=ref.height, label=ref.label)
+def editor_operation(key: str) -> operations.Operation | None:
+    op = operations.get(key)
+    return op if op is not None and op.in_editor else None
 
 
 class EditState(JobsState, SessionState):
     tool: str = "bg_remove"
     model: str = ""
     models: list[ModelOption] = []
-    source: PickedImage = PickedImage(id=0, url="", thumb="", width=0, height=0, label="")
-    library_images: list[PickedImage] = []
+    source: library.ImageRef = library.ImageRef(id=0, url="", thumb="", width=0, height=0, label="")
+    library_images: list[library.ImageRef] = []
     upload_error: str = ""
     uploading: bool = False
-    # tool settings
+    # tool settings: the form each operation reads its request from (Operation.request)
     prompt: str = ""
     strength: float = 0.85
     bg_mode: str = "color"
@@ -92,17 +73,30 @@ class EditState(JobsState, SessionState):
 
     # ---- derived ----
 
+    def _form(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "strength": self.strength, "bg_mode": self.bg_mode, "color": self.color,
+                "background_id": self.background_id, "upscale_mode": self.upscale_mode,
+                "long_side": self.long_side, "left": self.left, "top": self.top, "right": self.right,
+                "bottom": self.bottom, "style": self.style, "reference_id": self.reference_id, "faces": self.faces}
+
     @rx.var
     def tools(self) -> list[list[str]]:
-        return [list(t) for t in TOOLS]
+        """[key, label, icon] of every editing operation, in tab order."""
+        return [[op.key, op.label, op.icon] for op in operations.editor_operations()]
 
     @rx.var
     def tool_hint(self) -> str:
-        return next((t[3] for t in TOOLS if t[0] == self.tool), "")
+        op = editor_operation(self.tool)
+        return op.hint if op else ""
+
+    @rx.var
+    def needs_mask(self) -> bool:
+        op = editor_operation(self.tool)
+        return bool(op and op.needs_mask)
 
     @rx.var
     def has_source(self) -> bool:
-        return self.source["id"] > 0
+        return self.source.id > 0
 
     @rx.var
     def preview(self) -> CostPreview:
@@ -135,21 +129,20 @@ class EditState(JobsState, SessionState):
 
     @rx.var
     def result_size(self) -> str:
-        w, h = self.source["width"], self.source["height"]
-        if self.tool == "upscale" and w:
-            if self.upscale_mode == "4k":
-                scale = int(self.long_side) / max(w, h)
-            else:
-                scale = 2 if self.upscale_mode == "2x" else 4
-            return f"{round(w * scale)} × {round(h * scale)}"
-        if self.tool == "outpaint" and w:
-            return f"{w + self.left + self.right} × {h + self.top + self.bottom}"
-        return f"{w} × {h}" if w else ""
+        w, h = self.source.width, self.source.height
+        op = editor_operation(self.tool)
+        if not w:
+            return ""
+        if op is not None:  # the operation's own arithmetic, unvalidated: this is only a preview
+            preview = op.input_model.model_construct(**op.request(self._form()), source_width=w, source_height=h)
+            if isinstance(preview, operations.EditInput):
+                w, h = preview.output_size()
+        return f"{w} × {h}"
 
     @rx.var
     def canvas_preview(self) -> dict[str, str]:
         """CSS for the outpaint preview: the new canvas, with the original placed inside it."""
-        w, h = self.source["width"], self.source["height"]
+        w, h = self.source.width, self.source.height
         total_w, total_h = w + self.left + self.right, h + self.top + self.bottom
         if not w or not total_w:
             return {"aspect": "1 / 1", "left": "0%", "top": "0%", "width": "100%", "height": "100%"}
@@ -166,7 +159,7 @@ class EditState(JobsState, SessionState):
         """
         for job in self.jobs:
             if job["status"] == "succeeded" and job["images"] and job["before"] \
-                    and job["source_id"] == self.source["id"]:
+                    and job["source_id"] == self.source.id:
                 return {"before": job["before"], "after": job["images"][0]["url"],
                         "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"],
                         **job["compare"]}
@@ -180,7 +173,7 @@ class EditState(JobsState, SessionState):
     async def load_editor(self, me: SignedIn) -> Reply:
         user_id = me.user_id
         params = self.router.url.query_parameters
-        if params.get("tool") in {t[0] for t in TOOLS}:
+        if editor_operation(params.get("tool", "")):
             self.tool = params["tool"]
         self._apply_tool(self.tool)
         wanted = params.get("image", "")
@@ -194,16 +187,16 @@ class EditState(JobsState, SessionState):
         await self._refresh_library(user_id)  # new results can be picked and batched
 
     async def _refresh_library(self, user_id: int) -> None:
-        def run() -> list[PickedImage]:
+        def run() -> list[library.ImageRef]:
             with session_scope() as db:
-                return [_picked(r) for r in library.recent_images(db, user_id)]
+                return library.recent_images(db, user_id)
 
         self.library_images = await asyncio.to_thread(run)
 
     async def _use_image(self, user_id: int, image_id: int) -> None:
-        def run() -> PickedImage:
+        def run() -> library.ImageRef:
             with session_scope() as db:
-                return _picked(library.owned_image(db, user_id, image_id))
+                return library.owned_image(db, user_id, image_id)
 
         try:
             self.source = await asyncio.to_thread(run)
@@ -231,7 +224,7 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     def pick_tool(self, tool: str) -> None:
-        if tool in {t[0] for t in TOOLS}:
+        if editor_operation(tool):
             self._apply_tool(tool)
 
     @rx.event
@@ -301,9 +294,9 @@ class EditState(JobsState, SessionState):
 
     @rx.event
     def set_aspect(self, aspect: str) -> None:
-        if self.source["width"]:
+        if self.source.width:
             self.left, self.top, self.right, self.bottom = padding_for_aspect(
-                self.source["width"], self.source["height"], aspect)
+                self.source.width, self.source.height, aspect)
 
     @rx.event
     def set_style(self, value: str) -> None:
@@ -333,43 +326,20 @@ class EditState(JobsState, SessionState):
     @signed_in
     async def mask_exported(self, me: SignedIn, data_url: str) -> Reply:
         """The mask editor's export arrives here; then the inpaint job is submitted."""
-        size = (self.source["width"], self.source["height"])
+        size = (self.source.width, self.source.height)
         try:
             self.mask_key = await asyncio.to_thread(store_mask, me.user_id, data_url, size)
         except UserError as err:
             self.problem = err.message
             return None
-        return await self._submit(self._params(self.source["id"]))
+        return await self._submit(self._params(self.source.id))
 
     def _params(self, image_id: int) -> dict[str, Any]:
-        base: dict[str, Any] = {"model": self.model, "image_id": image_id}
-        tool = self.tool
-        if tool == "i2i":
-            return {**base, "prompt": self.prompt, "strength": self.strength}
-        if tool == "bg_replace":
-            extra: dict[str, Any] = {"mode": self.bg_mode}
-            if self.bg_mode == "color":
-                extra["color"] = self.color
-            elif self.bg_mode == "image":
-                extra["background_id"] = self.background_id or None
-            else:
-                extra["prompt"] = self.prompt
-            return {**base, **extra}
-        if tool == "upscale":
-            return {**base, "mode": self.upscale_mode, "long_side": int(self.long_side)}
-        if tool == "inpaint":
-            return {**base, "mask_key": self.mask_key, "prompt": self.prompt}
-        if tool == "outpaint":
-            return {**base, "left": self.left, "top": self.top, "right": self.right, "bottom": self.bottom,
-                    "prompt": self.prompt}
-        if tool == "style":
-            extra = {"style": self.style}
-            if self.style == "reference":
-                extra["reference_id"] = self.reference_id or None
-            return {**base, **extra}
-        if tool == "restore":
-            return {**base, "strength": self.strength, "faces": self.faces}
-        return base
+        op = editor_operation(self.tool)
+        extra = op.request(self._form()) if op else {}
+        if op and op.needs_mask:
+            extra["mask_key"] = self.mask_key
+        return {"model": self.model, "image_id": image_id, **extra}
 
     @rx.event
     async def run(self) -> Reply:
@@ -378,15 +348,15 @@ class EditState(JobsState, SessionState):
         if not self.has_source:
             self.problem = "Upload or pick an image first."
             return None
-        if self.tool == "inpaint":
+        if self.needs_mask:
             self.mask_request += 1  # the editor exports; mask_exported submits
             return None
-        return await self._submit(self._params(self.source["id"]))
+        return await self._submit(self._params(self.source.id))
 
     async def _run_batch(self) -> Reply:
         """One job per selected image, sharing a batch id; each is charged and refunded on its own."""
-        if self.tool == "inpaint":
-            self.problem = "Inpainting needs a mask per image, so it can't run as a batch."
+        if self.needs_mask:
+            self.problem = "This tool needs a mask per image, so it can't run as a batch."
             return None
         all_params = [self._params(image_id) for image_id in self.batch_ids]
         self.batch_ids = []

@@ -10,7 +10,7 @@ import reflex as rx
 
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.generation import catalog, job_events, jobs, pipeline, submit
+from palett.services.generation import catalog, job_events, jobs, operations, pipeline, submit
 from palett.settings import get_settings
 from palett.state.events import Reply
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
@@ -18,11 +18,6 @@ from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 # Watchers sleep until a job of theirs changes (services.generation.job_events); this is only the
 # longest they wait without news, in case a notification was lost.
 SAFETY_POLL_SECONDS = 5.0
-OPERATION_LABELS = {
-    "t2i": "Text to image", "i2i": "Image to image", "bg_remove": "Remove background",
-    "bg_replace": "Replace background", "upscale": "Upscale", "inpaint": "Inpaint", "outpaint": "Outpaint",
-    "style": "Style", "restore": "Restore",
-}
 
 
 class ModelOption(TypedDict):
@@ -98,7 +93,7 @@ def compare_frame(view: jobs.JobView) -> dict[str, str]:
     first = view.images[0]
     frame = {"aspect": f"{first.width} / {first.height}", **whole}
     p = view.params
-    if view.operation == "outpaint" and p.get("source_width") and p.get("source_height"):
+    if view.operation == operations.OpKey.OUTPAINT and p.get("source_width") and p.get("source_height"):
         sw, sh = int(p["source_width"]), int(p["source_height"])
         left, top = int(p.get("left") or 0), int(p.get("top") or 0)
         total_w, total_h = sw + left + int(p.get("right") or 0), sh + top + int(p.get("bottom") or 0)
@@ -111,7 +106,7 @@ def compare_frame(view: jobs.JobView) -> dict[str, str]:
 def _card(view: jobs.JobView) -> JobCard:
     return JobCard(
         id=view.id, operation=view.operation, status=view.status, active=view.active, model_label=view.model_label,
-        local=view.local, prompt=view.prompt or OPERATION_LABELS.get(view.operation, view.operation),
+        local=view.local, prompt=view.prompt or operations.label_of(view.operation),
         num_images=view.num_images, cost=view.cost, charged=view.charged,
         progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
         last_log=view.last_log, error=view.error, created=view.created, before=view.before,

@@ -12,7 +12,8 @@ from palett.services.common import presenters
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.common.presenters import plural
-from palett.services.library import gallery, usage
+from palett.services.generation import operations
+from palett.services.library import usage
 from palett.state.events import Reply
 from palett.state.gallery import ALL, parse_day
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
@@ -105,7 +106,7 @@ class UsageState(SessionState):
 
     @rx.var
     def operation_options(self) -> list[list[str]]:
-        return [[key, label] for key, label in gallery.OPERATION_LABELS.items() if key != "upload"]
+        return [[op.key, op.label] for op in operations.all_operations()]
 
     @rx.var
     def status_options(self) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """The operation catalog: every model an operation can run on, what it accepts and what it costs.
 
 Each model entry names its provider endpoint and an adapter that maps our validated
-input to that endpoint's own schema. Adding a model is adding an entry here.
+input to that endpoint's own schema. Entries are registered by t2i_models.py (text to image) and by
+each operation module (services/generation/operations).
 """
 
 from __future__ import annotations
@@ -238,5 +239,8 @@ def default_model(operation: str, settings: Settings) -> ModelSpec:
 
 
 def _load() -> None:
-    # The entries live in one module per operation; importing registers them.
-    from palett.services.generation import edit_models, t2i_models  # noqa: F401
+    # Editing models come with their operation (services/generation/operations); text-to-image ones
+    # are in t2i_models. Importing registers them.
+    from palett.services.generation import operations, t2i_models  # noqa: F401
+
+    operations.load()

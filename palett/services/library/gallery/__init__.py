@@ -12,7 +12,7 @@ unit of work (services.db.session_scope) does, and storage deletes wait for that
         more = gallery.page(db, user.id, q="lighthouse", favorites=True, cursor=first.next_cursor)
 """
 
-from palett.services.library.gallery._common import OPERATION_LABELS, Tile, model_label, operation_label
+from palett.services.library.gallery._common import Tile, model_label, operation_label
 from palett.services.library.gallery.browse import (
     Facets,
     Filters,
@@ -56,7 +56,6 @@ from palett.services.library.ownership import MAX_SELECTION
 __all__ = [
     "FORMATS",
     "MAX_SELECTION",
-    "OPERATION_LABELS",
     "Archive",
     "CollectionRef",
     "CollectionView",

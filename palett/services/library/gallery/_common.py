@@ -11,19 +11,13 @@ from dataclasses import dataclass
 
 from palett.models import GeneratedImage
 from palett.services.common.paging import iso
-from palett.services.generation import catalog
+from palett.services.generation import catalog, operations
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 PROMPT_PREVIEW = 140
-
-OPERATION_LABELS: dict[str, str] = {
-    "t2i": "Text to image", "i2i": "Image to image", "upscale": "Upscale", "bg_remove": "Remove background",
-    "bg_replace": "Replace background", "inpaint": "Inpaint", "outpaint": "Outpaint", "style": "Style transfer",
-    "restore": "Restore", "upload": "Upload",
-}
 
 
 @dataclass
@@ -45,7 +39,7 @@ class Tile:
 
 
 def operation_label(operation: str) -> str:
-    return OPERATION_LABELS.get(operation, operation.replace("_", " ").capitalize())
+    return operations.label_of(operation)
 
 
 def model_label(model: str) -> str:
