@@ -94,7 +94,8 @@ def test_the_editor_offers_it_draws_its_control_and_builds_its_request():
     form.strength = 0.5
     assert form._params(7) == {"model": "local-invert", "image_id": 7, "strength": 0.5}
     form.source = ImageRef(id=7, url="", thumb="", width=300, height=200, label="")
-    assert form.result_size == "300 × 200" and form.cost == 3
+    form.credits = 10
+    assert form.result_size == "300 × 200" and form.preview["summary"] == "Costs 3 credits · you have 10"
     assert "How much to invert" in str(settings_for_tool())  # its generic slider, in the tool's panel
 
 
