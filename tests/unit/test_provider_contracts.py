@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from palett.services.generation import catalog
+from palett.services.generation import catalog, prompt_models
+from palett.services.generation.prompt_models import ToolInput
 from tests import contracts
 
 # Forms a user can send per operation; each is run through the model's own validation first.
@@ -70,9 +71,32 @@ def test_adapter_output_matches_the_published_input_schema(key, form):
     assert problems == [], f"{key} -> {spec.endpoint} sends what the endpoint does not take"
 
 
+@pytest.mark.parametrize("key", [t.key for t in prompt_models.all_tools() if not t.is_local])
+def test_prompt_tool_adapters_send_what_their_endpoint_takes(key):
+    tool = prompt_models.get(key)
+    body = tool.adapter(ToolInput(prompt="a red fox", image="https://media.example/u/1/a.png"))
+    problems = contracts.input_errors(tool.provider, tool.endpoint, body)
+    assert problems is not None, f"no contract for {tool.endpoint}: run scripts/refresh_contracts.py"
+    assert problems == [], f"{key} -> {tool.endpoint} sends what the endpoint does not take"
+
+
+def test_prompt_tool_readers_take_the_text_from_the_published_answer():
+    florence = prompt_models.get("florence-describe")
+    answer = {"results": "A lighthouse on a cliff."}
+    assert contracts.output_errors("fal", florence.endpoint, answer) == []
+    assert florence.reader(answer) == "A lighthouse on a cliff."
+    chat = prompt_models.get("gpt-enhance")
+    completion = {"id": "c1", "object": "chat.completion", "created": 1, "model": prompt_models.OPENAI_TEXT_MODEL,
+                  "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                               "message": {"role": "assistant", "content": "A fox at dawn.", "refusal": None}}]}
+    assert contracts.output_errors("openai", chat.endpoint, completion) == []
+    assert chat.reader(completion) == "A fox at dawn."
+
+
 def test_every_contract_names_its_source_and_date_and_is_still_used():
     catalog._load()
-    used = {(s.provider, s.endpoint) for s in catalog._REGISTRY.values() if not s.is_local}
+    used = {(s.provider, s.endpoint) for s in [*catalog._REGISTRY.values(), *prompt_models.all_tools()]
+            if not s.is_local}
     kept = {(p, e) for p in ("fal", "openai") for e in contracts.endpoints(p)}
     assert kept == used
     for provider, endpoint in kept:
