@@ -10,10 +10,12 @@ from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.lightbox import lightbox
+from palett.components.prompt_tools import prompt_tools_panel
 from palett.services.generation import catalog
 from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
+from palett.state.prompt_tools import PromptToolsState
 from palett.state.studio import SizeOption, StudioState
 
 
@@ -94,6 +96,7 @@ def options_panel() -> rx.Component:
                     rx.text_area(id="prompt", value=StudioState.prompt, on_change=StudioState.set_prompt,
                                  max_length=2000, rows="5", size="3", width="100%", resize="vertical",
                                  placeholder="A lighthouse on a cliff at golden hour, volumetric light, 35mm film"),
+                    prompt_tools_panel(),
                     width="100%", spacing="1"),
             ),
             rx.cond(StudioState.has_negative, rx.vstack(
@@ -188,6 +191,8 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                   on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
         rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
                   on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
+        rx.button(rx.icon("text_quote", size=14), "Use as prompt", size="2", variant="soft", id="lightbox-describe",
+                  on_click=[StudioState.close_lightbox, PromptToolsState.describe_image(item["id"])]),
     ]
 
 
@@ -257,4 +262,4 @@ def studio() -> rx.Component:
     )
 
 
-ON_LOAD = [StudioState.load_studio]
+ON_LOAD = [StudioState.load_studio, PromptToolsState.load_prompt_tools]
