@@ -1,0 +1,93 @@
+"""Prompt tools in the studio, as a person uses them: Enhance (accept, edit, dismiss), Describe an image,
+and recent prompts, from the keyboard. This app has no OpenAI key, so Enhance is the local helper and must
+say so; Describe uses the local helper through its switch (the Fal emulator cannot receive our uploads)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.test_accounts_browser import open_page
+from tests.browser.test_studio_browser import pick_model, signed_in_page
+
+
+def png(size=(320, 200), colour=(200, 40, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_enhance_shows_a_suggestion_to_accept_edit_or_dismiss(running_app, browser, shots):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/studio")
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.fill("a red fox")
+    expect(page.locator("#prompt-tools-offer")).to_contain_text("Enhance: Local prompt helper — not AI, free")
+    page.get_by_role("button", name="Enhance prompt").click()
+    panel = page.get_by_role("region", name="Suggested prompt")
+    expect(panel.locator("#suggestion-source")).to_have_text("Local prompt helper — not AI · free")
+    suggestion = panel.get_by_label("Edit it if you like, then use it or dismiss it")
+    expect(suggestion).to_have_value(re.compile(r"^a red fox, .+"))
+    expect(suggestion).to_be_focused()
+    expect(prompt).to_have_value("a red fox")  # nothing replaced until the person says so
+
+    panel.get_by_role("button", name="Dismiss").click()
+    expect(panel).to_have_count(0)
+    expect(prompt).to_have_value("a red fox")
+
+    page.get_by_role("button", name="Enhance prompt").click()
+    suggestion = page.locator("#suggestion")
+    expect(suggestion).to_have_value(re.compile(r"^a red fox, .+"))
+    suggestion.press("End")
+    suggestion.type(", in the snow")
+    if shots:
+        page.screenshot(path=shots / "prompt-tools-enhance.png", full_page=False)
+    page.locator("#suggestion-accept").focus()
+    page.keyboard.press("Enter")
+    expect(prompt).to_have_value(re.compile(r"^a red fox, .+, in the snow$"))
+    expect(prompt).to_be_focused()
+    expect(page.locator("#suggestion-panel")).to_have_count(0)
+    expect(page.locator("#credits-balance")).to_have_text("10")  # the local helper is free
+
+
+def test_describe_an_upload_and_reuse_a_recent_prompt(running_app, browser):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/studio")
+    expect(page.locator("#prompt-tools-offer")).to_contain_text("Describe: Florence-2 large (Fal), 1 credit")
+    page.get_by_label("Use the free local helper instead (not AI)").check()
+    expect(page.locator("#prompt-tools-offer")).to_have_text("Local prompt helper — not AI: free")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Describe an image").click()
+    chooser.value.set_files({"name": "red.png", "mimeType": "image/png", "buffer": png()})
+    panel = page.get_by_role("region", name="Suggested prompt")
+    expect(panel).to_contain_text("Prompt from your image")
+    expect(panel.locator("#suggestion-source")).to_have_text("Local prompt helper — not AI · free")
+    expect(page.locator("#suggestion")).to_have_value(re.compile(r"^A landscape 320×200 image, .*red"))
+    page.get_by_role("button", name="Use this prompt").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value(re.compile("^A landscape 320×200 image"))
+
+    # A bad file is refused by the upload checks with a clear message, and nothing else changes.
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Describe an image").click()
+    chooser.value.set_files({"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"})
+    expect(page.locator("#prompt-tools-problem")).to_be_visible()
+    expect(page.locator("#suggestion-panel")).to_have_count(0)
+
+    # The prompt made an image; after a reload it is offered among the recent prompts, from the keyboard.
+    pick_model(page, "Local preview — not AI")
+    page.get_by_label("Prompt", exact=True).fill("a lighthouse at dawn")
+    page.locator("#generate").click()
+    expect(page.locator(".job-card .job-status").first).to_have_text("Done", timeout=30_000)
+    open_page(page, f"{url}/studio")
+    page.get_by_label("Prompt", exact=True).fill("")
+    trigger = page.get_by_role("combobox", name="Recent prompts: put one back in the prompt")
+    trigger.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("option", name="a lighthouse at dawn")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("a lighthouse at dawn")
