@@ -42,7 +42,7 @@ def test_enhance_shows_a_suggestion_to_accept_edit_or_dismiss(running_app, brows
     page.get_by_role("button", name="Enhance prompt").click()
     suggestion = page.locator("#suggestion")
     expect(suggestion).to_have_value(re.compile(r"^a red fox, .+"))
-    suggestion.press("End")
+    suggestion.press("Control+End")
     suggestion.type(", in the snow")
     if shots:
         page.screenshot(path=shots / "prompt-tools-enhance.png", full_page=False)
