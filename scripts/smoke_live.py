@@ -25,8 +25,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from palett.services.generation import catalog, prompt_models
-from palett.services.generation.providers import text_tools
-from palett.services.generation.providers import ProviderFailed, RunContext, get_provider
+from palett.services.generation.providers import ProviderFailed, RunContext, get_provider, text_tools
 from palett.services.media.fetch import fetch_bytes
 from palett.settings import get_settings
 
