@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from palett.services.common.errors import UserError
 from palett.services.generation import catalog, prompt_models
 from palett.services.generation.prompt_models import ToolInput
 from tests import contracts
@@ -45,6 +46,11 @@ def t2i_forms(spec: catalog.ModelSpec) -> list[dict[str, Any]]:
         full["steps"] = spec.steps[1]
     if spec.guidance:
         full["guidance"] = spec.guidance[1]
+    if spec.style_refs:  # the keys are what bind_sources fills in at submit
+        full["style_refs"] = list(range(1, spec.style_refs + 1))
+        full["style_ref_keys"] = [f"u/1/ref{i}.png" for i in full["style_refs"]]
+    if spec.subject_ref:
+        full["subject_ref"], full["subject_ref_key"] = 9, "u/1/subject.png"
     return [{"prompt": "a red fox", "size": spec.sizes[0]}, full]
 
 
@@ -185,6 +191,23 @@ export type EndpointTypeMap = {
     output = refresh.fal_schema(bodies, "ToolOutput")
     assert contracts.errors(output, {"image": {"url": "u"}}) == []
     assert contracts.errors(output, {"images": [{"url": "u"}]})  # the one-image shape is enforced
+
+
+def test_references_reach_the_fields_each_endpoint_documents_and_others_are_refused():
+    ideogram, ultra = catalog.get("ideogram3"), catalog.get("flux-pro-ultra")
+    form = {"prompt": "a fox", "style_refs": [1, 2], "style_ref_keys": ["u/1/a.png", "u/1/b.png"]}
+    assert ideogram.adapter(ideogram.validate(form), URLMedia())["image_urls"] == [
+        "https://media.example/u/1/a.png", "https://media.example/u/1/b.png"]
+    body = ultra.adapter(ultra.validate({"prompt": "a fox", "size": "1:1", "subject_ref": 3, "subject_ref_key": "u/1/s.png"}),
+                         URLMedia())
+    assert body["image_url"] == "https://media.example/u/1/s.png" and 0 < body["image_prompt_strength"] < 1
+    for key, form, words in (("flux-dev", {"style_refs": [1]}, "doesn't support style reference images"),
+                             ("ideogram3", {"style_refs": [1, 2, 3, 4, 5]}, "at most 4"),
+                             ("ideogram3", {"subject_ref": 1}, "doesn't support a subject reference image"),
+                             ("gpt-image", {"subject_ref": 1, "size": "1024x1024"}, "subject reference")):
+        with pytest.raises(UserError) as err:
+            catalog.get(key).validate({"prompt": "a fox", **form})
+        assert words in err.value.message, (key, err.value.message)
 
 
 def test_images_made_with_a_retired_model_keep_an_honest_label():
