@@ -29,8 +29,8 @@ def recent_prompts() -> rx.Component:
     )
 
 
-def _upload_bridge() -> rx.Component:
-    """The file input and the two hidden buttons assets/js/uploads.js drives (POST /api/uploads, then here)."""
+def upload_bridge() -> rx.Component:
+    """Once per page: the file input and the hidden buttons assets/js/uploads.js drives (POST /api/uploads)."""
     return rx.fragment(
         rx.el.input(type="file", id="upload-input", accept=IMAGE_TYPES, class_name="visually-hidden", tab_index=-1,
                     aria_label="Image to describe"),
@@ -78,14 +78,14 @@ def prompt_tools_panel() -> rx.Component:
                     rx.text("Enhance: ", S.enhance_offer, " · Describe: ", S.describe_offer, size="1",
                             color_scheme="gray"))
     return rx.vstack(
-        _upload_bridge(),
         rx.flex(
             rx.button(rx.icon("wand_sparkles", size=16), "Enhance prompt", on_click=S.enhance, size="2",
                       variant="soft", loading=S.busy == "enhance", id="enhance-prompt",
                       disabled=(StudioState.prompt.strip() == "") | (S.busy != "")),
             rx.button(rx.icon("image_up", size=16), "Describe an image", size="2", variant="soft",
-                      loading=S.busy == "describe", disabled=S.busy != "", id="describe-image",
-                      on_click=rx.call_script("document.getElementById('upload-input').click()")),
+                      loading=(S.busy == "describe") | (S.busy == "upload"), disabled=S.busy != "", id="describe-image",
+                      on_click=[S.set_upload_purpose("describe"),
+                                rx.call_script("document.getElementById('upload-input').click()")]),
             recent_prompts(),
             gap="8px", wrap="wrap", align="center",
         ),
@@ -98,7 +98,8 @@ def prompt_tools_panel() -> rx.Component:
                                                   role="alert", id="prompt-tools-problem", width="100%")),
         suggestion_panel(),
         rx.el.div(rx.cond(S.busy == "describe", "Describing your image…",
-                          rx.cond(S.busy == "enhance", "Enhancing your prompt…", "")),
+                          rx.cond(S.busy == "enhance", "Enhancing your prompt…",
+                                  rx.cond(S.busy == "upload", "Uploading your image…", ""))),
                   aria_live="polite", class_name="visually-hidden"),
         spacing="2", width="100%", align="start", id="prompt-tools",
     )

@@ -10,7 +10,8 @@ from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.lightbox import lightbox
-from palett.components.prompt_tools import prompt_tools_panel
+from palett.components.prompt_tools import prompt_tools_panel, upload_bridge
+from palett.components.references import references_panel
 from palett.services.generation import catalog
 from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
@@ -99,6 +100,7 @@ def options_panel() -> rx.Component:
                     prompt_tools_panel(),
                     width="100%", spacing="1"),
             ),
+            references_panel(),
             rx.cond(StudioState.has_negative, rx.vstack(
                 label("Negative prompt", "negative-prompt"),
                 rx.text_area(id="negative-prompt", value=StudioState.negative_prompt,
@@ -242,6 +244,7 @@ def canvas() -> rx.Component:
 
 def studio() -> rx.Component:
     return page(
+        upload_bridge(),  # Describe an image and the reference buttons upload through it
         rx.vstack(
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
                       link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),

@@ -44,6 +44,7 @@ class PromptToolsState(SessionState):
     describe_offer: str = ""
     has_ai: bool = False
     _pending_image: int = 0  # the image an upload or a "Use as prompt" link asked to describe
+    _upload_purpose: str = "describe"  # what the next upload is for: describe | style | subject
 
     @rx.event
     @signed_in
@@ -145,15 +146,24 @@ class PromptToolsState(SessionState):
         return rx.call_script("document.getElementById('suggestion')?.focus()")
 
     @rx.event
-    def upload_started(self) -> None:
-        self.busy, self.tools_problem = "describe", ""
+    def set_upload_purpose(self, purpose: str) -> None:
+        self._upload_purpose = purpose if purpose in ("describe", "style", "subject") else "describe"
 
     @rx.event
-    def upload_finished(self, answer: dict[str, Any]) -> Reply:
-        """The hardened upload route stored the file as the person's image; describe that image."""
+    def upload_started(self) -> None:
+        self.busy, self.tools_problem = "upload", ""
+
+    @rx.event
+    async def upload_finished(self, answer: dict[str, Any]) -> Reply:
+        """The hardened upload route stored the file as the person's image: describe it, or use it as a reference."""
+        self.busy = ""
         if not isinstance(answer, dict) or not str(answer.get("id", "")).isdigit():
             message = answer.get("message") if isinstance(answer, dict) else None
-            self.busy, self.tools_problem = "", str(message or "The upload failed.")[:200]
+            self.tools_problem = str(message or "The upload failed.")[:200]
+            return None
+        if self._upload_purpose in ("style", "subject"):
+            studio = await self.get_state(StudioState)
+            studio.add_reference(self._upload_purpose, int(answer["id"]), str(answer.get("thumb", "")))
             return None
         self._pending_image = int(answer["id"])
         return PromptToolsState.describe_pending

@@ -59,7 +59,9 @@ def test_describe_an_upload_and_reuse_a_recent_prompt(running_app, browser):
     page = signed_in_page(browser, url)
     open_page(page, f"{url}/studio")
     expect(page.locator("#prompt-tools-offer")).to_contain_text("Describe: Florence-2 large (Fal), 1 credit")
-    page.get_by_label("Use the free local helper instead (not AI)").check()
+    local = page.get_by_label("Use the free local helper instead (not AI)")
+    local.click()  # a switch the server controls: click, then wait for its state
+    expect(local).to_have_attribute("aria-checked", "true")
     expect(page.locator("#prompt-tools-offer")).to_have_text("Local prompt helper — not AI: free")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Describe an image").click()
@@ -91,3 +93,32 @@ def test_describe_an_upload_and_reuse_a_recent_prompt(running_app, browser):
     expect(page.get_by_role("option", name="a lighthouse at dawn")).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("a lighthouse at dawn")
+
+
+def test_style_references_where_the_model_takes_them_and_a_clear_refusal_where_not(running_app, browser):
+    url = running_app.url
+    page = signed_in_page(browser, url)
+    open_page(page, f"{url}/studio")
+    pick_model(page, "Local preview — not AI")
+    expect(page.locator("#references-note")).to_contain_text("colour and tone")
+    expect(page.locator("#references-note")).to_contain_text("not AI")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Add style reference").click()
+    chooser.value.set_files({"name": "red.png", "mimeType": "image/png", "buffer": png((64, 64), (220, 20, 20))})
+    expect(page.get_by_role("img", name="Style reference")).to_have_count(1)
+    expect(page.get_by_role("button", name="Add subject image")).to_be_disabled()  # the local engine can't
+
+    pick_model(page, "FLUX.1 dev")
+    expect(page.locator("#references-note")).to_contain_text("takes no reference images")
+    expect(page.locator("#references-refused")).to_contain_text("FLUX.1 dev takes no style references")
+    page.get_by_label("Prompt", exact=True).fill("a harbour")
+    page.locator("#generate").click()
+    expect(page.locator("#studio-problem")).to_contain_text("doesn't support style reference images")
+    expect(page.locator("#credits-balance")).to_have_text("10")
+
+    pick_model(page, "Local preview — not AI")
+    expect(page.locator("#references-refused")).to_have_count(0)
+    page.locator("#generate").click()
+    expect(page.locator(".job-card .job-status").first).to_have_text("Done", timeout=30_000)
+    page.get_by_role("button", name="Remove style reference").click()
+    expect(page.get_by_role("img", name="Style reference")).to_have_count(0)

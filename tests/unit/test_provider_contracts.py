@@ -198,8 +198,8 @@ def test_references_reach_the_fields_each_endpoint_documents_and_others_are_refu
     form = {"prompt": "a fox", "style_refs": [1, 2], "style_ref_keys": ["u/1/a.png", "u/1/b.png"]}
     assert ideogram.adapter(ideogram.validate(form), URLMedia())["image_urls"] == [
         "https://media.example/u/1/a.png", "https://media.example/u/1/b.png"]
-    body = ultra.adapter(ultra.validate({"prompt": "a fox", "size": "1:1", "subject_ref": 3, "subject_ref_key": "u/1/s.png"}),
-                         URLMedia())
+    subject = {"prompt": "a fox", "size": "1:1", "subject_ref": 3, "subject_ref_key": "u/1/s.png"}
+    body = ultra.adapter(ultra.validate(subject), URLMedia())
     assert body["image_url"] == "https://media.example/u/1/s.png" and 0 < body["image_prompt_strength"] < 1
     for key, form, words in (("flux-dev", {"style_refs": [1]}, "doesn't support style reference images"),
                              ("ideogram3", {"style_refs": [1, 2, 3, 4, 5]}, "at most 4"),
