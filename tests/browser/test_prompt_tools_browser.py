@@ -53,6 +53,16 @@ def test_enhance_shows_a_suggestion_to_accept_edit_or_dismiss(running_app, brows
     expect(page.locator("#suggestion-panel")).to_have_count(0)
     expect(page.locator("#credits-balance")).to_have_text("10")  # the local helper is free
 
+    # On a phone the tools and the suggestion fit the screen (no sideways scrolling).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
+    page.get_by_role("button", name="Enhance prompt").click()
+    expect(page.locator("#suggestion-panel")).to_be_visible()
+    page.locator("#suggestion-panel").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    if shots:
+        page.screenshot(path=shots / "prompt-tools-phone-dark.png")
+
 
 def test_describe_an_upload_and_reuse_a_recent_prompt(running_app, browser):
     url = running_app.url
