@@ -195,6 +195,9 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                   on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
         rx.button(rx.icon("text_quote", size=14), "Use as prompt", size="2", variant="soft", id="lightbox-describe",
                   on_click=[StudioState.close_lightbox, PromptToolsState.describe_image(item["id"])]),
+        rx.button(rx.icon("palette", size=14), "Use as style reference", size="2", variant="soft",
+                  id="lightbox-style-ref",
+                  on_click=[StudioState.close_lightbox, StudioState.use_as_style_ref(item["id"], item["url"])]),
     ]
 
 

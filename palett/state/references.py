@@ -82,6 +82,12 @@ class ReferencesMixin(rx.State, mixin=True):
             self.style_refs = [*self.style_refs, card]
 
     @rx.event
+    def use_as_style_ref(self, image_id: int, thumb: str) -> None:
+        """A result of the person's as a style reference (submit checks again that it is theirs)."""
+        if str(image_id).isdigit():
+            self.add_reference("style", int(image_id), str(thumb)[:2000])
+
+    @rx.event
     def remove_style_ref(self, image_id: int) -> None:
         self.style_refs = [r for r in self.style_refs if r["id"] != int(image_id)]
 

@@ -95,6 +95,13 @@ def test_describe_an_upload_and_reuse_a_recent_prompt(running_app, browser):
     page.get_by_label("Prompt", exact=True).fill("a lighthouse at dawn")
     page.locator("#generate").click()
     expect(page.locator(".job-card .job-status").first).to_have_text("Done", timeout=30_000)
+
+    # "Use as prompt" in the lightbox describes that result (with the local helper this tab chose).
+    page.locator(".job-card .result-tile").first.click()
+    page.locator("#lightbox").get_by_role("button", name="Use as prompt").click()
+    expect(page.locator("#lightbox")).to_have_count(0)
+    expect(page.locator("#suggestion")).to_have_value(re.compile(r"^A square \d+×\d+ image"))
+    page.get_by_role("button", name="Dismiss").click()
     open_page(page, f"{url}/studio")
     page.get_by_label("Prompt", exact=True).fill("")
     trigger = page.get_by_role("combobox", name="Recent prompts: put one back in the prompt")
@@ -132,3 +139,8 @@ def test_style_references_where_the_model_takes_them_and_a_clear_refusal_where_n
     expect(page.locator(".job-card .job-status").first).to_have_text("Done", timeout=30_000)
     page.get_by_role("button", name="Remove style reference").click()
     expect(page.get_by_role("img", name="Style reference")).to_have_count(0)
+
+    # A result becomes a style reference from the lightbox.
+    page.locator(".job-card .result-tile").first.click()
+    page.locator("#lightbox").get_by_role("button", name="Use as style reference").click()
+    expect(page.get_by_role("img", name="Style reference")).to_have_count(1)
