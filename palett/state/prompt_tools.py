@@ -7,6 +7,7 @@ A suggestion is shown for the person to accept, edit or dismiss; the studio's pr
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import reflex as rx
@@ -21,6 +22,7 @@ from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 from palett.state.studio import StudioState
 
 HISTORY = 10
+log = logging.getLogger(__name__)
 
 
 def _offer(operation: str) -> str:
@@ -135,6 +137,11 @@ class PromptToolsState(SessionState):
         except UserError as err:
             async with self:
                 self.busy, self.tools_problem = "", err.message
+            return None
+        except Exception:  # the service refunds whatever it reserved; the person gets a short answer
+            log.exception("prompt tool failed")
+            async with self:
+                self.busy, self.tools_problem = "", "That didn't work. Try again in a moment; you were not charged."
             return None
         async with self:
             self.busy = ""

@@ -161,3 +161,16 @@ def test_prompt_history_is_my_own_recent_distinct_prompts(db):
     with db() as s:
         assert recent_prompts(s, me) == ["A fox", "a lighthouse"]
         assert recent_prompts(s, them) == ["their secret"]
+
+
+def test_an_image_that_cannot_reach_fal_is_a_clear_message_and_no_charge(db, fal_on, monkeypatch):
+    import fal_client.client
+
+    user_id = new_user(db)
+    image_id = upload(db, user_id)
+    monkeypatch.setattr(fal_client.client, "CDN_URL", "https://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setattr(fal_client.client, "REST_URL", "https://127.0.0.1:9")
+    with pytest.raises(UserError) as err:
+        asyncio.run(prompt_tools.describe(user_id=user_id, image_id=image_id))
+    assert err.value.code == "prompt_tool_failed" and "could not be sent to Fal" in err.value.message
+    assert fal_on.submits() == [] and ledger(db, user_id) == [("grant", 10)]

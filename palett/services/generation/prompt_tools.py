@@ -78,7 +78,10 @@ async def describe(*, user_id: int, image_id: int, tool_key: str = "") -> Sugges
     key = await asyncio.to_thread(_owned_image_key, user_id, image_id)
     if tool.is_local:
         return await _local(user_id, tool, await asyncio.to_thread(_describe_locally, key))
-    url = await asyncio.to_thread(media_for(tool.provider).url, key)
+    try:  # may upload the image to the provider's storage; nothing is charged yet
+        url = await asyncio.to_thread(media_for(tool.provider).url, key)
+    except ProviderFailed as exc:
+        raise UserError("prompt_tool_failed", tool=tool.label, reason=exc.message) from None
     return await _charged(user_id, tool, ToolInput(image=url))
 
 
