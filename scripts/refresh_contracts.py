@@ -2,7 +2,8 @@
 
 Fal: the generated endpoint types Fal publishes in fal-ai/fal-js (`libs/client/src/types/endpoints.ts`,
 an `EndpointTypeMap` of endpoint id -> {input, output} TypeScript types), turned into JSON Schema here.
-OpenAI: the installed `openai` SDK's own types (ImageGenerateParams, ImagesResponse), through pydantic.
+OpenAI: the installed `openai` SDK's own types (ImageGenerateParams, ImagesResponse; for the prompt tools
+CompletionCreateParamsNonStreaming, ChatCompletion), through pydantic.
 
     .venv/bin/python scripts/refresh_contracts.py                 # online: fal-js main from GitHub
     .venv/bin/python scripts/refresh_contracts.py --fal-types endpoints.ts --fal-commit SHA --fal-date 2026-08-02
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 CONTRACTS = ROOT / "tests" / "contracts"
 FAL_REPO, FAL_PATH = "fal-ai/fal-js", "libs/client/src/types/endpoints.ts"
 OPENAI_ENDPOINT = "images.generate"
+OPENAI_CHAT_ENDPOINT = "chat.completions.create"
 # Values the SDK lists under "Deprecated values" that OpenAI has shut down (the emulator answers 404 for them).
 SHUT_DOWN = re.compile(r'^\s*- ((?:"[^"]+",? ?)+): [^\n]*(?:shut down|retired)', re.M)
 
@@ -215,11 +217,11 @@ def fetch_fal_types(ref: str) -> tuple[str, str, str]:
 
 def catalog_endpoints() -> dict[str, list[str]]:
     """provider -> endpoints the catalog uses (every Fal and OpenAI model entry)."""
-    from palett.services.generation import catalog
+    from palett.services.generation import catalog, prompt_models
 
     catalog._load()
     found: dict[str, set[str]] = {}
-    for spec in catalog._REGISTRY.values():
+    for spec in [*catalog._REGISTRY.values(), *prompt_models.all_tools()]:
         if spec.provider in ("fal", "openai"):
             found.setdefault(spec.provider, set()).add(spec.endpoint)
     return {provider: sorted(ids) for provider, ids in found.items()}
@@ -246,6 +248,25 @@ def openai_contract() -> dict[str, Any]:
         "shut_down_models": shut_down,
         "input": request,
         "output": ImagesResponse.model_json_schema(),
+    }
+
+
+def openai_chat_contract() -> dict[str, Any]:
+    import openai
+    from openai.types.chat.chat_completion import ChatCompletion
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+    from pydantic import TypeAdapter
+
+    request = TypeAdapter(CompletionCreateParamsNonStreaming).json_schema()
+    request["additionalProperties"] = False  # the API answers 400 unknown_parameter
+    return {
+        "endpoint": OPENAI_CHAT_ENDPOINT,
+        "http": "POST /v1/chat/completions",
+        "source": f"openai-python {openai.__version__}: openai/types/chat/completion_create_params.py "
+                  "(CompletionCreateParamsNonStreaming), openai/types/chat/chat_completion.py (ChatCompletion)",
+        "source_date": dt.date.today().isoformat(),
+        "input": request,
+        "output": ChatCompletion.model_json_schema(),
     }
 
 
@@ -286,8 +307,10 @@ def main() -> int:
             "input": fal_schema(bodies, input_type),
             "output": fal_schema(bodies, output_type),
         })
-    if wanted.get("openai"):
+    if OPENAI_ENDPOINT in wanted.get("openai", []):
         write(contract_path("openai", OPENAI_ENDPOINT), openai_contract())
+    if OPENAI_CHAT_ENDPOINT in wanted.get("openai", []):
+        write(contract_path("openai", OPENAI_CHAT_ENDPOINT), openai_chat_contract())
     if missing:
         print(f"NOT in Fal's published types (gone or renamed; fix the catalog): {', '.join(missing)}")
         return 1

@@ -2,7 +2,8 @@
 
     make smoke-live            # FAL_KEY and/or OPENAI_API_KEY in the environment or .env; spends real money
 
-Each entry gets one image at its smallest size (edit tools a small generated picture, uploaded to Fal's storage
+The prompt tools (Enhance prompt, Describe image) get one short call each and must answer some text.
+Each image entry gets one image at its smallest size (edit tools a small generated picture, uploaded to Fal's storage
 like the app does), through the same adapters and providers as the app; outputs are downloaded and decoded.
 It prints what worked, our credit price and the latency, and exits 1 when anything failed. An entry whose key
 is missing is skipped. The dollar cost of a run is on the provider's dashboard (Fal: Billing -> Usage).
@@ -23,8 +24,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from palett.services.generation import catalog
-from palett.services.generation.providers import ProviderFailed, RunContext, get_provider
+from palett.services.generation import catalog, prompt_models
+from palett.services.generation.providers import ProviderFailed, RunContext, get_provider, text_tools
 from palett.services.media.fetch import fetch_bytes
 from palett.settings import get_settings
 
@@ -135,12 +136,32 @@ async def run_one(spec: catalog.ModelSpec, media: UploadingMedia, poll: float) -
     return row
 
 
+async def run_prompt_tool(tool: prompt_models.PromptModel, media: UploadingMedia) -> Row:
+    row = Row(tool.key, tool.endpoint, "skipped", tool.credits)
+    if not prompt_models.available(tool, get_settings()):
+        row.detail = f"Needs {'FAL_KEY' if tool.provider == 'fal' else 'OPENAI_API_KEY'}"
+        return row
+    started = time.monotonic()
+    try:
+        image = await asyncio.to_thread(media.url, SOURCE) if tool.operation == "describe" else ""
+        inp = prompt_models.ToolInput(prompt="a lighthouse on a cliff", image=image)
+        text = tool.reader(await text_tools.call(tool, tool.adapter(inp))).strip()
+        row.status, row.detail = ("ok", f"{len(text)} characters: {text[:60]}") if text else ("FAILED", "no text")
+    except ProviderFailed as exc:
+        row.status, row.detail = "FAILED", f"{exc.message} {exc}"[:300]
+    except Exception as exc:  # report every entry, whatever breaks
+        row.status, row.detail = "FAILED", repr(exc)[:300]
+    row.seconds = time.monotonic() - started
+    return row
+
+
 async def smoke(poll: float = 0.5, only: str = "") -> list[Row]:
     catalog._load()
     media = UploadingMedia()
     specs = [s for s in sorted(catalog._REGISTRY.values(), key=lambda s: (s.operation, s.key))
              if not s.is_local and (not only or only in s.key)]
-    return [await run_one(spec, media, poll) for spec in specs]
+    tools = [t for t in prompt_models.all_tools() if not t.is_local and (not only or only in t.key)]
+    return [*[await run_one(spec, media, poll) for spec in specs], *[await run_prompt_tool(t, media) for t in tools]]
 
 
 def report(rows: list[Row]) -> str:

@@ -29,7 +29,8 @@ from palett.settings import get_settings
 
 router = APIRouter()
 MAX_BODY_BYTES = 64 * 1024  # a generation request is a small JSON object
-SERVER_FILLED = {"image_key", "source_width", "source_height", "canvas_key"}  # set at submit, never by a caller
+# Set at submit, never by a caller.
+SERVER_FILLED = {"image_key", "source_width", "source_height", "canvas_key", "style_ref_keys", "subject_ref_key"}
 bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
 PROBLEM_CONTENT = {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

@@ -155,6 +155,8 @@ def actions_card() -> rx.Component:
                                               on_click=S.variations, loading=S.working, variant="soft", size="2",
                                               disabled=S.vary_preview["short"], id="variations")),
                 edit_menu(),
+                link_button(rx.icon("text_quote", size=16), "Use as prompt", variant="soft", size="2",
+                            href="/studio?describe=" + IMG["id"].to_string(), id="use-as-prompt"),
                 download_menu(),
                 rx.button(rx.icon("star", size=16, fill=rx.cond(IMG["favorite"], "currentColor", "none")),
                           rx.cond(IMG["favorite"], "Favourite", "Add to favourites"), on_click=S.toggle_favorite,

@@ -10,10 +10,13 @@ from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
 from palett.components.lightbox import lightbox
+from palett.components.prompt_tools import prompt_tools_panel, upload_bridge
+from palett.components.references import references_panel
 from palett.services.generation import catalog
 from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
+from palett.state.prompt_tools import PromptToolsState
 from palett.state.studio import SizeOption, StudioState
 
 
@@ -94,8 +97,10 @@ def options_panel() -> rx.Component:
                     rx.text_area(id="prompt", value=StudioState.prompt, on_change=StudioState.set_prompt,
                                  max_length=2000, rows="5", size="3", width="100%", resize="vertical",
                                  placeholder="A lighthouse on a cliff at golden hour, volumetric light, 35mm film"),
+                    prompt_tools_panel(),
                     width="100%", spacing="1"),
             ),
+            references_panel(),
             rx.cond(StudioState.has_negative, rx.vstack(
                 label("Negative prompt", "negative-prompt"),
                 rx.text_area(id="negative-prompt", value=StudioState.negative_prompt,
@@ -181,6 +186,11 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                   on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
         rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
                   on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
+        rx.button(rx.icon("text_quote", size=14), "Use as prompt", size="2", variant="soft", id="lightbox-describe",
+                  on_click=[StudioState.close_lightbox, PromptToolsState.describe_image(item["id"])]),
+        rx.button(rx.icon("palette", size=14), "Use as style reference", size="2", variant="soft",
+                  id="lightbox-style-ref",
+                  on_click=[StudioState.close_lightbox, StudioState.use_as_style_ref(item["id"], item["url"])]),
     ]
 
 
@@ -230,6 +240,7 @@ def canvas() -> rx.Component:
 
 def studio() -> rx.Component:
     return page(
+        upload_bridge(),  # Describe an image and the reference buttons upload through it
         rx.vstack(
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
                       link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
@@ -250,4 +261,4 @@ def studio() -> rx.Component:
     )
 
 
-ON_LOAD = [StudioState.load_studio]
+ON_LOAD = [StudioState.load_studio, PromptToolsState.load_prompt_tools]

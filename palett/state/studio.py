@@ -19,6 +19,7 @@ from palett.state.costs import CostPreview, cost_preview
 from palett.state.events import Reply
 from palett.state.jobs import JobsState, ModelOption, model_options
 from palett.state.lightbox import ResultsLightbox
+from palett.state.references import ReferencesMixin
 from palett.state.session import SessionState, SignedIn, signed_in
 from palett.state.studio_defaults import StudioDefaults
 
@@ -28,7 +29,7 @@ class SizeOption(TypedDict):
     label: str
 
 
-class StudioState(JobsState, ResultsLightbox, SessionState):
+class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         return ("t2i",), False
 
@@ -239,7 +240,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
             params["negative_prompt"] = self.negative_prompt.strip()
         if spec.styles and self.style:
             params["style"] = self.style
-        return params
+        return {**params, **self._reference_params()}  # the server refuses references a model doesn't take
 
     # ---- actions ----
 

@@ -23,7 +23,8 @@ Queue, run, status, result and cancel need `Authorization: Key <key>` (401 other
 
 Every endpoint with a contract (tests/contracts/fal/) is held to it: a body with an unknown, wrong or missing
 field fails like Fal's own validation (the result answers 422 with pydantic-style `detail` entries), and a
-successful answer has the endpoint's published output shape (e.g. a single `image` for fal-ai/esrgan).
+successful answer has the endpoint's published output shape (e.g. a single `image` for fal-ai/esrgan, a
+`results` caption for Florence-2).
 """
 
 from __future__ import annotations
@@ -188,6 +189,20 @@ def _fit(schema: dict[str, Any], value: Any, node: dict[str, Any] | None = None)
     if isinstance(value, list) and isinstance(node.get("items"), dict):
         return [_fit(schema, v, node["items"]) for v in value]
     return value
+
+
+def _answers_text(schema: dict[str, Any]) -> bool:
+    """Captioning and other text endpoints (e.g. Florence-2's `{results: string}`) answer no image at all."""
+    props = _resolve(schema, schema).get("properties", {})
+    return not ({"image", "images"} & set(props)) and any(p.get("type") == "string" for p in props.values())
+
+
+def _text_output(schema: dict[str, Any], inp: dict[str, Any]) -> dict[str, Any]:
+    """Every string field of the published answer, filled with a caption of the input image's URL name."""
+    name = str(inp.get("image_url", "")).rsplit("/", 1)[-1] or "image"
+    caption = f"A detailed photograph ({name}) of a lighthouse on a rocky cliff at dusk, warm light in the windows."
+    props = _resolve(schema, schema).get("properties", {})
+    return {key: caption for key, prop in props.items() if prop.get("type") == "string"}
 
 
 def _png(width: int, height: int, seed: int, black: bool) -> bytes:
@@ -461,7 +476,10 @@ class FalEmulator:
         if opts["result"] is not None:
             return opts["result"]
         contract = contracts.load("fal", job.app_id)
-        output = self._generated_output(job, mode, inp)
+        if contract is not None and _answers_text(contract["output"]):
+            output = _text_output(contract["output"], inp)
+        else:
+            output = self._generated_output(job, mode, inp)
         if contract is None:
             return output
         shaped = _fit(contract["output"], _published_shape(contract["output"], output))

@@ -1,4 +1,5 @@
-"""A local emulator of OpenAI's Images API (POST /v1/images/generations), as the official SDK calls it.
+"""A local emulator of OpenAI's Images API (POST /v1/images/generations) and Chat Completions
+(POST /v1/chat/completions, the prompt tools), as the official SDK calls them.
 
 Requests are held to the contract taken from the installed SDK's own types (tests/contracts/openai/): an
 unknown parameter, a wrong value or a missing prompt answers OpenAI's 400, a shut-down model its 404, and a
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from tests import contracts
 
 ENDPOINT = "images.generate"
+CHAT_ENDPOINT = "chat.completions.create"
 REFUSAL = "Your request was rejected by our safety system."
 
 
@@ -31,9 +33,31 @@ def _error(status: int, message: str, code: str, param: str | None = None,
 class OpenAIImagesEmulator:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.mode = "succeed"  # succeed | safety | http_500
+        self.mode = "succeed"  # succeed | safety | http_500 | empty (chat: an answer with no text)
         self.refusal = REFUSAL  # the message a moderation refusal carries
-        self.app = Starlette(routes=[Route("/v1/images/generations", self.generate, methods=["POST"])])
+        self.app = Starlette(routes=[Route("/v1/images/generations", self.generate, methods=["POST"]),
+                                     Route("/v1/chat/completions", self.chat, methods=["POST"])])
+
+    async def chat(self, request: Request) -> JSONResponse:
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return JSONResponse({"error": {"message": "Missing API key", "type": "invalid_request_error"}}, 401)
+        body = await request.json()
+        self.requests.append(body)
+        refused = self._refuse(body, CHAT_ENDPOINT)
+        if refused is not None:
+            return refused
+        if self.mode == "http_500":
+            return JSONResponse({"error": {"message": "The server had an error", "type": "server_error"}}, 500)
+        said = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        text = "" if self.mode == "empty" else f"{said}, golden hour light, 35mm photograph, rich detail"
+        answer = {"id": "chatcmpl-emulator", "object": "chat.completion", "created": 1_800_000_000,
+                  "model": body["model"],
+                  "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                               "message": {"role": "assistant", "content": text, "refusal": None}}],
+                  "usage": {"prompt_tokens": 40, "completion_tokens": 30, "total_tokens": 70}}
+        problems = contracts.output_errors("openai", CHAT_ENDPOINT, answer)
+        assert not problems, f"the emulator's answer breaks the published ChatCompletion: {problems}"
+        return JSONResponse(answer)
 
     async def generate(self, request: Request) -> JSONResponse:
         if not request.headers.get("authorization", "").startswith("Bearer "):
@@ -60,11 +84,11 @@ class OpenAIImagesEmulator:
         assert not problems, f"the emulator's answer breaks the published ImagesResponse: {problems}"
         return JSONResponse(answer)
 
-    def _refuse(self, body: Any) -> JSONResponse | None:
+    def _refuse(self, body: Any, endpoint: str = ENDPOINT) -> JSONResponse | None:
         """OpenAI's own answers to a request its API does not take."""
-        contract = contracts.load("openai", ENDPOINT)
+        contract = contracts.load("openai", endpoint)
         assert contract is not None
-        if isinstance(body, dict) and body.get("model") in contract["shut_down_models"]:
+        if isinstance(body, dict) and body.get("model") in contract.get("shut_down_models", ()):
             return _error(404, f"The model `{body['model']}` does not exist or you do not have access to it.",
                           "model_not_found")
         for problem in contracts.errors(contract["input"], body):

@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from palett.services.generation import catalog
+from palett.services.generation import catalog, prompt_models
 from tests.integration.test_pipeline_openai import openai_on, openai_server  # noqa: F401  (fixtures)
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "smoke_live.py"
@@ -27,13 +27,13 @@ def test_smoke_live_runs_every_provider_entry_once_and_reports_it(fal_on, openai
     assert smoke_live.main(["--poll", "0.02"]) == 0
     printed = capsys.readouterr().out
     catalog._load()
-    remote = [s for s in catalog._REGISTRY.values() if not s.is_local]
+    remote = [s for s in [*catalog._REGISTRY.values(), *prompt_models.all_tools()] if not s.is_local]
     for spec in remote:
         line = next(line for line in printed.splitlines() if line.startswith(spec.key + " "))
         assert f" {spec.endpoint} " in line and " ok " in line, line
     assert f"{len(remote)} worked, 0 failed, 0 skipped" in printed
     # Exactly one call per entry, each the cheapest: one image; edit inputs went up to Fal's storage.
-    assert len(openai_on.requests) == 1 and openai_on.requests[0]["n"] == 1
+    assert [r.get("n") for r in openai_on.requests] == [1, 1]  # GPT Image, then the Enhance prompt chat
     fal_entries = [s for s in remote if s.provider == "fal"]
     assert len(fal_on.submits()) == len(fal_entries)
     assert all(r.input.get("num_images", 1) == 1 for r in fal_on.submits())

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from palett.services.generation import catalog
+from palett.services.common.errors import UserError
+from palett.services.generation import catalog, prompt_models
+from palett.services.generation.prompt_models import ToolInput
 from tests import contracts
 
 # Forms a user can send per operation; each is run through the model's own validation first.
@@ -44,6 +46,11 @@ def t2i_forms(spec: catalog.ModelSpec) -> list[dict[str, Any]]:
         full["steps"] = spec.steps[1]
     if spec.guidance:
         full["guidance"] = spec.guidance[1]
+    if spec.style_refs:  # the keys are what bind_sources fills in at submit
+        full["style_refs"] = list(range(1, spec.style_refs + 1))
+        full["style_ref_keys"] = [f"u/1/ref{i}.png" for i in full["style_refs"]]
+    if spec.subject_ref:
+        full["subject_ref"], full["subject_ref_key"] = 9, "u/1/subject.png"
     return [{"prompt": "a red fox", "size": spec.sizes[0]}, full]
 
 
@@ -70,9 +77,32 @@ def test_adapter_output_matches_the_published_input_schema(key, form):
     assert problems == [], f"{key} -> {spec.endpoint} sends what the endpoint does not take"
 
 
+@pytest.mark.parametrize("key", [t.key for t in prompt_models.all_tools() if not t.is_local])
+def test_prompt_tool_adapters_send_what_their_endpoint_takes(key):
+    tool = prompt_models.get(key)
+    body = tool.adapter(ToolInput(prompt="a red fox", image="https://media.example/u/1/a.png"))
+    problems = contracts.input_errors(tool.provider, tool.endpoint, body)
+    assert problems is not None, f"no contract for {tool.endpoint}: run scripts/refresh_contracts.py"
+    assert problems == [], f"{key} -> {tool.endpoint} sends what the endpoint does not take"
+
+
+def test_prompt_tool_readers_take_the_text_from_the_published_answer():
+    florence = prompt_models.get("florence-describe")
+    answer = {"results": "A lighthouse on a cliff."}
+    assert contracts.output_errors("fal", florence.endpoint, answer) == []
+    assert florence.reader(answer) == "A lighthouse on a cliff."
+    chat = prompt_models.get("gpt-enhance")
+    completion = {"id": "c1", "object": "chat.completion", "created": 1, "model": prompt_models.OPENAI_TEXT_MODEL,
+                  "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                               "message": {"role": "assistant", "content": "A fox at dawn.", "refusal": None}}]}
+    assert contracts.output_errors("openai", chat.endpoint, completion) == []
+    assert chat.reader(completion) == "A fox at dawn."
+
+
 def test_every_contract_names_its_source_and_date_and_is_still_used():
     catalog._load()
-    used = {(s.provider, s.endpoint) for s in catalog._REGISTRY.values() if not s.is_local}
+    used = {(s.provider, s.endpoint) for s in [*catalog._REGISTRY.values(), *prompt_models.all_tools()]
+            if not s.is_local}
     kept = {(p, e) for p in ("fal", "openai") for e in contracts.endpoints(p)}
     assert kept == used
     for provider, endpoint in kept:
@@ -161,6 +191,23 @@ export type EndpointTypeMap = {
     output = refresh.fal_schema(bodies, "ToolOutput")
     assert contracts.errors(output, {"image": {"url": "u"}}) == []
     assert contracts.errors(output, {"images": [{"url": "u"}]})  # the one-image shape is enforced
+
+
+def test_references_reach_the_fields_each_endpoint_documents_and_others_are_refused():
+    ideogram, ultra = catalog.get("ideogram3"), catalog.get("flux-pro-ultra")
+    form = {"prompt": "a fox", "style_refs": [1, 2], "style_ref_keys": ["u/1/a.png", "u/1/b.png"]}
+    assert ideogram.adapter(ideogram.validate(form), URLMedia())["image_urls"] == [
+        "https://media.example/u/1/a.png", "https://media.example/u/1/b.png"]
+    subject = {"prompt": "a fox", "size": "1:1", "subject_ref": 3, "subject_ref_key": "u/1/s.png"}
+    body = ultra.adapter(ultra.validate(subject), URLMedia())
+    assert body["image_url"] == "https://media.example/u/1/s.png" and 0 < body["image_prompt_strength"] < 1
+    for key, form, words in (("flux-dev", {"style_refs": [1]}, "doesn't support style reference images"),
+                             ("ideogram3", {"style_refs": [1, 2, 3, 4, 5]}, "at most 4"),
+                             ("ideogram3", {"subject_ref": 1}, "doesn't support a subject reference image"),
+                             ("gpt-image", {"subject_ref": 1, "size": "1024x1024"}, "subject reference")):
+        with pytest.raises(UserError) as err:
+            catalog.get(key).validate({"prompt": "a fox", **form})
+        assert words in err.value.message, (key, err.value.message)
 
 
 def test_images_made_with_a_retired_model_keep_an_honest_label():

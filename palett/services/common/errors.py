@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "too_large_output": "That would make a {width} × {height} image; the limit is {limit} pixels per side.",
     "mask_invalid": "The mask didn't match the image. Clear it and paint again.",
     "mask_empty": "Paint over the area to change first.",
+    "prompt_tool_failed": "{tool} didn't work: {reason} You were not charged.",
     "upload_empty": "That file is empty.",
     "upload_too_big": "That file is over {limit_mb} MB.",
     "upload_unsupported": "That isn't a {formats} image.",

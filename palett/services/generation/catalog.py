@@ -52,6 +52,9 @@ def pixel_size(size: str) -> tuple[int, int]:
     return ratio_size(size)
 
 
+MAX_STYLE_REFS = 4  # style reference images a text-to-image request may carry (models may take fewer)
+
+
 class Media(Protocol):
     """Turns one of our storage keys into something the provider can read (a URL, or the key for local)."""
 
@@ -103,9 +106,23 @@ class T2IInput(OpInput):
     guidance: float | None = None
     negative_prompt: str | None = Field(default=None, max_length=1000)
     style: str | None = None
+    # Reference images (gallery ids the user owns); the keys are filled by bind_sources, never by a caller.
+    style_refs: list[int] = Field(default_factory=list, max_length=MAX_STYLE_REFS)
+    subject_ref: int | None = None
+    style_ref_keys: list[str] = Field(default_factory=list)
+    subject_ref_key: str = ""
+
+    def bind_sources(self, lookup: SourceLookup) -> None:
+        self.style_ref_keys = [lookup("image", ref).key for ref in self.style_refs]
+        self.subject_ref_key = lookup("image", self.subject_ref).key if self.subject_ref is not None else ""
 
     def check(self, spec: ModelSpec) -> None:
         super().check(spec)
+        if len(self.style_refs) > spec.style_refs:
+            what = f"more than {spec.style_refs} style references" if spec.style_refs else "style reference images"
+            raise UserError("unsupported", model=spec.label, what=what)
+        if self.subject_ref is not None and not spec.subject_ref:
+            raise UserError("unsupported", model=spec.label, what="a subject reference image")
         self.prompt = self.prompt.strip()
         if not self.prompt:
             raise UserError("invalid_input", field="prompt", detail="Write a prompt first")
@@ -141,6 +158,8 @@ class ModelSpec:
     seed: bool = True
     styles: tuple[str, ...] = ()
     max_images: int = 4
+    style_refs: int = 0  # how many style reference images the endpoint takes (0: none)
+    subject_ref: bool = False  # whether it takes one character/subject reference image
     credits_per_image: int = 1
     rank: int = 0  # higher is preferred as the default
     extra: dict[str, Any] = field(default_factory=dict)

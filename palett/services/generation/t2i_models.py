@@ -14,6 +14,7 @@ ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 NANO_BANANA_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9")
 # OpenAI shut gpt-image-1 down on 2026-10-23; the SDK names the 2.5 models as its successors.
 OPENAI_IMAGE_MODEL = "gpt-image-2.5-flare"
+SUBJECT_STRENGTH = 0.5  # Ultra's image_prompt_strength (0..1): the prompt still decides the rest
 
 
 def _seed(params: T2IInput) -> dict[str, Any]:
@@ -33,8 +34,8 @@ def flux_dev(p: T2IInput, _media: Media) -> dict[str, Any]:
     }
 
 
-def flux_ultra(p: T2IInput, _media: Media) -> dict[str, Any]:
-    return {
+def flux_ultra(p: T2IInput, media: Media) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "prompt": p.prompt,
         "aspect_ratio": p.size,
         "num_images": p.num_images,
@@ -43,6 +44,10 @@ def flux_ultra(p: T2IInput, _media: Media) -> dict[str, Any]:
         "output_format": "png",
         **_seed(p),
     }
+    if p.subject_ref_key:  # Ultra's image prompt: the picture guides subject and composition
+        body["image_url"] = media.url(p.subject_ref_key)
+        body["image_prompt_strength"] = SUBJECT_STRENGTH
+    return body
 
 
 def nano_banana(p: T2IInput, _media: Media) -> dict[str, Any]:
@@ -51,7 +56,7 @@ def nano_banana(p: T2IInput, _media: Media) -> dict[str, Any]:
             "safety_tolerance": "2", "output_format": "png", **_seed(p)}
 
 
-def ideogram3(p: T2IInput, _media: Media) -> dict[str, Any]:
+def ideogram3(p: T2IInput, media: Media) -> dict[str, Any]:
     body: dict[str, Any] = {
         "prompt": p.prompt,
         "image_size": p.size,
@@ -62,6 +67,8 @@ def ideogram3(p: T2IInput, _media: Media) -> dict[str, Any]:
     }
     if p.negative_prompt:
         body["negative_prompt"] = p.negative_prompt
+    if p.style_ref_keys:  # Ideogram's style reference images (10 MB in total; ours are re-encoded uploads)
+        body["image_urls"] = [media.url(key) for key in p.style_ref_keys]
     return body
 
 
@@ -70,12 +77,13 @@ def openai_image(p: T2IInput, _media: Media) -> dict[str, Any]:
 
 
 def local_preview(p: T2IInput, _media: Media) -> dict[str, Any]:
-    return {"prompt": p.prompt, "size": p.size, "num_images": p.num_images, **_seed(p)}
+    refs = {"style_ref_keys": p.style_ref_keys} if p.style_ref_keys else {}  # a colour/tone transfer, not AI
+    return {"prompt": p.prompt, "size": p.size, "num_images": p.num_images, **_seed(p), **refs}
 
 
 register(ModelSpec(
     key="flux-pro-ultra", label="FLUX 1.1 Pro Ultra", provider="fal", endpoint="fal-ai/flux-pro/v1.1-ultra",
-    adapter=flux_ultra, sizes=ASPECT_RATIOS, styles=("raw",), rank=90,
+    adapter=flux_ultra, sizes=ASPECT_RATIOS, styles=("raw",), subject_ref=True, rank=90,
     blurb="Black Forest Labs' flagship: up to 4 MP, photoreal. 'raw' gives a less processed look.",
 ))
 register(ModelSpec(
@@ -90,7 +98,7 @@ register(ModelSpec(
 ))
 register(ModelSpec(
     key="ideogram3", label="Ideogram 3", provider="fal", endpoint="fal-ai/ideogram/v3", adapter=ideogram3,
-    negative_prompt=True, styles=("AUTO", "GENERAL", "REALISTIC", "DESIGN"), rank=60,
+    negative_prompt=True, styles=("AUTO", "GENERAL", "REALISTIC", "DESIGN"), style_refs=4, rank=60,
     blurb="Best-in-class text in images, posters and design styles.",
 ))
 register(ModelSpec(
@@ -100,7 +108,7 @@ register(ModelSpec(
 ))
 register(ModelSpec(
     key="local-preview", label="Local preview — not AI", provider="local", endpoint="local/procedural",
-    adapter=local_preview, rank=0,
+    adapter=local_preview, style_refs=4, rank=0,
     blurb="Procedural art seeded by your prompt, made on this server with no keys. Not AI: a stand-in to try "
           "the studio.",
 ))

@@ -41,6 +41,26 @@ def edit_png(run: LocalRunner, params: EditInput, sources: dict[str, bytes], max
     return images.to_png(run(params, load(params.image_key), load), {})
 
 
+REFERENCE_TILE = 256
+REFERENCE_STRENGTH = 0.8
+
+
+def _style_reference(keys: list[str]) -> Image.Image | None:
+    """The style references side by side (each scaled to one tile), so the transfer takes all of them in."""
+    if not keys:
+        return None
+    sheet = Image.new("RGB", (REFERENCE_TILE * len(keys), REFERENCE_TILE))
+    for i, key in enumerate(keys):
+        sheet.paste(_load(key).convert("RGB").resize((REFERENCE_TILE, REFERENCE_TILE)), (i * REFERENCE_TILE, 0))
+    return sheet
+
+
+def _tone_like(img: Image.Image, reference: Image.Image) -> Image.Image:
+    from palett.services.generation import local_ops
+
+    return local_ops.style_from_reference(img, reference, strength=REFERENCE_STRENGTH)
+
+
 class LocalProvider:
     async def run(self, ctx: RunContext) -> Result:
         args = ctx.arguments
@@ -63,11 +83,14 @@ class LocalProvider:
         seed = int(args.get("seed") or 0)
         outputs = []
         count = int(args.get("num_images", 1))
+        reference = await asyncio.to_thread(_style_reference, args.get("style_ref_keys") or [])
         for i in range(count):
             if await ctx.is_cancelled():
                 raise ProviderFailed("Cancelled")
             await ctx.report(progress=i / count, logs=[f"Rendering image {i + 1} of {count}"])
             img = await asyncio.to_thread(local_engine.render, args["prompt"], seed + i, width, height)
+            if reference is not None:  # the references' colour and tone, not their content: not AI
+                img = await asyncio.to_thread(_tone_like, img, reference)
             # The pipeline re-encodes every output with its label; no text needed here.
             outputs.append(Output(data=await asyncio.to_thread(images.to_png, img, {})))
         return Result(outputs=outputs, seed=seed, meta={"engine": "local", "label": LABEL})

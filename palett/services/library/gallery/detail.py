@@ -19,7 +19,7 @@ from palett.services.library.ownership import in_user_folder, owned_image
 from palett.services.media.storage import validate_key
 
 # Filled in by the pipeline from the gallery ids it checks; a re-run sends the ids, never these.
-_PIPELINE_FIELDS = ("image_key", "canvas_key", "source_width", "source_height")
+_PIPELINE_FIELDS = ("image_key", "canvas_key", "source_width", "source_height", "style_ref_keys", "subject_ref_key")
 
 
 @dataclass
