@@ -20,6 +20,7 @@ from palett.services.common.db import session_scope
 from palett.settings import get_settings
 
 bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL: a bigger one can't exist (and must not 500)
 PROBLEM_CONTENT = {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from palett.api import problems
 from palett.api.problems import Problem
 from palett.api.upload_routes import FormReader, receive_form, store_upload, upload_view
-from palett.api.v1_common import ERRORS, POST_ERRORS, absolute, idempotent, needs, problem
+from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
 from palett.api.v1_schemas import ImageDetail, ImagePage, LibraryImage, Upload
 from palett.models import GeneratedImage
 from palett.services.accounts.api_keys import Caller
@@ -31,7 +31,7 @@ router = APIRouter()
 MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary", "description": "PNG, JPEG, WebP or AVIF"}}}}}}}
-ImageId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ImageId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/uploads", status_code=201, response_model=Upload, openapi_extra=MULTIPART,

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from palett.api import problems, v1_inputs, v1_media
 from palett.api.problems import Problem
 from palett.api.v1_body_cap import BodyCap
-from palett.api.v1_common import ERRORS, POST_ERRORS, absolute, idempotent, needs, problem
+from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
 from palett.api.v1_schemas import Accepted, Generation, GenerationPage, Image, Me, ModelInfo, ProblemDoc
 from palett.models import User
 from palett.services.accounts.api_keys import Caller
@@ -84,6 +84,9 @@ def _check_fields(params: dict[str, Any]) -> catalog.ModelSpec:
     for name in params:
         if name not in known:
             raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)
+        value = params[name]
+        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise Problem("invalid-input", f"Check {name}: no image has that id.", field=name)
     return spec
 
 
@@ -123,13 +126,13 @@ async def create_generation(
                             lambda body: f"/api/v1/generations/{body.get('id')}")
 
 
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/generations", response_model=GenerationPage, responses=ERRORS)
 def list_generations(request: Request, caller: Annotated[Caller, Depends(needs("read"))],
                      limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                     before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> GenerationPage:
+                     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> GenerationPage:
     """Your generations, newest first, in keyset pages."""
     with session_scope() as db:
         views = jobs.page(db, caller.user_id, limit=limit + 1, before=before)
@@ -164,6 +167,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = ProblemDoc.model_json_schema()
+        schema["servers"] = [{"url": "/api/v1"}]  # paths are relative to the mount point
         app.openapi_schema = schema
     return app.openapi_schema
 

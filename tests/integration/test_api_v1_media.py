@@ -266,3 +266,14 @@ def test_the_schema_documents_the_new_endpoints(client):  # noqa: F811
     body = schema["paths"]["/uploads"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert body["properties"]["file"]["format"] == "binary"
     assert {"201", "401", "403", "409", "413", "422"} <= set(schema["paths"]["/uploads"]["post"]["responses"])
+
+
+def test_ids_beyond_the_id_columns_are_invalid_input_not_errors(client, db):  # noqa: F811
+    user = new_user(db)
+    secret = key_for(db, user.id)
+    huge = 2**40
+    r = client.post("/api/v1/generations", json={"model": "local-lanczos", "image_id": huge}, headers=auth(secret))
+    assert assert_problem(r, 422, "invalid-input")["field"] == "image_id"
+    assert_problem(client.get(f"/api/v1/images/{huge}", headers=auth(secret)), 422, "invalid-input")
+    assert_problem(client.get("/api/v1/generations", params={"before": huge}, headers=auth(secret)), 422,
+                   "invalid-input")
