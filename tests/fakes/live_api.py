@@ -20,10 +20,12 @@ class WithJobRunner:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.runner: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's: where the studio's submits would run
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.runner is None:
-            self.runner = asyncio.get_running_loop().create_task(dispatch.get_queue().serve())
+            self.loop = asyncio.get_running_loop()
+            self.runner = self.loop.create_task(dispatch.get_queue().serve())
         await self.app(scope, receive, send)
 
 
@@ -32,6 +34,7 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-def serve_api() -> tuple[str, Callable[[], None]]:
+def serve_api(*, run_jobs: bool = True) -> tuple[str, Callable[[], None]]:
     """Start the API; returns its base URL (http://127.0.0.1:<port>) and a function that stops it."""
-    return serve_in_thread(WithJobRunner(mount_api(_not_found)))
+    app = mount_api(_not_found)
+    return serve_in_thread(WithJobRunner(app) if run_jobs else app)

@@ -42,3 +42,15 @@ def test_the_key_limit_is_explained_and_refusals_write_nothing(db):
     assert "name" in unnamed.value.message.lower()
     with db() as s:
         assert len(s.exec(select(AuditLog).where(AuditLog.action == "api_key.create")).all()) == api_keys.MAX_KEYS
+
+
+def test_a_disabled_accounts_keys_stop_working(db):
+    from palett.models import User
+
+    user = new_user(db)
+    with db() as s:
+        secret = api_keys.create(s, user_id=user.id, name="ci", scopes=["read"]).secret
+        assert api_keys.authenticate(s, secret) is not None
+        s.get(User, user.id).disabled = True
+    with db() as s:
+        assert api_keys.authenticate(s, secret) is None

@@ -72,11 +72,13 @@ def authenticate(db: DB, secret: str) -> Caller | None:
     """The caller behind a key, or None for an unknown or revoked key or a disabled user."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
-    key = db.exec(select(ApiKey).where(ApiKey.secret_hash == token_hash(secret))).first()
-    if key is None or key.revoked_at is not None or key.id is None:
+    # One round trip for the key and its owner: this runs before every API request.
+    found = db.exec(select(ApiKey, User.disabled).join(User, col(User.id) == col(ApiKey.user_id))
+                    .where(ApiKey.secret_hash == token_hash(secret))).first()
+    if found is None:
         return None
-    user = db.get(User, key.user_id)
-    if user is None or user.disabled:
+    key, disabled = found
+    if key.revoked_at is not None or key.id is None or disabled:
         return None
     now = utcnow()
     if key.last_used_at is None or _aware(key.last_used_at) < now - LAST_USED_EVERY:
