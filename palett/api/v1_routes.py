@@ -62,6 +62,8 @@ def _input_schema(spec: catalog.ModelSpec) -> dict[str, Any]:
         if name in schema.get("required", []):
             schema["required"].remove(name)
     schema.setdefault("properties", {}).update(v1_inputs.schema_properties(spec))
+    if v1_inputs.takes_mask(spec):
+        schema.setdefault("required", []).append("mask_id")
     return schema
 
 
