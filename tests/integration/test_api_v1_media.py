@@ -135,6 +135,8 @@ def test_uploads_need_the_generate_scope_and_a_live_key(client, db):  # noqa: F8
     reader = key_for(db, user.id, scopes=["read"])
     assert_problem(upload(client, reader, hostile.valid_png()), 403, "forbidden-scope")
     maker = key_for(db, user.id, scopes=["generate"], name="maker")
+    assert_problem(client.get("/api/v1/images", headers=auth(maker)), 403, "forbidden-scope")
+    assert_problem(client.get("/api/v1/images/1", headers=auth(maker)), 403, "forbidden-scope")
     with db() as s:
         key_id = s.exec(select(ApiKey.id).where(ApiKey.name == "maker")).one()
         api_keys.revoke(s, user_id=user.id, key_id=key_id)
