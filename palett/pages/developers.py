@@ -192,28 +192,39 @@ def code(text: rx.Var | str, label: str) -> rx.Component:
 
 
 def docs() -> rx.Component:
+    """Full width, so commands keep their lines (a long one scrolls inside its focusable block)."""
     setup = "BASE=" + DevelopersState.api_base + "\nKEY=plt_…   # a key from above\n\n"
-    return section(
-        "Using the API",
-        "Send your key as a bearer token. Errors are application/problem+json with a stable type; every POST "
-        "takes an Idempotency-Key.",
-        rx.text("Base URL", class_name="field-label"),
-        rx.el.code(DevelopersState.api_base, id="api-base"),
-        rx.text("Header", class_name="field-label"),
-        rx.el.code("Authorization: Bearer plt_…"),
-        rx.heading("curl", size="3", as_="h3"),
-        code(setup + CURL, "curl examples"),
-        rx.heading("Python (httpx)", size="3", as_="h3"),
-        code(PYTHON, "Python example"),
-        rx.text("A complete client that submits, polls and downloads is in examples/palett_client.py.", size="2"),
-        rx.hstack(
-            rx.link(rx.icon("file_json", size=16), "OpenAPI schema (openapi.json)", href="/api/v1/openapi.json",
-                    id="openapi-link", is_external=False),
-            spacing="2",
+    return rx.card(
+        rx.vstack(
+            rx.heading("Using the API", size="4", as_="h2"),
+            rx.text("Send your key as a bearer token. Errors are application/problem+json with a stable type; "
+                    "every POST takes an Idempotency-Key, so a retry never makes a second job.", size="2",
+                    color_scheme="gray"),
+            rx.flex(
+                rx.vstack(rx.text("Base URL", class_name="field-label"), rx.el.code(DevelopersState.api_base,
+                                                                                    id="api-base"), spacing="1"),
+                rx.vstack(rx.text("Header", class_name="field-label"), rx.el.code("Authorization: Bearer plt_…"),
+                          spacing="1"),
+                gap="24px",
+                wrap="wrap",
+            ),
+            rx.heading("curl", size="3", as_="h3"),
+            code(setup + CURL, "curl examples"),
+            rx.heading("Python (httpx)", size="3", as_="h3"),
+            code(PYTHON, "Python example"),
+            rx.text("A complete client that submits, polls and downloads is in examples/palett_client.py.",
+                    size="2"),
+            rx.link(rx.hstack(rx.icon("file_json", size=16), rx.text("OpenAPI schema (openapi.json)"),
+                              align="center", spacing="1"),
+                    href="/api/v1/openapi.json", id="openapi-link"),
+            rx.text("Every endpoint, field and error is in the schema: open it in any OpenAPI viewer you run "
+                    "locally (this server serves no docs UI that loads scripts from the internet).", size="2",
+                    color_scheme="gray"),
+            spacing="3",
+            width="100%",
         ),
-        rx.text("Every endpoint, field and error is in the schema: open it in any OpenAPI viewer you run locally "
-                "(this server serves no docs UI that loads scripts from the internet).", size="2",
-                color_scheme="gray"),
+        size="3",
+        width="100%",
     )
 
 

@@ -25,7 +25,9 @@ def test_a_key_is_shown_once_works_and_stops_working_when_revoked(running_app, b
     expect(page.locator("#api-base")).to_have_text(f"{url}/api/v1")
 
     page.get_by_label("Key name").fill("build server")
-    page.get_by_label("Delete").check()  # read and generate are ticked already
+    delete = page.get_by_label("Delete")
+    delete.click()  # read and generate are ticked already; the box follows the server's state
+    expect(delete).to_be_checked()
     page.get_by_role("button", name="Create key").click()
     secret_box = page.locator("#new-key-secret")
     expect(secret_box).to_have_text(re.compile(r"^plt_[0-9a-f]{8}_\S+$"))
@@ -57,4 +59,9 @@ def test_a_key_is_shown_once_works_and_stops_working_when_revoked(running_app, b
     expect(row.get_by_role("button", name=re.compile("Revoke"))).to_have_count(0)
     gone = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
     assert gone.status_code == 401 and gone.headers["content-type"].startswith("application/problem+json")
+    page.set_viewport_size({"width": 390, "height": 844})  # the phone layout: nothing wider than the screen
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    if shots:
+        page.screenshot(path=str(shots / "developers-phone-dark.png"), full_page=True)
     context.close()
