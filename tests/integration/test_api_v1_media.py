@@ -279,3 +279,14 @@ def test_ids_beyond_the_id_columns_are_invalid_input_not_errors(client, db):  # 
     assert_problem(client.get(f"/api/v1/images/{huge}", headers=auth(secret)), 422, "invalid-input")
     assert_problem(client.get("/api/v1/generations", params={"before": huge}, headers=auth(secret)), 422,
                    "invalid-input")
+
+
+def test_models_offer_the_api_inputs_and_hide_storage_keys(client, db):  # noqa: F811
+    secret = key_for(db, new_user(db).id)
+    models = {m["key"]: m["input_schema"] for m in client.get("/api/v1/models", headers=auth(secret)).json()}
+    assert {"image_id", "image_url"} <= set(models["local-lanczos"]["properties"])
+    inpaint = models["local-inpaint"]
+    assert "mask_id" in inpaint["required"] and "mask_key" not in inpaint["properties"]
+    assert "mask_key" not in inpaint.get("required", [])
+    assert "background_url" in models["local-replace"]["properties"]
+    assert "image_url" not in models["local-preview"]["properties"]
