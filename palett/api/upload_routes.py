@@ -60,16 +60,11 @@ async def receive_image(request: Request, save: Callable[[int, uploads.Cleaned, 
         saved = await run_in_threadpool(save, user_id, cleaned, form.filename)
     except UserError as err:
         log.info("%s refused for user %s: %s", what, user_id, err.code)
-        return _error(err, status_of(err))
+        return _error(err, 413 if err.code == "upload_too_big" else 400)
     finally:
         if form is not None:
             form.close()
     return saved, user_id
-
-
-def status_of(err: UserError) -> int:
-    """The HTTP status of an upload refusal."""
-    return 413 if err.code == "upload_too_big" else 400
 
 
 async def read_upload(request: Request) -> tuple[uploads.Cleaned, FormReader]:
