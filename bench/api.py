@@ -10,7 +10,7 @@
    time, with the in-process job runner on; the clock runs from the submit until another PostgreSQL connection
    sees the job succeeded. Goal: API median within 10% of the studio's.
 
-    .venv/bin/python -m bench.api [--clients 20] [--rounds 20] [--pairs 15] [--no-redis]
+    .venv/bin/python -m bench.api [--clients 20] [--rounds 20] [--pairs 30] [--no-redis]
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20, help="simultaneous API clients (default 20)")
     parser.add_argument("--rounds", type=int, default=20, help="counted bursts (default 20)")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between bursts (default 0.2)")
-    parser.add_argument("--pairs", type=int, default=15, help="end-to-end API/studio pairs (default 15)")
+    parser.add_argument("--pairs", type=int, default=30, help="end-to-end API/studio pairs (default 30)")
     parser.add_argument("--no-redis", dest="redis", action="store_false",
                         help=f"in-memory rate limits instead of Redis at {common.REDIS_URL}")
     args = parser.parse_args(argv)
