@@ -84,7 +84,7 @@ contracts: setup-dev
 	$(BIN)/python scripts/refresh_contracts.py
 
 lint: setup-dev
-	$(BIN)/ruff check palett tests alembic scripts bench
+	$(BIN)/ruff check palett tests alembic scripts bench examples
 
 types: setup-dev
 	$(BIN)/mypy palett/services palett/models palett/state palett/api

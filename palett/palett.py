@@ -16,6 +16,7 @@ from palett.pages import (
     auth,
     billing,
     dev_components,
+    developers,
     edit,
     explore,
     gallery,
@@ -76,6 +77,8 @@ app.add_page(explore.explore_page, route="/explore", title=f"Explore · {TITLE}"
 app.add_page(usage.usage_page, route="/usage", title=f"Usage · {TITLE}", on_load=usage.ON_LOAD)
 app.add_page(profile.profile_page, route="/profile", title=f"Profile · {TITLE}", on_load=profile.ON_LOAD)
 app.add_page(billing.billing_page, route="/billing", title=f"Billing · {TITLE}", on_load=billing.ON_LOAD)
+app.add_page(developers.developers_page, route="/developers", title=f"Developers · {TITLE}",
+             on_load=developers.ON_LOAD)
 app.add_page(admin_pages.admin_page, route="/admin", title=f"Admin · {TITLE}", on_load=admin_pages.ON_LOAD)
 # Reflex shows this page for any URL no other page matches.
 app.add_page(not_found.not_found_page, route="404", title=f"Page not found · {TITLE}", on_load=not_found.ON_LOAD)

@@ -1,4 +1,4 @@
-"""Manage public API keys from the command line (until the Developers page exists).
+"""Manage a user's public API keys from the command line (for operators; people use the Developers page).
 
     .venv/bin/python scripts/api_key.py create ada@example.com "my laptop" --scopes generate,read,delete
     .venv/bin/python scripts/api_key.py list ada@example.com
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         try:
             if args.command == "create":
-                made = api_keys.create(db, user_id=user.id, name=args.name, scopes=args.scopes.split(","))
+                made = api_keys.create(db, user_id=user.id, name=args.name, scopes=args.scopes.split(","),
+                                      via="scripts/api_key.py")
                 print(f"key #{made.key.id} {made.key.prefix} ({', '.join(made.key.scopes)}); shown once:")
                 print(made.secret)
             elif args.command == "list":
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                     state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
                     used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
                     print(f"#{key.id} {key.prefix} {key.name!r} [{','.join(key.scopes)}] {state}, last used {used}")
-            elif not api_keys.revoke(db, user_id=user.id, key_id=args.key_id):
+            elif not api_keys.revoke(db, user_id=user.id, key_id=args.key_id, via="scripts/api_key.py"):
                 print("no such active key", file=sys.stderr)
                 return 1
         except UserError as exc:

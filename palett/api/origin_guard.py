@@ -15,12 +15,14 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from palett.api.problems import Problem
 from palett.services.common import origins
 from palett.services.common.errors import UserError
 from palett.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+PUBLIC_API = "/api/v1/"
 REFUSED = "Cross-origin request refused: open the app at its PUBLIC_URL (or add this origin to ALLOWED_ORIGINS)."
 
 
@@ -39,6 +41,10 @@ class TrustedOriginOnly:
             return
         log.warning("refused %s %s from origin %r: not PUBLIC_URL's origin nor in ALLOWED_ORIGINS",
                     scope["type"], scope.get("path"), origin)
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(PUBLIC_API):
+            # The public API answers every error as problem+json, this one included.
+            await Problem("forbidden-origin", REFUSED, headers={"connection": "close"}).response()(scope, receive, send)
+            return
         if scope["type"] == "http":
             # The shape every JSON route answers errors with (the page scripts show `message`).
             body = {"error": "forbidden", "message": UserError("forbidden").message, "detail": REFUSED}

@@ -20,6 +20,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "unauthorized": (401, "Missing, unknown or revoked API key"),
     "insufficient-credits": (402, "Not enough credits"),
     "forbidden-scope": (403, "The API key lacks the scope this needs"),
+    "forbidden-origin": (403, "Cross-origin request refused"),
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "Conflict"),
@@ -32,11 +33,16 @@ KINDS: dict[str, tuple[int, str]] = {
 _FOR_CODE = {
     "no_credits": "insufficient-credits", "rate_limited": "rate-limited", "image_not_found": "not-found",
     "job_not_found": "not-found", "signed_out": "unauthorized", "forbidden": "forbidden-scope",
+    "upload_too_big": "payload-too-large",
 }
 _INPUT_CODES = {"invalid_input", "unsupported", "unknown_model", "model_unavailable", "too_large_output",
-                "too_many_selected", "mask_invalid", "mask_empty"}
+                "too_many_selected", "mask_invalid", "mask_empty", "page_expired",
+                # An upload refused by its bytes: the same words as the editor shows.
+                "upload_empty", "upload_unsupported", "upload_too_many_pixels", "upload_damaged", "upload_animated",
+                "upload_missing"}
 _FIELD_OF_CODE = {"unknown_model": "model", "model_unavailable": "model", "too_large_output": "size",
-                  "too_many_selected": "num_images", "mask_invalid": "mask", "mask_empty": "mask"}
+                  "too_many_selected": "num_images", "mask_invalid": "mask", "mask_empty": "mask",
+                  "page_expired": "cursor"}
 
 
 class Problem(Exception):
@@ -62,7 +68,8 @@ class Problem(Exception):
 
 def from_user_error(exc: UserError) -> Problem:
     if exc.code in _INPUT_CODES:
-        field = str(exc.params.get("field") or _FIELD_OF_CODE.get(exc.code, ""))
+        default = "file" if exc.code.startswith("upload_") else _FIELD_OF_CODE.get(exc.code, "")
+        field = str(exc.params.get("field") or default)
         extra: dict[str, Any] = {"field": field} if field else {}
         return Problem("invalid-input", exc.message, **extra)
     kind = _FOR_CODE.get(exc.code, "bad-request")

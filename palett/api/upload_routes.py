@@ -10,6 +10,7 @@ nor a request thread is held); storing and the database row run in the thread po
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
@@ -53,35 +54,60 @@ async def receive_image(request: Request, save: Callable[[int, uploads.Cleaned, 
     user_id = await run_in_threadpool(_user_id, request)
     if user_id is None:
         return _error(UserError("signed_out"), 401)
-    max_bytes, _ = uploads.limits()
-    content_type, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary", b"")
-    if content_type != b"multipart/form-data" or not boundary:
-        return _error(UserError("upload_missing"), 400)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
-        return _error(uploads.too_big(max_bytes), 413)
-    form = _FormReader(boundary, max_bytes)
+    form: FormReader | None = None
     try:
-        await _read_form(request, form, max_bytes)
-        cleaned = await uploads.clean_async(form.file)  # the decode pool: no request thread waits on it
+        cleaned, form = await read_upload(request)
         saved = await run_in_threadpool(save, user_id, cleaned, form.filename)
     except UserError as err:
         log.info("%s refused for user %s: %s", what, user_id, err.code)
         return _error(err, 413 if err.code == "upload_too_big" else 400)
-    except ClientDisconnect:
-        return _error(UserError("upload_missing"), 400)
     finally:
-        form.close()
+        if form is not None:
+            form.close()
     return saved, user_id
+
+
+async def read_upload(request: Request) -> tuple[uploads.Cleaned, FormReader]:
+    """receive_form(), then the file checked and cleaned. Raises UserError (upload_*); the caller closes the
+    returned reader (its spool file) when done."""
+    form = await receive_form(request)
+    try:
+        cleaned = await uploads.clean_async(form.file)  # the decode pool: no request thread waits on it
+    except BaseException:
+        form.close()
+        raise
+    return cleaned, form
+
+
+async def receive_form(request: Request) -> FormReader:
+    """Read the multipart body's `file` part with both caps enforced while streaming (a chunked body without
+    Content-Length included). Raises UserError (upload_*); the caller closes the reader."""
+    max_bytes, _ = uploads.limits()
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary", b"")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise UserError("upload_missing")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
+        raise uploads.too_big(max_bytes)
+    form = FormReader(boundary, max_bytes)
+    try:
+        await _read_form(request, form, max_bytes)
+    except ClientDisconnect:
+        form.close()
+        raise UserError("upload_missing") from None
+    except BaseException:
+        form.close()
+        raise
+    return form
 
 
 @router.post("")
 async def upload(request: Request) -> JSONResponse:
-    received = await receive_image(request, _store)
+    received = await receive_image(request, store_upload)
     if isinstance(received, JSONResponse):
         return received
-    return JSONResponse(_view(received[0]), status_code=201)
+    return JSONResponse(upload_view(received[0]), status_code=201)
 
 
 @router.get("/{image_id}")
@@ -94,7 +120,7 @@ def get_upload(image_id: int, request: Request) -> JSONResponse:
         image = db.get(GeneratedImage, image_id)
         if image is None or image.user_id != found[1].id or image.operation != "upload":
             return _error(UserError("image_not_found"), 404)
-        return JSONResponse(_view(image))
+        return JSONResponse(upload_view(image))
 
 
 def _user_id(request: Request) -> int | None:
@@ -103,7 +129,7 @@ def _user_id(request: Request) -> int | None:
         return found[1].id if found else None
 
 
-async def _read_form(request: Request, form: _FormReader, max_bytes: int) -> None:
+async def _read_form(request: Request, form: FormReader, max_bytes: int) -> None:
     """Feed the body to `form` as it arrives; both caps are enforced while streaming."""
     received = 0  # every byte of the body counts, even those outside the file part
     async for chunk in request.stream():
@@ -114,7 +140,7 @@ async def _read_form(request: Request, form: _FormReader, max_bytes: int) -> Non
     form.finish()
 
 
-class _FormReader:
+class FormReader:
     """python-multipart callbacks that keep only the first `file` part, in a capped spool file."""
 
     def __init__(self, boundary: bytes, max_bytes: int) -> None:
@@ -122,6 +148,7 @@ class _FormReader:
         self.size = 0
         self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
         self.filename = ""
+        self.digest = hashlib.sha256()  # of the file's bytes: an Idempotency-Key replay compares it
         self.found = False
         self.done = False
         self._capturing = False
@@ -184,6 +211,7 @@ class _FormReader:
             if self.size > self.max_bytes:
                 raise uploads.too_big(self.max_bytes)
             self.file.write(data[start:end])
+            self.digest.update(data[start:end])
 
     def _part_end(self) -> None:
         self._capturing = False
@@ -192,7 +220,7 @@ class _FormReader:
         self.done = True
 
 
-def _store(user_id: int, cleaned: uploads.Cleaned, filename: str) -> GeneratedImage:
+def store_upload(user_id: int, cleaned: uploads.Cleaned, filename: str) -> GeneratedImage:
     with session_scope() as db:
         image = uploads.store(db, user_id=user_id, cleaned=cleaned, filename=filename)
         keys = (image.image_url, image.thumbnail_url or "")
@@ -204,7 +232,7 @@ def _store(user_id: int, cleaned: uploads.Cleaned, filename: str) -> GeneratedIm
         return image
 
 
-def _view(image: GeneratedImage) -> dict[str, object]:
+def upload_view(image: GeneratedImage) -> dict[str, object]:
     storage = get_storage()
     ttl = get_settings().media_url_seconds
     return {"id": image.id, "url": storage.url(image.image_url, ttl),

@@ -7,20 +7,19 @@ pipeline's cancel and the owner-filtered job reads. Errors are problem+json (api
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import JSONResponse, Response
 
-from palett.api import problems
+from palett.api import problems, v1_inputs, v1_media
 from palett.api.problems import Problem
+from palett.api.v1_body_cap import BodyCap
+from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
 from palett.api.v1_schemas import Accepted, Generation, GenerationPage, Image, Me, ModelInfo, ProblemDoc
 from palett.models import User
-from palett.services.accounts import api_keys
 from palett.services.accounts.api_keys import Caller
 from palett.services.common import idempotency, ratelimit
 from palett.services.common.db import session_scope
@@ -28,58 +27,8 @@ from palett.services.generation import catalog, jobs, pipeline, submit
 from palett.settings import get_settings
 
 router = APIRouter()
-MAX_BODY_BYTES = 64 * 1024  # a generation request is a small JSON object
 # Set at submit, never by a caller.
 SERVER_FILLED = {"image_key", "source_width", "source_height", "canvas_key", "style_ref_keys", "subject_ref_key"}
-bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
-PROBLEM_CONTENT = {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-def problem(description: str) -> dict[str, Any]:
-    """An OpenAPI response entry: a problem+json body."""
-    return {"description": description, "content": PROBLEM_CONTENT}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: problem("Missing, unknown or revoked key"), 403: problem("The key lacks the scope"),
-    413: problem("Body over 64 KB"), 422: problem("Invalid input (the field is named)"),
-    429: problem("Rate limited (see Retry-After)"),
-}
-
-
-def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Problem("unauthorized", "Send your API key as `Authorization: Bearer <key>`.",
-                      headers={"WWW-Authenticate": "Bearer"})
-    with session_scope() as db:
-        caller = api_keys.authenticate(db, credentials.credentials)
-    if caller is None:
-        raise Problem("unauthorized", "That API key is unknown or was revoked.", headers={"WWW-Authenticate": "Bearer"})
-    return caller
-
-
-def _authenticate_and_count(credentials: HTTPAuthorizationCredentials | None) -> tuple[Caller, ratelimit.Window]:
-    caller = _authenticate(credentials)
-    return caller, ratelimit.hit_window(get_settings().api_key_rate_limit, f"apikey:{caller.key_id}")
-
-
-def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
-    """A dependency: the caller of a valid key, which must have `scope` (None: any key); counts against the key's
-    rate limit (RateLimit-* headers on the answer)."""
-
-    async def dependency(request: Request,
-                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        caller, window = await asyncio.to_thread(_authenticate_and_count, credentials)  # DB and Redis: off the loop
-        request.state.rate_limit = window
-        if not window.allowed:
-            raise Problem("rate-limited", f"This key made more than {window.limit} requests in the window. "
-                          f"Try again in {window.reset_seconds} seconds.",
-                          headers={"Retry-After": str(window.reset_seconds)})
-        if scope and scope not in caller.scopes:
-            raise Problem("forbidden-scope", f"This needs an API key with the `{scope}` scope.")
-        return caller
-
-    return dependency
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)
@@ -109,8 +58,13 @@ def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:
 
 def _input_schema(spec: catalog.ModelSpec) -> dict[str, Any]:
     schema = spec.input_model.model_json_schema()
-    for name in SERVER_FILLED:
+    for name in SERVER_FILLED | v1_inputs.CALLER_KEYS:
         schema.get("properties", {}).pop(name, None)
+        if name in schema.get("required", []):
+            schema["required"].remove(name)
+    schema.setdefault("properties", {}).update(v1_inputs.schema_properties(spec))
+    if v1_inputs.takes_mask(spec):
+        schema.setdefault("required", []).append("mask_id")
     return schema
 
 
@@ -126,107 +80,97 @@ def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[Model
     ]
 
 
-def _check_fields(params: dict[str, Any]) -> None:
+def _check_fields(params: dict[str, Any]) -> catalog.ModelSpec:
     """Unknown settings are refused by name (the studio never sends them; a typo should not be ignored)."""
     spec = catalog.get(str(params.get("model", "")))
-    known = set(spec.input_model.model_fields) - SERVER_FILLED
+    known = (set(spec.input_model.model_fields) - SERVER_FILLED - v1_inputs.CALLER_KEYS) | v1_inputs.api_fields(spec)
     for name in params:
         if name not in known:
             raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)
+        value = params[name]
+        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise Problem("invalid-input", f"Check {name}: no image has that id.", field=name)
+    return spec
 
 
-def _generation(view: jobs.JobView) -> Generation:
+def _generation(request: Request, view: jobs.JobView) -> Generation:
     return Generation(id=view.id, status=view.status, operation=view.operation, model=view.model,
                       progress=view.progress, queue_position=view.queue_position, cost=view.cost,
                       charged=view.charged, error=view.error or None, params=view.params,
-                      images=[Image(id=i.id, url=i.url, width=i.width, height=i.height, seed=i.seed)
-                              for i in view.images])
+                      images=[Image(id=i.id, url=absolute(request, i.url), width=i.width, height=i.height,
+                                    seed=i.seed) for i in view.images])
 
 
 async def _submit(user_id: int, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     if not isinstance(params.get("model"), str):
         raise Problem("invalid-input", "Check model: name a model from GET /models.", field="model")
     _check_fields(params)
+    params = await v1_inputs.resolve(user_id, params)
     made = await submit.submit(user_id=user_id, requests=[params])
     return 202, Accepted(id=made.job_ids[0], status="queued", reserved=made.reserved,
                          balance=made.balance).model_dump()
 
 
 @router.post("/generations", status_code=202, response_model=Accepted,
-             responses={**ERRORS, 402: problem("Not enough credits"),
-                        409: problem("Idempotency-Key reused with another body, or still in progress")})
+             responses={**POST_ERRORS, 402: problem("Not enough credits"),
+                        404: problem("An input image id that isn't yours")})
 async def create_generation(
-    request: Request,
     caller: Annotated[Caller, Depends(needs("generate"))],
     params: Annotated[dict[str, Any], Body(description="The settings the studio submits: model, prompt, size, "
-                                                       "num_images, seed… (see GET /models)",
+                                                       "num_images, seed… (see GET /models). Editing tools take "
+                                                       "image_id (an upload's id or one of your images) or "
+                                                       "image_url; inpainting a mask_id.",
                                            examples=[{"model": "local-preview", "prompt": "a quiet harbour",
                                                       "size": "square", "num_images": 1}])],
     idempotency_key: Annotated[str | None, Header(max_length=idempotency.MAX_KEY_LENGTH)] = None,
 ) -> JSONResponse:
-    if idempotency_key is None:
-        status, body = await _submit(caller.user_id, params)
-        return JSONResponse(body, status_code=status, headers={"Location": f"/api/v1/generations/{body['id']}"})
-    digest = idempotency.body_hash(params)
-    earlier = await asyncio.to_thread(idempotency.claim, user_id=caller.user_id, key=idempotency_key, digest=digest)
-    if earlier is not None:
-        if not earlier.same_body:
-            raise Problem("idempotency-key-reused", "This Idempotency-Key was used with another request body.")
-        if earlier.status_code == idempotency.PENDING:
-            raise Problem("idempotency-key-in-progress", "The first request with this key is still running.",
-                          headers={"Retry-After": "1"})
-        return JSONResponse(earlier.response, status_code=earlier.status_code,
-                            headers={"Idempotent-Replayed": "true",
-                                     "Location": f"/api/v1/generations/{earlier.response.get('id')}"})
-    try:
-        status, body = await _submit(caller.user_id, params)
-    except BaseException:
-        await asyncio.to_thread(idempotency.release, user_id=caller.user_id, key=idempotency_key)
-        raise
-    await asyncio.to_thread(idempotency.record, user_id=caller.user_id, key=idempotency_key, status_code=status,
-                            response=body)
-    return JSONResponse(body, status_code=status, headers={"Location": f"/api/v1/generations/{body['id']}"})
+    return await idempotent(caller, idempotency_key, idempotency.body_hash(params),
+                            lambda: _submit(caller.user_id, params),
+                            lambda body: f"/api/v1/generations/{body.get('id')}")
 
 
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/generations", response_model=GenerationPage, responses=ERRORS)
-def list_generations(caller: Annotated[Caller, Depends(needs("read"))],
+def list_generations(request: Request, caller: Annotated[Caller, Depends(needs("read"))],
                      limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                     before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> GenerationPage:
+                     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> GenerationPage:
     """Your generations, newest first, in keyset pages."""
     with session_scope() as db:
         views = jobs.page(db, caller.user_id, limit=limit + 1, before=before)
     more = len(views) > limit
     views = views[:limit]
-    return GenerationPage(data=[_generation(v) for v in views], next_cursor=views[-1].id if more else None)
+    return GenerationPage(data=[_generation(request, v) for v in views], next_cursor=views[-1].id if more else None)
 
 
 @router.get("/generations/{generation_id}", response_model=Generation,
             responses={**ERRORS, 404: problem("No such generation of yours")})
-def get_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("read"))]) -> Generation:
+def get_generation(request: Request, generation_id: JobId,
+                   caller: Annotated[Caller, Depends(needs("read"))]) -> Generation:
     with session_scope() as db:
-        return _generation(jobs.one(db, caller.user_id, generation_id))
+        return _generation(request, jobs.one(db, caller.user_id, generation_id))
 
 
 @router.delete("/generations/{generation_id}", response_model=Generation,
                responses={**ERRORS, 404: problem("No such generation of yours"),
                           409: problem("The generation already finished")})
-def cancel_generation(generation_id: JobId, caller: Annotated[Caller, Depends(needs("delete"))]) -> Generation:
+def cancel_generation(request: Request, generation_id: JobId,
+                      caller: Annotated[Caller, Depends(needs("delete"))]) -> Generation:
     """Cancel a queued or running generation; its reserved credits are refunded."""
     with session_scope() as db:
         jobs.owned(db, caller.user_id, generation_id)
         if not pipeline.cancel(db, user_id=caller.user_id, job_id=generation_id):
             raise Problem("conflict", "That generation already finished, so it can't be cancelled.")
     with session_scope() as db:
-        return _generation(jobs.one(db, caller.user_id, generation_id))
+        return _generation(request, jobs.one(db, caller.user_id, generation_id))
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = ProblemDoc.model_json_schema()
+        schema["servers"] = [{"url": "/api/v1"}]  # paths are relative to the mount point
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -237,14 +181,13 @@ def build_app() -> FastAPI:
                   redoc_url=None, description="Generate and edit images with the models of Palett's studio. "
                   "Credits, rate limits and plan rules are the web app's.")
     app.include_router(router)
+    app.include_router(v1_media.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyCap)
 
     @app.middleware("http")
     async def rate_limit_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.headers.get("content-length", "0").isdigit() and \
-                int(request.headers.get("content-length", "0")) > MAX_BODY_BYTES:
-            return Problem("payload-too-large", f"Send at most {MAX_BODY_BYTES // 1024} KB of JSON.").response()
         response = await call_next(request)
         window = getattr(request.state, "rate_limit", None)
         if isinstance(window, ratelimit.Window):

@@ -70,3 +70,38 @@ class ProblemDoc(BaseModel):
     status: int
     detail: str
     field: str | None = Field(default=None, description="The input to fix (invalid-input only)")
+
+
+class Upload(BaseModel):
+    id: int = Field(description="Use it as image_id (or background_id, reference_id, mask_id) in POST /generations")
+    url: str = Field(description="A signed URL that expires")
+    thumb_url: str
+    width: int
+    height: int
+
+
+class LibraryImage(BaseModel):
+    id: int
+    url: str = Field(description="A signed URL that expires after url_expires_in seconds")
+    thumb_url: str
+    url_expires_in: int
+    width: int
+    height: int
+    prompt: str
+    model: str
+    operation: str = Field(description="t2i, upscale, … or upload")
+    favorite: bool
+    is_public: bool
+    created_at: str = Field(description="ISO 8601, UTC")
+
+
+class ImageDetail(LibraryImage):
+    download_url: str = Field(description="A signed URL that downloads the file")
+    seed: int | None
+    generation_id: int | None = Field(description="The generation that made it; null for uploads")
+    source_image_id: int | None = Field(description="The image an edit started from, while it exists")
+
+
+class ImagePage(BaseModel):
+    data: list[LibraryImage]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")

@@ -108,6 +108,7 @@ def user_menu() -> rx.Component:
                 nav_link("Profile", "/profile", "circle_user"),
                 nav_link("Billing", "/billing", "credit_card"),
                 nav_link("Settings", "/settings", "settings"),
+                nav_link("Developers", "/developers", "code_xml"),
                 rx.cond(SessionState.is_admin, nav_link("Admin", "/admin", "shield")),
                 sign_out_form(),
                 spacing="3",

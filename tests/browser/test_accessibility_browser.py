@@ -37,6 +37,14 @@ def load_editor(page: Page, url: str) -> None:
     upload(page, "astronaut.png")
 
 
+def make_key(page: Page, url: str) -> None:
+    """The Developers page with its forms, the secret shown once and the key list all on screen."""
+    open_page(page, f"{url}/developers")
+    page.get_by_label("Key name").fill("axe")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.locator("#new-key-secret")).to_be_visible()
+
+
 @dataclass
 class Member:
     email: str
@@ -119,6 +127,7 @@ def test_every_page_has_no_serious_axe_violation(running_app, browser, member, l
                      "/profile", "/admin", "/explore")
     ]
     signed_in.insert(2, ("/edit (image loaded)", lambda: load_editor(page, url)))
+    signed_in.append(("/developers (a key just made)", lambda: make_key(page, url)))
     for where, go in signed_in:
         go()
         if where == "/studio":  # the finished job from the fixture is listed

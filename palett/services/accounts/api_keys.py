@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from palett.models import ApiKey, User, utcnow
 from palett.services.accounts.security import new_token, token_hash
+from palett.services.admin.audit import audit
 from palett.services.common.errors import UserError
 
 SCOPES = ("generate", "read", "delete")
@@ -39,8 +40,9 @@ class Caller:
     scopes: frozenset[str]
 
 
-def create(db: DB, *, user_id: int, name: str, scopes: list[str] | tuple[str, ...]) -> Created:
-    """A new key for the user; its secret is in the result and nowhere else."""
+def create(db: DB, *, user_id: int, name: str, scopes: list[str] | tuple[str, ...], via: str = "developers page",
+           ) -> Created:
+    """A new key for the user; its secret is in the result and nowhere else. Audited (`via` says from where)."""
     name = name.strip()
     if not 1 <= len(name) <= 80:
         raise UserError("invalid_input", field="name", detail="use 1 to 80 characters")
@@ -48,17 +50,21 @@ def create(db: DB, *, user_id: int, name: str, scopes: list[str] | tuple[str, ..
     if not wanted or any(scope not in SCOPES for scope in wanted):
         raise UserError("invalid_input", field="scopes", detail=f"choose from {', '.join(SCOPES)}")
     # Serialise creates for one user (row lock on PostgreSQL) so parallel creates can't pass the limit.
-    db.exec(select(User.id).where(User.id == user_id).with_for_update())
+    owner = db.exec(select(User).where(User.id == user_id).with_for_update()).first()
+    if owner is None:
+        raise UserError("signed_out")
     active = db.exec(select(func.count()).select_from(ApiKey).where(
         ApiKey.user_id == user_id, col(ApiKey.revoked_at).is_(None))).one()
     if active >= MAX_KEYS:
-        raise UserError("invalid_input", field="name", detail=f"you already have {MAX_KEYS} keys; revoke one first")
+        raise UserError("invalid_input", field="name",
+                        detail=f"you already have {MAX_KEYS} active keys, the most allowed; revoke one first")
     prefix = secrets.token_hex(4)
     secret = f"{KEY_PREFIX}{prefix}_{new_token()}"
     key = ApiKey(user_id=user_id, name=name, prefix=f"{KEY_PREFIX}{prefix}", secret_hash=token_hash(secret),
                  scopes=wanted)
     db.add(key)
     db.flush()
+    audit(db, owner, "api_key.create", "api_key", key.id, name=name, prefix=key.prefix, scopes=wanted, via=via)
     return Created(key, secret)
 
 
@@ -66,11 +72,13 @@ def authenticate(db: DB, secret: str) -> Caller | None:
     """The caller behind a key, or None for an unknown or revoked key or a disabled user."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
-    key = db.exec(select(ApiKey).where(ApiKey.secret_hash == token_hash(secret))).first()
-    if key is None or key.revoked_at is not None or key.id is None:
+    # One round trip for the key and its owner: this runs before every API request.
+    found = db.exec(select(ApiKey, User.disabled).join(User, col(User.id) == col(ApiKey.user_id))
+                    .where(ApiKey.secret_hash == token_hash(secret))).first()
+    if found is None:
         return None
-    user = db.get(User, key.user_id)
-    if user is None or user.disabled:
+    key, disabled = found
+    if key.revoked_at is not None or key.id is None or disabled:
         return None
     now = utcnow()
     if key.last_used_at is None or _aware(key.last_used_at) < now - LAST_USED_EVERY:
@@ -78,11 +86,15 @@ def authenticate(db: DB, secret: str) -> Caller | None:
     return Caller(user_id=key.user_id, key_id=key.id, scopes=frozenset(key.scopes))
 
 
-def revoke(db: DB, *, user_id: int, key_id: int) -> bool:
-    """Revoke one of the user's keys; another user's id or an already revoked key changes nothing."""
+def revoke(db: DB, *, user_id: int, key_id: int, via: str = "developers page") -> bool:
+    """Revoke one of the user's keys (audited); another user's id or an already revoked key changes nothing."""
     moved = db.execute(update(ApiKey).where(col(ApiKey.id) == key_id, col(ApiKey.user_id) == user_id,
                                             col(ApiKey.revoked_at).is_(None)).values(revoked_at=utcnow()))
-    return bool(moved.rowcount)  # type: ignore[attr-defined]
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return False
+    key = db.get(ApiKey, key_id)
+    audit(db, db.get(User, user_id), "api_key.revoke", "api_key", key_id, prefix=key.prefix if key else "", via=via)
+    return True
 
 
 def list_keys(db: DB, *, user_id: int) -> list[ApiKey]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from PIL import Image
+
 from palett.services.common.errors import UserError
 from palett.services.media import images
 from palett.services.media.storage import get_storage, new_key
@@ -42,6 +44,21 @@ def store_mask(user_id: int, data_url: str, size: tuple[int, int]) -> str:
         raise UserError("mask_invalid") from exc
     if mask.size != size:
         raise UserError("mask_invalid")
+    return _store_binary(user_id, mask)
+
+
+def store_mask_image(user_id: int, data: bytes, size: tuple[int, int]) -> str:
+    """A mask sent as an image file (the API's `mask_id`): white where new pixels go, exactly the image's size."""
+    try:
+        mask = images.open_safely(data, size[0] * size[1] + 1)
+    except ValueError as exc:
+        raise UserError("mask_invalid") from exc
+    if mask.size != size:
+        raise UserError("mask_invalid")
+    return _store_binary(user_id, mask)
+
+
+def _store_binary(user_id: int, mask: Image.Image) -> str:
     # Painted strokes arrive either as alpha on a transparent canvas or as white on black.
     alpha = mask.getchannel("A") if mask.mode == "RGBA" else None
     grey = alpha if alpha is not None and alpha.getextrema() != (255, 255) else mask.convert("L")

@@ -49,9 +49,11 @@ def _style_reference(keys: list[str]) -> Image.Image | None:
     """The style references side by side (each scaled to one tile), so the transfer takes all of them in."""
     if not keys:
         return None
+    storage, max_pixels = get_storage(), get_settings().max_output_pixels
     sheet = Image.new("RGB", (REFERENCE_TILE * len(keys), REFERENCE_TILE))
     for i, key in enumerate(keys):
-        sheet.paste(_load(key).convert("RGB").resize((REFERENCE_TILE, REFERENCE_TILE)), (i * REFERENCE_TILE, 0))
+        tile = images.open_safely(storage.get(key), max_pixels).convert("RGB")
+        sheet.paste(tile.resize((REFERENCE_TILE, REFERENCE_TILE)), (i * REFERENCE_TILE, 0))
     return sheet
 
 
