@@ -19,7 +19,7 @@ from sqlmodel import Session as DB
 
 from palett.models import GeneratedImage, User
 from palett.services.billing import credits
-from palett.services.billing.premium import is_unlimited
+from palett.services.billing.allowance import covers
 from palett.services.common import ratelimit
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
@@ -145,7 +145,7 @@ def _reserve(user_id: int, tool: PromptModel, token: str) -> int:
         if user is None or user.disabled:
             raise UserError("signed_out")
         _hit_limit(user_id)
-        if is_unlimited(user, db, cost=tool.credits) or tool.credits == 0:
+        if tool.credits == 0 or covers(db, user, operation=tool.key, cost=tool.credits):  # Premium fair use
             return 0
         try:
             credits.apply(db, user_id=user_id, delta=-tool.credits, kind=credits.Kind.reserve,
