@@ -32,6 +32,7 @@ KINDS: dict[str, tuple[int, str]] = {
 _FOR_CODE = {
     "no_credits": "insufficient-credits", "rate_limited": "rate-limited", "image_not_found": "not-found",
     "job_not_found": "not-found", "signed_out": "unauthorized", "forbidden": "forbidden-scope",
+    "webhook_not_found": "not-found",
 }
 _INPUT_CODES = {"invalid_input", "unsupported", "unknown_model", "model_unavailable", "too_large_output",
                 "too_many_selected", "mask_invalid", "mask_empty"}
