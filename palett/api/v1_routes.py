@@ -236,6 +236,9 @@ def build_app() -> FastAPI:
                   redoc_url=None, description="Generate and edit images with the models of Palett's studio. "
                   "Credits, rate limits and plan rules are the web app's.")
     app.include_router(router)
+    from palett.api import v1_webhooks  # it builds on this module's `needs`
+
+    app.include_router(v1_webhooks.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
