@@ -25,6 +25,7 @@ from tests.conftest import reset_caches
 from tests.fakes.server import serve_in_thread
 from tests.integration.test_api_v1 import assert_problem, auth, client, key_for  # noqa: F401 (fixture)
 from tests.integration.test_pipeline_local import PROMPT, balance_matches_ledger, new_user
+from tests.integration.test_worker import pg_db  # noqa: F401 (fixture)
 
 
 class Receiver:
@@ -315,3 +316,70 @@ def test_after_commit_work_waits_for_the_outer_commit_not_a_savepoint(db):
         s.begin_nested().commit()
         assert ran == []
     assert ran == [True]
+
+
+def test_the_in_process_queue_sends_a_new_delivery_when_told(db, receiver, monkeypatch):
+    from palett.services.generation import dispatch
+
+    monkeypatch.setattr(dispatch, "WEBHOOK_POLL_SECONDS", 120)  # only being told can start a second round
+    rounds: list[list[int]] = []
+    real_round = webhook_delivery.deliver_due
+
+    async def counted_round(*args, **kwargs):
+        rounds.append(await real_round(*args, **kwargs))
+        return rounds[-1]
+
+    monkeypatch.setattr(webhook_delivery, "deliver_due", counted_round)
+    user = new_user(db)
+    with db() as s:
+        endpoint = webhooks.register(s, user_id=user.id, url=receiver.url).endpoint
+
+    def send_test() -> None:  # as a request thread does: the kick comes from the commit, in this thread
+        with db() as s:
+            webhook_events.send_test(s, user_id=user.id, endpoint_id=endpoint.id)
+
+    async def until(check, what: str) -> None:
+        for _ in range(200):
+            if check():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    async def scenario() -> None:
+        serving = asyncio.create_task(dispatch.get_queue().serve())
+        try:
+            await until(lambda: rounds == [[]], "the first, empty round")
+            await asyncio.to_thread(send_test)
+            await until(lambda: receiver.received, "the delivery")
+        finally:
+            serving.cancel()
+
+    asyncio.run(scenario())
+    assert len(rounds) == 2 and receiver.verified(endpoint.secret)["type"] == "webhook.test"
+
+
+async def test_procrastinate_workers_send_a_job_end_and_retry_due_ones(pg_db, receiver):  # noqa: F811
+    from palett import worker
+    from palett.services.generation import dispatch
+    from palett.services.generation import procrastinate_queue as queue
+    from tests.integration.test_pipeline_local import submit
+
+    user = new_user(pg_db)
+    with pg_db() as s:
+        secret = webhooks.register(s, user_id=user.id, url=receiver.url).secret
+    receiver.answers = [500]
+    job_id = submit(pg_db, user)
+    await dispatch.enqueue(job_id, 0)
+    # One slot: it runs the job, then the delivery the job's end deferred.
+    await worker.serve(concurrency=1, wait=False, install_signal_handlers=False)
+    assert receiver.verified(secret)["type"] == "generation.succeeded"
+    (row,) = deliveries(pg_db)
+    assert (row.status, row.last_status_code) == ("pending", 500)
+    await queue.retry_webhooks(0)  # the periodic task, before the retry is due: nothing
+    assert len(receiver.received) == 1
+    with pg_db() as s:
+        s.get(WebhookDelivery, row.id).next_attempt_at = utcnow()
+    await queue.retry_webhooks(0)
+    assert len(receiver.received) == 2 and deliveries(pg_db)[0].status == "succeeded"
+    assert {queue.DELIVER_WEBHOOKS, queue.RETRY_WEBHOOKS} <= set(queue.get_app().tasks)
+

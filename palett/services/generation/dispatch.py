@@ -73,12 +73,12 @@ class InProcessQueue:
         """Lifespan task: resume what was left, run workers, sweep stuck jobs."""
         if self._queue is None:
             self._queue = asyncio.PriorityQueue()
+        self._loop = asyncio.get_running_loop()
         resumed = await asyncio.to_thread(pipeline.active_job_ids)
         for job_id in resumed:
             self._put(job_id)
         if resumed:
             log.info("runner: resumed %d unfinished jobs", len(resumed))
-        self._loop = asyncio.get_running_loop()
         workers = [asyncio.create_task(self._work()) for _ in range(CONCURRENCY)]
         workers.append(asyncio.create_task(self._send_webhooks()))
         try:
