@@ -383,3 +383,44 @@ async def test_procrastinate_workers_send_a_job_end_and_retry_due_ones(pg_db, re
     assert len(receiver.received) == 2 and deliveries(pg_db)[0].status == "succeeded"
     assert {queue.DELIVER_WEBHOOKS, queue.RETRY_WEBHOOKS} <= set(queue.get_app().tasks)
 
+
+
+def test_the_developers_page_state_registers_tests_and_redelivers_only_ones_own(db, receiver, monkeypatch):
+    from palett.state.session import SessionState
+    from palett.state.webhooks import WebhooksState
+    from tests.integration.test_library_states import fire, state
+
+    alice, bob = new_user(db, email="alice@example.com"), new_user(db, email="bob@example.com")
+    with db() as s:
+        alices = webhooks.register(s, user_id=alice.id, url=receiver.url).endpoint.id
+
+    async def as_bob(self):  # what Bob's session cookie would say
+        with db() as s:
+            user = s.get(type(bob), bob.id)
+        self._show(user)
+        return (1, user)
+
+    monkeypatch.setattr(SessionState, "current_user", as_bob)
+    page = state(WebhooksState)
+    fire(WebhooksState.set_url_draft, page, "https://10.0.0.1/hooks")
+    fire(WebhooksState.register, page)
+    assert "public addresses" in page.problem and page.endpoints == [] and page.new_secret == ""
+    fire(WebhooksState.set_url_draft, page, receiver.url)
+    fire(WebhooksState.register, page)
+    (row,) = page.endpoints
+    assert page.new_secret.startswith("whsec_") and page.url_draft == "" and not page.problem
+    fire(WebhooksState.send_test, page, row["id"])
+    assert page.new_secret == ""  # shown once
+    deliver()
+    fire(WebhooksState.show_log, page, row["id"])
+    assert [(d["event"], d["status"], d["code"]) for d in page.deliveries] == [("webhook.test", "succeeded", "200")]
+    fire(WebhooksState.redeliver, page, page.deliveries[0]["id"])
+    assert len(page.deliveries) == 2
+    # Alice's endpoint, whatever id the browser sends: refused, and nothing of hers shown or changed.
+    for handler in (WebhooksState.send_test, WebhooksState.delete, WebhooksState.rotate):
+        fire(handler, page, alices)
+        assert "doesn't exist or isn't yours" in page.problem
+    fire(WebhooksState.show_log, page, alices)
+    assert page.deliveries == [] and page.log_for == 0
+    with db() as s:
+        assert webhooks.list_endpoints(s, user_id=alice.id)[0].previous_secret is None
