@@ -77,7 +77,7 @@ def check(url: str) -> Target:
         raise refuse(f"{parts.hostname} does not resolve to an address")
     for address in addresses:
         if not _allowed(address):
-            raise refuse(f"{parts.hostname} points at a private, loopback or reserved address ({address}); "
+            raise refuse(f"{parts.hostname} points at a private, loopback or reserved address; "
                          "webhooks go to public addresses only")
     return Target(url=url, scheme=parts.scheme, host=parts.hostname, port=port, address=str(addresses[0]))
 
