@@ -424,3 +424,35 @@ def test_the_developers_page_state_registers_tests_and_redelivers_only_ones_own(
     assert page.deliveries == [] and page.log_for == 0
     with db() as s:
         assert webhooks.list_endpoints(s, user_id=alice.id)[0].previous_secret is None
+
+
+def test_https_deliveries_verify_the_registered_name_on_the_pinned_address(db, monkeypatch, tmp_path):
+    from tests.fakes.tls import make_tls_files
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "1")
+    good = make_tls_files(tmp_path / "good", hosts=("hooks.example.com",))
+    monkeypatch.setenv("SSL_CERT_FILE", str(good.bundle))
+    reset_caches()
+    received: list[str] = []
+
+    async def hook(request: Request) -> PlainTextResponse:
+        received.append(request.headers["host"])
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/hooks", hook, methods=["POST"])])
+    base, stop = serve_in_thread(app, ssl_certfile=str(good.cert), ssl_keyfile=str(good.key))
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        fake_dns(monkeypatch, {"hooks.example.com": "127.0.0.1", "other.example.com": "127.0.0.1"})
+        user = new_user(db)
+        with db() as s:
+            for name in ("hooks.example.com", "other.example.com"):  # the certificate names only the first
+                endpoint = webhooks.register(s, user_id=user.id, url=f"https://{name}:{port}/hooks").endpoint
+                webhook_events.send_test(s, user_id=user.id, endpoint_id=endpoint.id)
+        deliver()
+    finally:
+        stop()
+    assert received == [f"hooks.example.com:{port}"]
+    first, second = deliveries(db)
+    assert first.status == "succeeded" and first.last_status_code == 200
+    assert second.status == "pending" and second.last_status_code is None and "ConnectError" in second.last_error

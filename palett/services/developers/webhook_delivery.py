@@ -126,8 +126,9 @@ async def _post(target: url_guard.Target, delivery: WebhookDelivery, keys: list[
     # The TLS name (SNI and certificate check) is the registered host, while the socket goes to the checked address.
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
+        # No proxies from the environment (a proxy would resolve the name again); SSL_CERT_FILE still counts.
         async with httpx.AsyncClient(timeout=get_settings().webhook_timeout_seconds, follow_redirects=False,
-                                     trust_env=False) as client, \
+                                     trust_env=False, verify=httpx.create_ssl_context()) as client, \
                 client.stream("POST", target.pinned_url, content=body, headers=headers,
                               extensions=extensions) as response:
             excerpt = b""
