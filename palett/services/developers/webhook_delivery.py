@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import httpx
 from sqlalchemy import update
@@ -128,7 +131,7 @@ async def _post(target: url_guard.Target, delivery: WebhookDelivery, keys: list[
     try:
         # No proxies from the environment (a proxy would resolve the name again); SSL_CERT_FILE still counts.
         async with httpx.AsyncClient(timeout=get_settings().webhook_timeout_seconds, follow_redirects=False,
-                                     trust_env=False, verify=httpx.create_ssl_context()) as client, \
+                                     trust_env=False, verify=_tls(os.environ.get("SSL_CERT_FILE"))) as client, \
                 client.stream("POST", target.pinned_url, content=body, headers=headers,
                               extensions=extensions) as response:
             excerpt = b""
@@ -142,6 +145,12 @@ async def _post(target: url_guard.Target, delivery: WebhookDelivery, keys: list[
         return Outcome(error="Timed out")
     except httpx.HTTPError as exc:
         return Outcome(error=f"Could not connect: {type(exc).__name__}")
+
+
+@lru_cache(maxsize=4)
+def _tls(cert_file: str | None) -> ssl.SSLContext:
+    """Loading the CA bundle takes tens of milliseconds: once per process (and SSL_CERT_FILE) is enough."""
+    return httpx.create_ssl_context()
 
 
 def _load(delivery_id: int) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
