@@ -59,10 +59,12 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_endpoint_created', ['endpoint_id', 'created_at'], unique=False)
         batch_op.create_index('ix_webhook_delivery_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_finished_at', ['finished_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_delivery_finished_at')
         batch_op.drop_index('ix_webhook_delivery_status_next')
         batch_op.drop_index('ix_webhook_delivery_endpoint_created')
 

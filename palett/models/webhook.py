@@ -37,6 +37,7 @@ class WebhookDelivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
         Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_finished_at", "finished_at"),  # pruning the log
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -59,6 +59,9 @@ def test_a_receiver_that_never_recovers_is_given_up_after_about_a_day(db, receiv
     assert (row.status, row.attempts, row.finished_at is not None) == ("failed", webhook_delivery.MAX_ATTEMPTS, True)
     assert timedelta(hours=24) < waited < timedelta(hours=40)
     assert deliver(now + timedelta(days=2)) == [] and len(receiver.received) == webhook_delivery.MAX_ATTEMPTS
+    # The log keeps finished deliveries for 30 days.
+    assert webhook_delivery.prune(row.finished_at + timedelta(days=29)) == 0 and len(deliveries(db)) == 1
+    assert webhook_delivery.prune(row.finished_at + timedelta(days=31)) == 1 and deliveries(db) == []
 
 
 def test_delivery_checks_dns_again_and_connects_to_the_checked_address(db, receiver, monkeypatch):  # noqa: F811

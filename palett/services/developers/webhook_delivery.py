@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from standardwebhooks import Webhook
 
@@ -41,6 +41,7 @@ EXCERPT_BYTES = 500
 BATCH = 50  # deliveries claimed at a time
 CONCURRENCY = 10  # attempts in flight at a time per worker
 USER_AGENT = "Palett-Webhooks/1.0"
+KEEP_FINISHED = timedelta(days=30)  # the delivery log keeps finished deliveries this long
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,14 @@ async def _post(target: url_guard.Target, delivery: WebhookDelivery, keys: list[
         return Outcome(error="Timed out")
     except httpx.HTTPError as exc:
         return Outcome(error=f"Could not connect: {type(exc).__name__}")
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget finished deliveries older than KEEP_FINISHED; how many went."""
+    with session_scope() as db:
+        gone = db.execute(delete(WebhookDelivery).where(
+            col(WebhookDelivery.finished_at) < (now or utcnow()) - KEEP_FINISHED))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=4)

@@ -88,6 +88,7 @@ class InProcessQueue:
                 for job_id in await asyncio.to_thread(pipeline.active_job_ids):  # a dead sibling's jobs
                     self._put(job_id)
                 await refill_credits()
+                await prune_webhook_log()
         finally:
             for worker in workers:
                 worker.cancel()
@@ -140,6 +141,14 @@ async def enqueue(job_id: int, priority: int = 0) -> None:
         await get_queue().enqueue(job_id, priority)
     except Exception:
         log.exception("could not enqueue job %s; the sweeper will pick it up", job_id)
+
+
+async def prune_webhook_log() -> None:
+    """Old finished webhook deliveries (webhook_delivery.KEEP_FINISHED); a failure waits for the next sweep."""
+    try:
+        await asyncio.to_thread(webhook_delivery.prune)
+    except Exception:
+        log.exception("webhook log pruning failed; the next sweep retries")
 
 
 async def refill_credits() -> None:

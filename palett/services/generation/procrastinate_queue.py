@@ -209,8 +209,10 @@ async def deliver_webhooks(delivery_ids: list[int]) -> None:
 
 
 async def retry_webhooks(timestamp: int) -> None:
-    """Periodic (every minute, one worker): deliveries whose retry is due, and any whose defer was lost."""
+    """Periodic (every minute, one worker): deliveries whose retry is due, and any whose defer was lost; then
+    the log's old finished deliveries go."""
     await webhook_delivery.deliver_due()
+    await asyncio.to_thread(webhook_delivery.prune)
 
 
 @dataclass
