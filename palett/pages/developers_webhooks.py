@@ -110,11 +110,12 @@ def delivery_log() -> rx.Component:
                 rx.box(
                     rx.table.root(
                         rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in (
-                            "Event", "Status", "Response", "Attempts", "Detail", "Last try", "")))),
+                            "Event", "Status", "Response", "Attempts", "Detail", "Last try", "Action")))),
                         rx.table.body(rx.foreach(WebhooksState.deliveries, delivery_row)),
                         size="1", width="100%",
                     ),
-                    overflow_x="auto", width="100%",
+                    class_name="table-scroll", tab_index=0, role="region", aria_label="Webhook deliveries",
+                    id="webhook-deliveries", width="100%",
                 ),
                 rx.text("Nothing sent to this endpoint yet.", size="2", color_scheme="gray"),
             ),
