@@ -5,22 +5,30 @@ Scopes: `read` for GETs, `generate` for changes (a key that may start generation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from palett.api.problems import Problem
 from palett.api.v1_routes import ERRORS, needs, problem
 from palett.models import WebhookDelivery, WebhookEndpoint
 from palett.services.accounts.api_keys import Caller
+from palett.services.common import idempotency
 from palett.services.common.db import session_scope
 from palett.services.developers import webhook_events, webhooks
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-NOT_FOUND = {**ERRORS, 404: problem("No such endpoint or delivery of yours")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {**ERRORS, 404: problem("No such endpoint or delivery of yours")}
+REUSED: dict[int | str, dict[str, Any]] = {
+    409: problem("Idempotency-Key reused with another request, or still in progress")}
+IdempotencyKey = Annotated[str | None, Header(max_length=idempotency.MAX_KEY_LENGTH,
+                                              description="Send the same key again to get the first answer back")]
 
 
 class Endpoint(BaseModel):
@@ -78,13 +86,41 @@ def _delivery(row: WebhookDelivery) -> Delivery:
     return Delivery.model_validate(row, from_attributes=True)
 
 
-@router.post("", status_code=201, response_model=EndpointWithSecret, responses=ERRORS)
-def register(caller: Annotated[Caller, Depends(needs("generate"))],
-             body: Annotated[NewEndpoint, Body()]) -> EndpointWithSecret:
+def _once(caller: Caller, key: str | None, request: dict[str, Any], status: int,
+          run: Callable[[], BaseModel]) -> JSONResponse:
+    """`run` at most once per Idempotency-Key (the API's rule for POSTs): a replay answers the first response.
+    `request` names what was asked (path and body), so the same key for another request answers 409."""
+    if key is None:
+        return JSONResponse(jsonable_encoder(run()), status_code=status)
+    earlier = idempotency.claim(user_id=caller.user_id, key=key, digest=idempotency.body_hash(request))
+    if earlier is not None:
+        if not earlier.same_body:
+            raise Problem("idempotency-key-reused", "This Idempotency-Key was used with another request.")
+        if earlier.status_code == idempotency.PENDING:
+            raise Problem("idempotency-key-in-progress", "The first request with this key is still running.",
+                          headers={"Retry-After": "1"})
+        return JSONResponse(earlier.response, status_code=earlier.status_code,
+                            headers={"Idempotent-Replayed": "true"})
+    try:
+        body = jsonable_encoder(run())
+    except BaseException:
+        idempotency.release(user_id=caller.user_id, key=key)
+        raise
+    idempotency.record(user_id=caller.user_id, key=key, status_code=status, response=body)
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("", status_code=201, response_model=EndpointWithSecret, responses={**ERRORS, **REUSED})
+def register(caller: Annotated[Caller, Depends(needs("generate"))], body: Annotated[NewEndpoint, Body()],
+             idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Register a URL for generation.succeeded, generation.failed and generation.canceled events."""
-    with session_scope() as db:
-        return _with_secret(webhooks.register(db, user_id=caller.user_id, url=body.url,
-                                              description=body.description))
+
+    def run() -> EndpointWithSecret:
+        with session_scope() as db:
+            return _with_secret(webhooks.register(db, user_id=caller.user_id, url=body.url,
+                                                  description=body.description))
+
+    return _once(caller, idempotency_key, {"post": "/webhooks", **body.model_dump()}, 201, run)
 
 
 @router.get("", response_model=list[Endpoint], responses=ERRORS)
@@ -101,11 +137,16 @@ def change(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))
                                                disabled=body.disabled))
 
 
-@router.post("/{endpoint_id}/rotate-secret", response_model=EndpointWithSecret, responses=NOT_FOUND)
-def rotate_secret(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))]) -> EndpointWithSecret:
+@router.post("/{endpoint_id}/rotate-secret", response_model=EndpointWithSecret, responses={**NOT_FOUND, **REUSED})
+def rotate_secret(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))],
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """A new secret; for 24 hours deliveries carry a signature by the old one too."""
-    with session_scope() as db:
-        return _with_secret(webhooks.rotate_secret(db, user_id=caller.user_id, endpoint_id=endpoint_id))
+
+    def run() -> EndpointWithSecret:
+        with session_scope() as db:
+            return _with_secret(webhooks.rotate_secret(db, user_id=caller.user_id, endpoint_id=endpoint_id))
+
+    return _once(caller, idempotency_key, {"post": f"/webhooks/{endpoint_id}/rotate-secret"}, 200, run)
 
 
 @router.delete("/{endpoint_id}", status_code=204, responses=NOT_FOUND)
@@ -115,11 +156,16 @@ def delete(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))
     return Response(status_code=204)
 
 
-@router.post("/{endpoint_id}/test", status_code=202, response_model=Delivery, responses=NOT_FOUND)
-def send_test(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))]) -> Delivery:
+@router.post("/{endpoint_id}/test", status_code=202, response_model=Delivery, responses={**NOT_FOUND, **REUSED})
+def send_test(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("generate"))],
+              idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Queue a `webhook.test` event to the endpoint; follow it in its deliveries."""
-    with session_scope() as db:
-        return _delivery(webhook_events.send_test(db, user_id=caller.user_id, endpoint_id=endpoint_id))
+
+    def run() -> Delivery:
+        with session_scope() as db:
+            return _delivery(webhook_events.send_test(db, user_id=caller.user_id, endpoint_id=endpoint_id))
+
+    return _once(caller, idempotency_key, {"post": f"/webhooks/{endpoint_id}/test"}, 202, run)
 
 
 @router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=NOT_FOUND)
@@ -134,8 +180,14 @@ def deliveries(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("read"))
     return DeliveryPage(data=page, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
-@router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=Delivery, responses=NOT_FOUND)
-def redeliver(delivery_id: Id, caller: Annotated[Caller, Depends(needs("generate"))]) -> Delivery:
+@router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=Delivery,
+             responses={**NOT_FOUND, **REUSED})
+def redeliver(delivery_id: Id, caller: Annotated[Caller, Depends(needs("generate"))],
+              idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Send a delivery's message again (same webhook-id), as a new delivery."""
-    with session_scope() as db:
-        return _delivery(webhook_events.redeliver(db, user_id=caller.user_id, delivery_id=delivery_id))
+
+    def run() -> Delivery:
+        with session_scope() as db:
+            return _delivery(webhook_events.redeliver(db, user_id=caller.user_id, delivery_id=delivery_id))
+
+    return _once(caller, idempotency_key, {"post": f"/webhooks/deliveries/{delivery_id}/redeliver"}, 202, run)

@@ -279,3 +279,26 @@ def test_the_developers_page_state_registers_tests_and_redelivers_only_ones_own(
     assert page.deliveries == [] and page.log_for == 0
     with db() as s:
         assert webhooks.list_endpoints(s, user_id=alice.id)[0].previous_secret is None
+
+
+def test_webhook_posts_honour_idempotency_keys(client, db, receiver):  # noqa: F811
+    owner = key_for(db, new_user(db).id)
+    once = {**auth(owner), "idempotency-key": "hook-1"}
+    first = client.post("/api/v1/webhooks", json={"url": receiver.url}, headers=once)
+    again = client.post("/api/v1/webhooks", json={"url": receiver.url}, headers=once)
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(client.get("/api/v1/webhooks", headers=auth(owner)).json()) == 1
+    assert_problem(client.post("/api/v1/webhooks", json={"url": receiver.url + "/other"}, headers=once), 409,
+                   "idempotency-key-reused")
+    endpoint_id = first.json()["id"]
+    test_once = {**auth(owner), "idempotency-key": "test-1"}
+    sent = [client.post(f"/api/v1/webhooks/{endpoint_id}/test", headers=test_once) for _ in range(2)]
+    assert sent[0].status_code == sent[1].status_code == 202 and sent[0].json() == sent[1].json()
+    assert len(deliveries(db)) == 1
+    # The same key on another endpoint's path is another request; a refused request lets its key go.
+    assert_problem(client.post("/api/v1/webhooks/999999/test", headers=test_once), 409, "idempotency-key-reused")
+    assert_problem(client.post("/api/v1/webhooks/999999/test", headers={**auth(owner), "idempotency-key": "t2"}),
+                   404, "not-found")
+    assert client.post(f"/api/v1/webhooks/{endpoint_id}/test",
+                       headers={**auth(owner), "idempotency-key": "t2"}).status_code == 202
