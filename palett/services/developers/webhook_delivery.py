@@ -28,6 +28,7 @@ from palett.models import WebhookDelivery, WebhookEndpoint, utcnow
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
 from palett.services.developers import url_guard
+from palett.services.developers.webhook_events import TEST_EVENT
 from palett.services.developers.webhooks import signing_secrets
 from palett.settings import get_settings
 
@@ -106,7 +107,7 @@ async def attempt(delivery_id: int, now: datetime) -> Outcome:
     if loaded is None:  # its endpoint was deleted meanwhile
         return Outcome(error="endpoint deleted")
     delivery, endpoint = loaded
-    if endpoint.disabled and delivery.event_type != "webhook.test":
+    if endpoint.disabled and delivery.event_type != TEST_EVENT:
         outcome = Outcome(error="The endpoint is disabled.")
         await asyncio.to_thread(_record, delivery_id, outcome, now, final=True)
         return outcome
