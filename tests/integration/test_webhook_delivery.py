@@ -100,7 +100,7 @@ def test_after_commit_work_waits_for_the_outer_commit_not_a_savepoint(db):
     assert ran == [True]
 
 
-def test_the_in_process_queue_sends_a_new_delivery_when_told(db, receiver, monkeypatch):  # noqa: F811
+def test_the_in_process_queue_sends_what_was_left_then_new_deliveries_when_told(db, receiver, monkeypatch):  # noqa: F811
     from palett.services.generation import dispatch
 
     monkeypatch.setattr(dispatch, "WEBHOOK_POLL_SECONDS", 120)  # only being told can start a second round
@@ -127,17 +127,21 @@ def test_the_in_process_queue_sends_a_new_delivery_when_told(db, receiver, monke
             await asyncio.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}")
 
+    send_test()  # before the process starts (or while it was down): nobody is told, the row waits
+    (left,) = deliveries(db)
+
     async def scenario() -> None:
         serving = asyncio.create_task(dispatch.get_queue().serve())
         try:
-            await until(lambda: rounds == [[]], "the first, empty round")
+            await until(lambda: rounds == [[left.id]], "the first round, sending what was left")
             await asyncio.to_thread(send_test)
-            await until(lambda: receiver.received, "the delivery")
+            await until(lambda: len(receiver.received) == 2, "the new delivery")
         finally:
             serving.cancel()
 
     asyncio.run(scenario())
     assert len(rounds) == 2 and receiver.verified(endpoint.secret)["type"] == "webhook.test"
+    assert [d.status for d in deliveries(db)] == ["succeeded", "succeeded"]
 
 
 async def test_procrastinate_workers_send_a_job_end_and_retry_due_ones(pg_db, receiver):  # noqa: F811
