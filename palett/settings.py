@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     max_output_pixels: int = 40_000_000
     # Hosts the server may fetch from even though they resolve to private addresses (local emulators).
     ssrf_allow_hosts: str = ""
+    # Outgoing webhooks (public API): each attempt waits this long for an answer.
+    webhook_timeout_seconds: float = 10
+    # Let webhook URLs point at loopback (127.0.0.0/8, ::1): local receivers in tests and on a laptop.
+    # Ignored in production; private and metadata addresses stay refused either way.
+    webhook_allow_loopback: bool = False
 
     # Media: a local folder under data/ unless S3_BUCKET is set.
     s3_bucket: str = ""

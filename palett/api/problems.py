@@ -34,6 +34,7 @@ _FOR_CODE = {
     "no_credits": "insufficient-credits", "rate_limited": "rate-limited", "image_not_found": "not-found",
     "job_not_found": "not-found", "signed_out": "unauthorized", "forbidden": "forbidden-scope",
     "upload_too_big": "payload-too-large",
+    "webhook_not_found": "not-found",
 }
 _INPUT_CODES = {"invalid_input", "unsupported", "unknown_model", "model_unavailable", "too_large_output",
                 "too_many_selected", "mask_invalid", "mask_empty", "page_expired",

@@ -78,14 +78,17 @@ Handler = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 
 
 async def idempotent(caller: Caller, key: str | None, digest: str, run: Handler,
-                     location: Callable[[dict[str, Any]], str]) -> JSONResponse:
+                     location: Callable[[dict[str, Any]], str] | None = None) -> JSONResponse:
     """Run a POST once per Idempotency-Key: the same key and body replay the first answer, another body is 409.
 
     A request that fails lets its key go, so the caller can fix the body and send it again with the same key.
     """
+    def headers(body: dict[str, Any]) -> dict[str, str]:
+        return {"Location": location(body)} if location else {}
+
     if key is None:
         status, body = await run()
-        return JSONResponse(body, status_code=status, headers={"Location": location(body)})
+        return JSONResponse(body, status_code=status, headers=headers(body))
     earlier = await asyncio.to_thread(idempotency.claim, user_id=caller.user_id, key=key, digest=digest)
     if earlier is not None:
         if not earlier.same_body:
@@ -94,14 +97,14 @@ async def idempotent(caller: Caller, key: str | None, digest: str, run: Handler,
             raise Problem("idempotency-key-in-progress", "The first request with this key is still running.",
                           headers={"Retry-After": "1"})
         return JSONResponse(earlier.response, status_code=earlier.status_code,
-                            headers={"Idempotent-Replayed": "true", "Location": location(earlier.response)})
+                            headers={"Idempotent-Replayed": "true", **headers(earlier.response)})
     try:
         status, body = await run()
     except BaseException:
         await asyncio.to_thread(idempotency.release, user_id=caller.user_id, key=key)
         raise
     await asyncio.to_thread(idempotency.record, user_id=caller.user_id, key=key, status_code=status, response=body)
-    return JSONResponse(body, status_code=status, headers={"Location": location(body)})
+    return JSONResponse(body, status_code=status, headers=headers(body))
 
 
 def absolute(request: Request, url: str) -> str:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Requ
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import JSONResponse, Response
 
-from palett.api import problems, v1_inputs, v1_media
+from palett.api import problems, v1_inputs, v1_media, v1_webhooks
 from palett.api.problems import Problem
 from palett.api.v1_body_cap import BodyCap
 from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
@@ -182,6 +182,7 @@ def build_app() -> FastAPI:
                   "Credits, rate limits and plan rules are the web app's.")
     app.include_router(router)
     app.include_router(v1_media.router)
+    app.include_router(v1_webhooks.router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyCap)

@@ -7,6 +7,7 @@ from palett.models.job import ACTIVE, Job, JobStatus
 from palett.models.library import Collection, CollectionImage, ImageLike
 from palett.models.media import GeneratedImage
 from palett.models.user import Account, Plan, Role, Session, TokenPurpose, User, VerificationToken
+from palett.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ACTIVE",
@@ -30,5 +31,7 @@ __all__ = [
     "UsageLog",
     "User",
     "VerificationToken",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from palett.components.layout import page
+from palett.pages.developers_webhooks import webhooks_section
 from palett.pages.settings import section
 from palett.state.developers import DevelopersState, KeyRow
+from palett.state.webhooks import WebhooksState
 
 SCOPES = (
     ("generate", "Generate", "start generations and edits, upload images"),
@@ -235,8 +237,7 @@ def developers_page() -> rx.Component:
             rx.text("Make and edit images from your own code with the models, credits and limits of the studio.",
                     color_scheme="gray"),
             keys(),
-            # TODO(webhooks): the lead adds the webhooks section here at merge:
-            # webhooks_section(),
+            webhooks_section(),
             docs(),
             spacing="4",
             padding_y="40px",
@@ -246,4 +247,4 @@ def developers_page() -> rx.Component:
     )
 
 
-ON_LOAD = [DevelopersState.load]
+ON_LOAD = [DevelopersState.load, WebhooksState.load_webhooks]

@@ -89,6 +89,8 @@ def after_commit(db: Session, work: Callable[[], None]) -> None:
 
 
 def _run_pending(session: Any) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy fires after_commit for a released savepoint too: not yet
+        return
     pending = session.info.get("palett_after_commit", [])
     while pending:
         work = pending.pop(0)

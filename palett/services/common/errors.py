@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "page_expired": "The gallery changed while you were away. Reload it to carry on.",
     "image_not_found": "That image doesn't exist or isn't yours.",
     "job_not_found": "That job doesn't exist or isn't yours.",
+    "webhook_not_found": "That webhook endpoint or delivery doesn't exist or isn't yours.",
     "last_login_method": "Set a password or keep another connected account before removing this one.",
     "billing_disabled": "Payments aren't set up on this server, so nothing can be bought here yet.",
     "unknown_product": "That plan or pack doesn't exist. Pick one on the pricing page.",

@@ -13,16 +13,19 @@ Only the submit service (services/submit.py) enqueues new jobs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import threading
 from typing import Protocol
 
+from palett.services.developers import webhook_delivery
 from palett.services.generation import pipeline
 from palett.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 3
+WEBHOOK_POLL_SECONDS = 5  # how often due webhook retries are looked for (the first retry waits 5 s)
 
 
 class JobQueue(Protocol):
@@ -32,12 +35,17 @@ class JobQueue(Protocol):
     async def serve(self) -> None:
         """The web process's lifespan task for this queue."""
 
+    def deliver_webhooks(self, delivery_ids: list[int]) -> None:
+        """Have committed webhook deliveries sent soon (callable from any thread; never sends in the caller)."""
+
 
 class InProcessQueue:
     def __init__(self) -> None:
         self._queue: asyncio.PriorityQueue[tuple[int, int, int]] | None = None
         self._queued: set[int] = set()
         self._order = itertools.count()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._webhooks_due = asyncio.Event()
 
     async def enqueue(self, job_id: int, priority: int = 0) -> None:
         self._put(job_id, priority)
@@ -65,12 +73,14 @@ class InProcessQueue:
         """Lifespan task: resume what was left, run workers, sweep stuck jobs."""
         if self._queue is None:
             self._queue = asyncio.PriorityQueue()
+        self._loop = asyncio.get_running_loop()
         resumed = await asyncio.to_thread(pipeline.active_job_ids)
         for job_id in resumed:
             self._put(job_id)
         if resumed:
             log.info("runner: resumed %d unfinished jobs", len(resumed))
         workers = [asyncio.create_task(self._work()) for _ in range(CONCURRENCY)]
+        workers.append(asyncio.create_task(self._send_webhooks()))
         try:
             while True:
                 await asyncio.sleep(get_settings().sweep_interval_seconds)
@@ -78,9 +88,26 @@ class InProcessQueue:
                 for job_id in await asyncio.to_thread(pipeline.active_job_ids):  # a dead sibling's jobs
                     self._put(job_id)
                 await refill_credits()
+                await prune_webhook_log()
         finally:
             for worker in workers:
                 worker.cancel()
+
+
+    def deliver_webhooks(self, delivery_ids: list[int]) -> None:
+        if self._loop is not None:  # not serving (a script, a test): the next start picks them up from the table
+            self._loop.call_soon_threadsafe(self._webhooks_due.set)
+
+    async def _send_webhooks(self) -> None:
+        """Send deliveries when told there are new ones, and every WEBHOOK_POLL_SECONDS for due retries."""
+        while True:
+            self._webhooks_due.clear()
+            try:
+                await webhook_delivery.deliver_due()
+            except Exception:  # the database went away: the next round tries again
+                log.exception("runner: webhook deliveries")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._webhooks_due.wait(), WEBHOOK_POLL_SECONDS)
 
 
 def queue_for(settings: Settings) -> JobQueue:
@@ -114,6 +141,14 @@ async def enqueue(job_id: int, priority: int = 0) -> None:
         await get_queue().enqueue(job_id, priority)
     except Exception:
         log.exception("could not enqueue job %s; the sweeper will pick it up", job_id)
+
+
+async def prune_webhook_log() -> None:
+    """Old finished webhook deliveries (webhook_delivery.KEEP_FINISHED); a failure waits for the next sweep."""
+    try:
+        await asyncio.to_thread(webhook_delivery.prune)
+    except Exception:
+        log.exception("webhook log pruning failed; the next sweep retries")
 
 
 async def refill_credits() -> None:

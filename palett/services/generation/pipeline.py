@@ -29,6 +29,7 @@ from palett.models import ACTIVE, GeneratedImage, Job, JobStatus, UsageLog, utcn
 from palett.services.billing import credits
 from palett.services.common import allocator, metrics, observability
 from palett.services.common.db import session_scope
+from palett.services.developers import webhook_events
 from palett.services.generation import catalog, job_events
 from palett.services.generation.providers import ProviderFailed, Result, RunContext, get_provider
 from palett.services.generation.providers.local import LABEL as LOCAL_LABEL
@@ -63,6 +64,7 @@ def _finish(db: DB, job: Job, status: JobStatus, *, error: str | None = None, us
     if not moved:
         return False
     job_events.notify(db, job.user_id)
+    webhook_events.job_ended(db, job, status)  # queued for the owner's webhook endpoints once this commits
     metrics.JOBS_FINISHED.labels(operation=job.operation, status=status).inc()
     refund = job.charged - used
     metrics.CREDITS.labels(kind="captured").inc(used)

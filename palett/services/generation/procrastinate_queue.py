@@ -5,6 +5,9 @@ The web process enqueues through `ProcrastinateQueue` (dispatch.get_queue); `mak
 
 - Higher priority runs first (Premium jobs get 10). One procrastinate `lock` per job id keeps a job
   from running twice at once; its `queueing_lock` keeps it from waiting in the queue twice.
+- Webhook deliveries: `deliver_webhooks` makes the first attempt of new ones (deferred after their row
+  commits, also from inside a worker, through the same small sync pool the web process defers with);
+  `retry_webhooks` runs every minute for due retries and anything whose defer was lost.
 - Every minute one worker runs `sweep_jobs` → `recover`: jobs of a worker that stopped sending
   heartbeats (killed, out of memory, lost host) go back to the queue; jobs past their deadline are
   failed and refunded (pipeline.sweep); a job still queued or running in our table with nothing in
@@ -39,6 +42,7 @@ from sqlmodel import col, select
 
 from palett.models import ACTIVE, Job, utcnow
 from palett.services.common.db import session_scope
+from palett.services.developers import webhook_delivery
 from palett.services.generation import pipeline
 from palett.settings import get_settings
 
@@ -48,6 +52,8 @@ SCHEMA = "procrastinate"
 RUN_JOB = "palett.run_job"
 SWEEP_JOBS = "palett.sweep_jobs"
 REFILL_CREDITS = "palett.refill_credits"
+DELIVER_WEBHOOKS = "palett.deliver_webhooks"
+RETRY_WEBHOOKS = "palett.retry_webhooks"
 SWEEP_PRIORITY = 100  # the sweeper goes before waiting jobs: it is what unblocks stuck ones
 SHUTDOWN_GRACE_SECONDS = 20.0  # below the usual 30 s a container gets between SIGTERM and SIGKILL
 MAX_ATTEMPTS = 5
@@ -100,6 +106,9 @@ def app_for(dsn: str, *, sync: bool = False) -> procrastinate.App:
     app.periodic(cron="* * * * *")(sweep(sweep_jobs))
     refill = app.task(name=REFILL_CREDITS, priority=SWEEP_PRIORITY, queueing_lock=REFILL_CREDITS)
     app.periodic(cron="*/5 * * * *")(refill(refill_credits))
+    app.task(name=DELIVER_WEBHOOKS)(deliver_webhooks)
+    retry = app.task(name=RETRY_WEBHOOKS, priority=SWEEP_PRIORITY, queueing_lock=RETRY_WEBHOOKS)
+    app.periodic(cron="* * * * *")(retry(retry_webhooks))
     if sync:
         app.open()
     return app
@@ -149,6 +158,12 @@ def defer_job(job_id: int, priority: int = 0) -> None:
         app.configure_task(RUN_JOB, **_run_job_options(job_id, priority)).defer(job_id=job_id)
 
 
+def defer_webhooks(delivery_ids: list[int]) -> None:
+    """Queue committed webhook deliveries for the workers (blocking; from any process and thread)."""
+    ids: list[Any] = list(delivery_ids)  # procrastinate takes JSON values
+    app_for(conninfo(), sync=True).configure_task(DELIVER_WEBHOOKS).defer(delivery_ids=ids)
+
+
 async def defer_job_async(app: procrastinate.App, job_id: int, priority: int = 0) -> None:
     with contextlib.suppress(AlreadyEnqueued):
         await app.configure_task(RUN_JOB, **_run_job_options(job_id, priority)).defer_async(job_id=job_id)
@@ -186,6 +201,18 @@ async def refill_credits(timestamp: int) -> None:
     from palett.services.generation.dispatch import refill_credits as refill
 
     await refill()
+
+
+async def deliver_webhooks(delivery_ids: list[int]) -> None:
+    """New deliveries (a job's end, a test event, a redelivery): their first attempt."""
+    await webhook_delivery.deliver_due(ids=delivery_ids)
+
+
+async def retry_webhooks(timestamp: int) -> None:
+    """Periodic (every minute, one worker): deliveries whose retry is due, and any whose defer was lost; then
+    the log's old finished deliveries go."""
+    await webhook_delivery.deliver_due()
+    await asyncio.to_thread(webhook_delivery.prune)
 
 
 @dataclass
@@ -241,3 +268,6 @@ class ProcrastinateQueue:
     async def serve(self) -> None:
         """Lifespan task: make sure the queue's tables exist before the first defer."""
         await asyncio.to_thread(ensure_schema)
+
+    def deliver_webhooks(self, delivery_ids: list[int]) -> None:
+        defer_webhooks(delivery_ids)
