@@ -15,7 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
-from palett.api.v1_common import ERRORS, idempotent, needs, problem
+from palett.api.v1_common import ERRORS, MAX_ID, idempotent, needs, problem
 from palett.models import WebhookDelivery, WebhookEndpoint
 from palett.services.accounts.api_keys import Caller
 from palett.services.common import idempotency
@@ -23,7 +23,7 @@ from palett.services.common.db import session_scope
 from palett.services.developers import webhook_events, webhooks
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {**ERRORS, 404: problem("No such endpoint or delivery of yours")}
 REUSED: dict[int | str, dict[str, Any]] = {
     409: problem("Idempotency-Key reused with another request, or still in progress")}
@@ -157,7 +157,7 @@ async def send_test(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("ge
 @router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=NOT_FOUND)
 def deliveries(endpoint_id: Id, caller: Annotated[Caller, Depends(needs("read"))],
                limit: Annotated[int, Query(ge=1, le=100)] = 20,
-               before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> DeliveryPage:
+               before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> DeliveryPage:
     """The endpoint's deliveries, newest first, in keyset pages."""
     with session_scope() as db:
         rows = webhook_events.list_deliveries(db, user_id=caller.user_id, endpoint_id=endpoint_id,
