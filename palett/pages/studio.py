@@ -9,7 +9,7 @@ from palett.components.credits import buy_credits_link, shortfall_text
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
-from palett.components.lightbox import lightbox
+from palett.components.lightbox import lightbox, owner_actions
 from palett.services.generation import catalog
 from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
@@ -184,6 +184,7 @@ def open_result(img: ImageCard) -> EventType[()]:
 
 def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
     return [
+        *owner_actions(StudioState, item),
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",
                   on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
         rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",

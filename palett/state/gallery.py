@@ -19,6 +19,7 @@ from palett.services.common.errors import UserError
 from palett.services.library import gallery
 from palett.state.events import Reply, Stream
 from palett.state.feed_window import FeedWindow
+from palett.state.lightbox import LightboxItem, ResultsLightbox, item
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
 PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
@@ -28,6 +29,7 @@ ALL = "all"
 class GalleryTile(TypedDict):
     id: int
     thumb: str
+    url: str  # full size, for the lightbox
     prompt: str
     alt: str
     model_label: str
@@ -53,7 +55,7 @@ class CollectionItem(TypedDict):
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
-        id=t.id, thumb=t.thumb, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
+        id=t.id, thumb=t.thumb, url=t.url, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
         created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
@@ -70,7 +72,13 @@ def parse_day(value: str) -> date | None:
         return None
 
 
-class GalleryState(SessionState):
+def as_lightbox_item(t: GalleryTile) -> LightboxItem:
+    return item(id=t["id"], url=t["url"], download=f"/api/library/images/{t['id']}/download?format=png",
+                size=t["size"], prompt=t["prompt"], model_label=t["model_label"] or t["operation_label"],
+                local="not AI" in t["model_label"], page=f"/image/{t['id']}", favorite=t["favorite"])
+
+
+class GalleryState(ResultsLightbox, SessionState):
     # the window of thumbnails (see FeedWindow)
     rows: list[GalleryTile] = []
     hidden_before: int = 0
@@ -105,6 +113,9 @@ class GalleryState(SessionState):
     problem: str = ""
 
     # ---- derived ----
+
+    def _lightbox_items(self) -> list[LightboxItem]:
+        return [as_lightbox_item(t) for t in self.rows]
 
     @rx.var
     def selected_count(self) -> int:
@@ -388,6 +399,23 @@ class GalleryState(SessionState):
         self.selected = []
         await self._refresh_side(user_id)
         return rx.toast.success(f"Deleted {count} image{'' if count == 1 else 's'}.")
+
+    @rx.event
+    @signed_in
+    async def delete_shown(self, me: SignedIn) -> Reply:
+        """Delete the picture in the lightbox (after the dialog's confirmation); the next one takes its place."""
+        user_id, shown = me.user_id, self.lightbox_id
+        try:
+            count = await in_db(lambda db: gallery.delete_images(db, user_id, [shown]))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        ids = [r["id"] for r in self.rows]
+        after = ids[ids.index(shown) + 1:] + ids[:ids.index(shown)][::-1] if shown in ids else []
+        FeedWindow(self).remove([shown])
+        self.total = max(0, self.total - count)
+        self.lightbox_id = after[0] if after else 0
+        await self._refresh_side(user_id)
+        return rx.toast.success("Image deleted.")
 
     @rx.event
     @signed_in
