@@ -242,6 +242,13 @@ def studio() -> rx.Component:
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
                       link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
                       width="100%", align="center"),
+            rx.cond(StudioState.remixed,
+                    rx.callout(rx.cond(StudioState.prompt == "",
+                                       "Remixing a shared image: its model and settings are filled in, the seed is "
+                                       "new, and its author keeps the prompt to themselves — write your own.",
+                                       "Remixing a shared image: its prompt, model and settings are filled in, with "
+                                       "a new seed. Change anything, then Generate."),
+                               icon="shuffle", size="1", id="remix-note", width="100%")),
             rx.flex(
                 rx.box(options_panel(), flex="0 0 360px", max_width="100%", class_name="options-col"),
                 rx.box(canvas(), flex="1 1 420px", min_width="0"),
