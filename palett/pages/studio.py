@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.event import EventType
 
 from palett.components.credits import buy_credits_link, shortfall_text
+from palett.components.examples import example_prompts
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
@@ -225,6 +226,7 @@ def canvas() -> rx.Component:
                     rx.heading("Your images appear here", size="5", as_="h2"),
                     rx.text("Write a prompt, pick a model and press Generate. Jobs keep running if you close the "
                             "tab.", color_scheme="gray", size="2", align="center"),
+                    example_prompts(StudioState.set_prompt),
                     align="center",
                     spacing="3",
                 ),
