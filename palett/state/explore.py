@@ -98,6 +98,7 @@ class ExploreState(PublicFeed, SessionState):
 
     @rx.event
     async def load_explore(self) -> None:
+        self.lightbox_id = 0
         await self._first_page()
 
     async def _first_page(self) -> None:

@@ -182,7 +182,7 @@ class GalleryState(ResultsLightbox, SessionState):
             self._clear_filters()
             self.q = params["q"][:200]
             self.loaded = False
-        self.selected, self.problem = [], ""
+        self.selected, self.problem, self.lightbox_id = [], "", 0
         await self._refresh_side(user_id)
         if self.loaded and self.rows:
             await self._refresh_window(user_id)  # back from an image page: stay where you were

@@ -147,7 +147,7 @@ class StudioState(JobsState, ResultsLightbox, SessionState):
             await self._apply_defaults()
         query = self.router.url.query_parameters
         draft, recipe, remix = query.get("rerun", ""), query.get("recipe", ""), query.get("remix", "")
-        self.remixed = False
+        self.remixed, self.lightbox_id = False, 0
         if draft.isdigit():
             await self._load_recipe(me.user, int(draft))
         elif recipe.isdigit() and len(recipe) < 19:
