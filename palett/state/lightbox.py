@@ -73,14 +73,17 @@ class ResultsLightbox(SessionState, mixin=True):
     def open_lightbox(self, image_id: int) -> None:
         self.lightbox_id, self.lightbox_zoom = int(image_id), 1
 
-    @rx.event
-    def close_lightbox(self) -> Reply:
+    def _close(self) -> Reply:
         shown, self.lightbox_id = self.lightbox_id, 0
         return _focus_tile(shown)
 
     @rx.event
+    def close_lightbox(self) -> Reply:
+        return self._close()
+
+    @rx.event
     def set_lightbox_open(self, value: bool) -> Reply:
-        return None if value else self.close_lightbox()
+        return None if value else self._close()
 
     def _step(self, delta: int) -> None:
         ids = [i["id"] for i in self._lightbox_items()]

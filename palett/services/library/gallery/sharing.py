@@ -124,7 +124,7 @@ def visible_prompts(img: GeneratedImage) -> tuple[str, str]:
 def authors(db: DB, user_ids: list[int]) -> dict[int, tuple[str, str]]:
     """user id -> (display name, profile path) for the authors of public images (never an email)."""
     rows = db.exec(select(User.id, User.name).where(col(User.id).in_(set(user_ids)))).all() if user_ids else []
-    return {uid: (display_name(name), profile_path(uid or 0, name)) for uid, name in rows}
+    return {uid or 0: (display_name(name), profile_path(uid or 0, name)) for uid, name in rows}
 
 
 def display_name(name: str | None) -> str:
