@@ -172,6 +172,7 @@ def test_explore_lightbox_remix_profile_and_a_hidden_prompt(running_app, browser
     visitor.locator("#profile-grid a.gallery-open").first.click()
     expect(visitor.locator("#lightbox-position")).to_have_text("1 of 2")
     visitor.keyboard.press("Escape")
+    expect(visitor.locator("#lightbox")).to_have_count(0)
     assert SECRET not in visitor.content() and not any(SECRET in f for f in frames)
     if shots:
         visitor.screenshot(path=shots / "profile-desktop-light.png")
