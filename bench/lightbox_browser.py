@@ -9,7 +9,7 @@ explore both show full windows.
 
 Measured, for each of N clicks on a different tile (so no full-size picture is in the HTTP cache): in the page,
 `performance.now()` right before the tile's click() to
-- "dialog": the first animation frame where #lightbox is in the DOM with the clicked picture's URL in #lightbox-img
+- "dialog": the first animation frame where #lightbox-img is laid out and shows the clicked picture (its data-id)
   (the server round trip over the websocket and React's render; no database work happens on open);
 - "picture": the first frame where that <img> is also `complete` with `naturalWidth > 0` (adds the full-size
   download and decode: local-preview pictures are 1024 px PNGs served by the app's media route).
@@ -50,8 +50,8 @@ OPEN_JS = """async ([grid, n]) => {
   return await new Promise((resolve) => {
     const tick = () => {
       const img = document.getElementById('lightbox-img');
-      const shown = img && document.getElementById('lightbox') && img.getAttribute('src') &&
-        document.querySelector(`[data-lightbox-tile="${id}"]`) && img.getBoundingClientRect().width > 0;
+      const shown = img && img.dataset.id === id && img.getAttribute('src') &&
+        img.getBoundingClientRect().width > 0;
       if (shown && dialog === null) dialog = performance.now() - t0;
       if (shown && img.complete && img.naturalWidth > 0) resolve({dialog, picture: performance.now() - t0});
       else requestAnimationFrame(tick);
@@ -121,6 +121,7 @@ def main() -> None:
                 expect(page.locator(f"{grid} a.gallery-open").nth(args.n + 1)).to_be_attached()
                 page.evaluate(OPEN_JS, [grid, 0])  # one unmeasured open: the dialog's code is loaded
                 page.keyboard.press("Escape")
+                expect(page.locator("#lightbox")).to_have_count(0)
                 results[name] = series(page, grid, args.n)
             browser.close()
     finally:

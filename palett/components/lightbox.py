@@ -57,7 +57,7 @@ def _stage(state: type[ResultsLightbox]) -> rx.Component:
         # a mouse drags it (library.js).
         rx.box(
             rx.image(src=item["url"], alt=alt, class_name="lightbox-img", id="lightbox-img",
-                     style={"--zoom": zoom.to_string()}),
+                     style={"--zoom": zoom.to_string()}, custom_attrs={"data-id": item["id"].to_string()}),
             class_name=rx.cond(zoom > 1, "lightbox-pan zoomed", "lightbox-pan"), id="lightbox-pan",
         ),
         _step_button(state, -1),
