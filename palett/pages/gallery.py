@@ -21,10 +21,11 @@ from palett.components.library import (
 )
 from palett.components.lightbox import lightbox, owner_actions
 from palett.state.collections import CollectionDialogs
-from palett.state.gallery import CollectionItem, GalleryState, GalleryTile
+from palett.state.gallery import CollectionItem, GalleryLightbox, GalleryState, GalleryTile
 from palett.state.lightbox import LightboxItem
 
 S = GalleryState
+L = GalleryLightbox
 C = CollectionDialogs
 
 
@@ -38,7 +39,7 @@ def tile(t: GalleryTile) -> rx.Component:
         rx.link(
             rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
             href="/image/" + t["id"].to_string(),
-            on_click=[rx.prevent_default, S.open_lightbox(t["id"])],
+            on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
             class_name="gallery-open",
             aria_label="Open " + t["alt"],
             custom_attrs={"data-lightbox-tile": t["id"].to_string()},
@@ -113,7 +114,7 @@ def grid() -> rx.Component:
 def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
     image = item["id"].to_string()
     return [
-        *owner_actions(S, item),
+        *owner_actions(L, item),
         rx.button(rx.icon("star", size=14, fill=rx.cond(item["favorite"], "currentColor", "none")), "Favourite",
                   on_click=S.toggle_favorite(item["id"]), aria_pressed=rx.cond(item["favorite"], "true", "false"),
                   size="2", variant="soft", id="lightbox-favorite"),
@@ -127,7 +128,7 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                 rx.alert_dialog.description("It goes from your gallery, its collections and its share link."),
                 rx.hstack(
                     rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(rx.button("Delete image", color_scheme="red", on_click=S.delete_shown,
+                    rx.alert_dialog.action(rx.button("Delete image", color_scheme="red", on_click=L.delete_shown,
                                                      id="confirm-delete-shown")),
                     justify="end", spacing="3", padding_top="16px",
                 ),
@@ -415,7 +416,7 @@ def gallery_page() -> rx.Component:
                 width="100%",
             ),
             dialogs(),
-            lightbox(S, lightbox_actions),
+            lightbox(L, lightbox_actions),
             spacing="4",
             padding_y="28px",
             width="100%",

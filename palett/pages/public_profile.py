@@ -8,7 +8,7 @@ from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state, feed_bottom, feed_top
 from palett.pages.explore import public_lightbox, public_tile
-from palett.state.public_profile import PublicProfileState
+from palett.state.public_profile import ProfileLightbox, PublicProfileState
 
 S = PublicProfileState
 
@@ -63,11 +63,11 @@ def public_profile_page() -> rx.Component:
                     rx.vstack(
                         header(),
                         feed_top(S),
-                        rx.el.div(rx.foreach(S.rows, lambda t: public_tile(S, t, with_author=False)),
+                        rx.el.div(rx.foreach(S.rows, lambda t: public_tile(S, ProfileLightbox, t, with_author=False)),
                                   class_name="explore-grid", id="profile-grid", role="list",
                                   aria_label="Public images"),
                         feed_bottom(S, "profile-more", "That's everything they've shared."),
-                        public_lightbox(S),
+                        public_lightbox(S, ProfileLightbox),
                         width="100%", spacing="4",
                     ),
                     nobody_shared(),

@@ -48,13 +48,10 @@ def as_lightbox_item(t: ExploreTile) -> LightboxItem:
                 remix="/studio?remix=" + t["token"])
 
 
-class PublicFeed(ResultsLightbox, SessionState, mixin=True):
+class PublicFeed(SessionState, mixin=True):
     """A feed of public pictures with likes (explore, a profile): rows are ExploreTiles in a FeedWindow."""
 
     rows: list[ExploreTile] = []
-
-    def _lightbox_items(self) -> list[LightboxItem]:
-        return [as_lightbox_item(t) for t in self.rows]
 
     async def _viewer(self) -> int | None:
         found = await self.current_user()  # signed out is fine here: the feed is public
@@ -98,7 +95,7 @@ class ExploreState(PublicFeed, SessionState):
 
     @rx.event
     async def load_explore(self) -> None:
-        self.lightbox_id = 0
+        (await self.get_state(ExploreLightbox)).lightbox_id = 0
         await self._first_page()
 
     async def _first_page(self) -> None:
@@ -144,3 +141,14 @@ class ExploreState(PublicFeed, SessionState):
     async def back_to_top(self) -> Reply:
         await self._first_page()
         return rx.call_script("window.scrollTo({top: 0})")
+
+
+class FeedLightbox(ResultsLightbox, mixin=True):
+    """The lightbox of a PublicFeed, mixed into a substate of it: opening it re-renders the dialog, not the grid."""
+
+    def _lightbox_items(self) -> list[LightboxItem]:
+        return [as_lightbox_item(t) for t in self.rows]  # type: ignore[attr-defined]  # the parent feed's
+
+
+class ExploreLightbox(FeedLightbox, ExploreState):
+    pass

@@ -78,7 +78,7 @@ def as_lightbox_item(t: GalleryTile) -> LightboxItem:
                 local="not AI" in t["model_label"], page=f"/image/{t['id']}", favorite=t["favorite"])
 
 
-class GalleryState(ResultsLightbox, SessionState):
+class GalleryState(SessionState):
     # the window of thumbnails (see FeedWindow)
     rows: list[GalleryTile] = []
     hidden_before: int = 0
@@ -113,9 +113,6 @@ class GalleryState(ResultsLightbox, SessionState):
     problem: str = ""
 
     # ---- derived ----
-
-    def _lightbox_items(self) -> list[LightboxItem]:
-        return [as_lightbox_item(t) for t in self.rows]
 
     @rx.var
     def selected_count(self) -> int:
@@ -182,7 +179,8 @@ class GalleryState(ResultsLightbox, SessionState):
             self._clear_filters()
             self.q = params["q"][:200]
             self.loaded = False
-        self.selected, self.problem, self.lightbox_id = [], "", 0
+        self.selected, self.problem = [], ""
+        (await self.get_state(GalleryLightbox)).lightbox_id = 0
         await self._refresh_side(user_id)
         if self.loaded and self.rows:
             await self._refresh_window(user_id)  # back from an image page: stay where you were
@@ -402,23 +400,6 @@ class GalleryState(ResultsLightbox, SessionState):
 
     @rx.event
     @signed_in
-    async def delete_shown(self, me: SignedIn) -> Reply:
-        """Delete the picture in the lightbox (after the dialog's confirmation); the next one takes its place."""
-        user_id, shown = me.user_id, self.lightbox_id
-        try:
-            count = await in_db(lambda db: gallery.delete_images(db, user_id, [shown]))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        ids = [r["id"] for r in self.rows]
-        after = ids[ids.index(shown) + 1:] + ids[:ids.index(shown)][::-1] if shown in ids else []
-        FeedWindow(self).remove([shown])
-        self.total = max(0, self.total - count)
-        self.lightbox_id = after[0] if after else 0
-        await self._refresh_side(user_id)
-        return rx.toast.success("Image deleted.")
-
-    @rx.event
-    @signed_in
     async def set_selected_public(self, me: SignedIn, public: bool) -> Reply:
         user_id = me.user_id
         ids = list(self.selected)
@@ -444,3 +425,28 @@ class GalleryState(ResultsLightbox, SessionState):
         await self._refresh_side(user_id)
         name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
         return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
+
+
+class GalleryLightbox(ResultsLightbox, GalleryState):
+    """The gallery's lightbox, a substate: opening or stepping changes only this small state, so the browser
+    re-renders the dialog and not the whole grid."""
+
+    def _lightbox_items(self) -> list[LightboxItem]:
+        return [as_lightbox_item(t) for t in self.rows]
+
+    @rx.event
+    @signed_in
+    async def delete_shown(self, me: SignedIn) -> Reply:
+        """Delete the picture in the lightbox (after the dialog's confirmation); the next one takes its place."""
+        user_id, shown, grid = me.user_id, self.lightbox_id, await self.get_state(GalleryState)
+        try:
+            count = await in_db(lambda db: gallery.delete_images(db, user_id, [shown]))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        ids = [r["id"] for r in grid.rows]
+        after = ids[ids.index(shown) + 1:] + ids[:ids.index(shown)][::-1] if shown in ids else []
+        FeedWindow(grid).remove([shown])
+        grid.total = max(0, grid.total - count)
+        self.lightbox_id = after[0] if after else 0
+        await grid._refresh_side(user_id)
+        return rx.toast.success("Image deleted.")

@@ -12,7 +12,7 @@ from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.library import gallery
 from palett.state.events import Reply, Stream
-from palett.state.explore import PublicFeed, as_tile
+from palett.state.explore import FeedLightbox, PublicFeed, as_tile
 from palett.state.feed_window import FeedWindow
 from palett.state.session import SessionState
 
@@ -54,7 +54,8 @@ class PublicProfileState(PublicFeed, SessionState):
     @rx.event
     async def load_profile(self) -> Reply:
         self._handle = str(self.router.page.params.get("handle", "") or "")[:80]
-        self.loaded, self.problem, self.lightbox_id = False, "", 0
+        self.loaded, self.problem = False, ""
+        (await self.get_state(ProfileLightbox)).lightbox_id = 0
         found = await self._profile(None)
         self.found = found is not None
         if found is None:
@@ -105,3 +106,7 @@ class PublicProfileState(PublicFeed, SessionState):
         if found is not None:
             FeedWindow(self).reset([as_tile(t) for t in found.page.items], found.page.next_cursor)
         return rx.call_script("window.scrollTo({top: 0})")
+
+
+class ProfileLightbox(FeedLightbox, PublicProfileState):
+    pass
