@@ -175,7 +175,7 @@ def test_explore_lightbox_remix_profile_and_a_hidden_prompt(running_app, browser
     expect(visitor.locator("#lightbox")).to_have_count(0)
     assert SECRET not in visitor.content() and not any(SECRET in f for f in frames)
     if shots:
-        visitor.screenshot(path=shots / "profile-desktop-light.png")
+        visitor.screenshot(path=shots / "public-page-desktop-light.png")
     found: list[str] = []
     check(visitor, profile, "desktop", found)
     phone = browser.new_context(viewport=VIEWPORTS["phone"]).new_page()
@@ -210,7 +210,9 @@ def test_an_empty_profile_says_what_to_do_and_reveals_no_name(running_app, brows
     url = running_app.url
     page, email = member(browser, url, "Quiet Quentin")
     path = f"/u/{user_id(running_app.data_dir, email)}"
-    open_page(page, url + path)
+    open_page(page, f"{url}/profile")  # the account's profile page links the public one
+    page.locator("#public-page-link").click()
+    page.wait_for_url(re.compile(re.escape(path) + "-quiet-quentin$"))
     expect(page.locator("#profile-empty")).to_contain_text("Share an image to fill your page")
     expect(page.locator("#profile-empty").get_by_role("link", name="Go to your gallery")).to_be_visible()
     stranger = browser.new_context().new_page()
