@@ -120,6 +120,8 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                   size="2", variant="soft", id="lightbox-favorite"),
         link_button(rx.icon("rotate_ccw", size=14), "Re-run settings", href="/studio?recipe=" + image, size="2",
                     variant="soft"),
+        rx.button(rx.icon("shuffle", size=14), "Variations", on_click=L.variations_shown, size="2", variant="soft",
+                  id="lightbox-variations"),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(rx.button(rx.icon("trash_2", size=14), "Delete", size="2", variant="soft",
                                               color_scheme="red", id="lightbox-delete")),

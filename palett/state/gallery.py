@@ -16,6 +16,7 @@ from sqlmodel import Session as DB
 from palett.services.common import presenters
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
+from palett.services.generation import submit
 from palett.services.library import gallery
 from palett.state.events import Reply, Stream
 from palett.state.feed_window import FeedWindow
@@ -450,3 +451,19 @@ class GalleryLightbox(ResultsLightbox, GalleryState):
         self.lightbox_id = after[0] if after else 0
         await grid._refresh_side(user_id)
         return rx.toast.success("Image deleted.")
+
+    @rx.event
+    @signed_in
+    async def variations_shown(self, me: SignedIn) -> Reply:
+        """The shown picture's recipe with a new seed, submitted at once (as on the image page); its job card
+        shows in the studio, or the editor for an edit."""
+        user_id, image_id = me.user_id, self.lightbox_id
+        try:
+            found = await in_db(lambda db: gallery.detail(db, user_id, image_id))
+            params = {k: v for k, v in found.rerun.items() if k not in ("operation", "seed")}
+            if not params:
+                return rx.toast.error("An upload has no recipe to vary: open it in Edit instead.")
+            await submit.submit(user_id=user_id, requests=[params])
+        except UserError as err:
+            return rx.toast.error(err.message)
+        return rx.redirect("/studio" if found.operation == "t2i" else "/edit")

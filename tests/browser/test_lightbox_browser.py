@@ -68,7 +68,8 @@ def test_the_gallery_lightbox_zooms_steps_and_gives_focus_back(running_app, brow
     expect(page.locator("#lightbox-position")).to_have_text("1 of 3")
     src = page.locator("#lightbox-img").get_attribute("src")
     assert src and "thumb" not in src, src
-    for name in ("Download", "Edit with", "Recipe & sharing", "Favourite", "Re-run settings", "Delete"):
+    for name in ("Download", "Edit with", "Recipe & sharing", "Favourite", "Re-run settings", "Variations",
+                 "Delete"):
         expect(box_.get_by_role("link", name=name).or_(box_.get_by_role("button", name=name))).to_be_visible()
 
     # Zoom with the button and with +/-: the picture outgrows its box, which pans by dragging.
@@ -111,6 +112,11 @@ def test_the_gallery_lightbox_zooms_steps_and_gives_focus_back(running_app, brow
     page.locator("#confirm-delete-shown").click()
     expect(page.locator("#lightbox-position")).to_have_text("1 of 2")
     expect(tiles).to_have_count(2)
+
+    # Variations: the same recipe with a new seed, submitted at once; its job shows in the studio.
+    page.locator("#lightbox-variations").click()
+    page.wait_for_url(re.compile(r"/studio/?$"))
+    expect(page.locator(".job-card", has_text="three kites over a dune")).to_have_count(2)
 
     phone = browser.new_context(viewport=VIEWPORTS["phone"], color_scheme="dark",
                                 storage_state=page.context.storage_state()).new_page()
