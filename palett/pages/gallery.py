@@ -122,6 +122,8 @@ def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
                     variant="soft"),
         rx.button(rx.icon("shuffle", size=14), "Variations", on_click=L.variations_shown, size="2", variant="soft",
                   id="lightbox-variations"),
+        link_button(rx.icon("text_quote", size=14), "Use as prompt", href="/studio?describe=" + image, size="2",
+                    variant="soft", id="lightbox-use-as-prompt"),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(rx.button(rx.icon("trash_2", size=14), "Delete", size="2", variant="soft",
                                               color_scheme="red", id="lightbox-delete")),
