@@ -46,6 +46,11 @@ def edit_png(args: dict[str, Any], sources: dict[str, bytes], max_pixels: int) -
     return images.to_png(img, {})
 
 
+def render_png(prompt: str, seed: int, width: int, height: int) -> bytes:
+    """The preview engine's picture as PNG bytes; runs in the heavy-work process, where a hang can be stopped."""
+    return images.to_png(local_engine.render(prompt, seed, width, height), {})
+
+
 def run_edit(args: dict[str, Any], load: Callable[[str], Image.Image] = _load) -> Image.Image:
     """One editing operation on the source image (blocking)."""
     from palett.services.generation import local_ops
@@ -101,9 +106,8 @@ class LocalProvider:
             if await ctx.is_cancelled():
                 raise ProviderFailed("Cancelled")
             await ctx.report(progress=i / count, logs=[f"Rendering image {i + 1} of {count}"])
-            img = await asyncio.to_thread(local_engine.render, args["prompt"], seed + i, width, height)
             # The pipeline re-encodes every output with its label; no text needed here.
-            outputs.append(Output(data=await asyncio.to_thread(images.to_png, img, {})))
+            outputs.append(Output(data=await heavy_work.pool.run(render_png, args["prompt"], seed + i, width, height)))
         return Result(outputs=outputs, seed=seed, meta={"engine": "local", "label": LABEL})
 
     async def cancel(self, endpoint: str, request_id: str) -> None:
