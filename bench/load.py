@@ -78,7 +78,8 @@ def default_layout(run_dir: Path) -> Iterator[Layout]:
     data_dir = run_dir / "data"
     data_dir.mkdir()
     port = free_port()
-    with serve_app(_deploy_copy(run_dir), data_dir, port, app_env(data_dir, port, LIMITS), timeout=600) as app:
+    env = {**app_env(data_dir, port), **LIMITS}
+    with serve_app(_deploy_copy(run_dir), data_dir, port, env, timeout=600) as app:
         yield Layout("default", app.url, data_dir, [app.log], {"web": app.proc.pid})
 
 

@@ -51,6 +51,7 @@ def test_redis_down_says_try_again_shortly_and_the_studio_recovers_by_itself(red
     open_page(page, f"{app.url}/studio")
     pick_model(page, "Local preview — not AI")
     page.get_by_label("Prompt", exact=True).fill("a lighthouse in the fog")
+    expect(page.locator("#generate")).to_be_enabled()  # the prompt reached the server before Redis goes
 
     redis.stop()
     page.locator("#generate").click()  # the tab's state can't be loaded: a plain toast, the page stays as it is
