@@ -101,7 +101,8 @@ class RecyclingPool:
             self._retire(pool, cancel=True)
             raise
         finally:
-            call.pool = None
+            with self._lock:
+                call.pool = None
         if kept_mb > KEEP_MB:  # fragmented or holding on to buffers: replace it before the next edit
             self._retire(pool)
         return result
@@ -113,6 +114,8 @@ class RecyclingPool:
             pool = call.pool
             if pool is None:
                 return
+            if self._pool is pool:  # never hand the next job a pool whose child is being killed
+                self._pool = None
             # ProcessPoolExecutor has no public kill before Python 3.14 (kill_workers); its children are here.
             children = list(getattr(pool, "_processes", {}).values())
         log.warning("stopping the heavy-work process: its job was cancelled")
