@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -79,8 +82,14 @@ def default_layout(run_dir: Path) -> Iterator[Layout]:
     data_dir.mkdir()
     port = free_port()
     env = {**app_env(data_dir, port), **LIMITS}
+    processes: list[int] = []
     with serve_app(_deploy_copy(run_dir), data_dir, port, env, timeout=600) as app:
         yield Layout("default", app.url, data_dir, [app.log], {"web": app.proc.pid})
+        processes = _tree(app.proc.pid)
+    for pid in processes[1:]:  # a backend process can outlive the reflex command serve_app stopped (and ignore TERM)
+        with contextlib.suppress(OSError):  # gone already; only ours (still running in our folder) is killed
+            if Path(f"/proc/{pid}/cwd").resolve().is_relative_to(run_dir):
+                os.kill(pid, signal.SIGKILL)
 
 
 @contextmanager
