@@ -40,9 +40,19 @@ GALLERY_FIRST = "#gallery-grid .gallery-tile img"
 CONTENT = {"gallery": GALLERY_FIRST, "image": "#viewer-img", "usage": "#usage-table .usage-row",
            "explore": "#explore-grid .explore-tile img"}
 
-# Installed before the page's scripts: stamps window.__ready[selector] at the first frame its element is shown.
+# Installed before the page's scripts: stamps window.__ready[selector] at the first frame its element is shown, and
+# the websocket's open and message times (to split a load into scripts + connect, server, and render).
 PROBE_JS = """(() => {
   window.__ready = {};
+  window.__ws = {open: null, messages: []};
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => { window.__ws.open ??= performance.now(); });
+      this.addEventListener('message', () => window.__ws.messages.push(performance.now()));
+    }
+  };
   const shown = (sel) => {
     const el = document.querySelector(sel);
     if (!el || el.getBoundingClientRect().width === 0) return false;
@@ -68,13 +78,21 @@ NAV_JS = """async ([link, sel]) => {
 }"""
 
 
-def hard_load(context: BrowserContext, url: str, selector: str) -> float:
+# {first content, socket open, last websocket message before first content} in ms from navigation start
+SPLIT_JS = """(s) => {
+  const ready = window.__ready[s];
+  const before = window.__ws.messages.filter((t) => t <= ready);
+  return {ready, socket: window.__ws.open ?? ready, state: before.length ? before[before.length - 1] : ready};
+}"""
+
+
+def hard_load(context: BrowserContext, url: str, selector: str) -> dict[str, float]:
     page = context.new_page()
     page.goto(url, wait_until="commit")
     page.wait_for_function("(s) => window.__ready && window.__ready[s] !== undefined", arg=selector, timeout=30_000)
-    ms = float(page.evaluate("(s) => window.__ready[s]", selector))
+    split = page.evaluate(SPLIT_JS, selector)
     page.close()
-    return ms
+    return {k: float(v) for k, v in split.items()}
 
 
 def studio_to_gallery(context: BrowserContext, url: str) -> float:
@@ -99,7 +117,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="palett-page-speed-"))
     workdir, data_dir = tmp / "app", tmp / "data"
     data_dir.mkdir()
-    results: dict[str, list[float]] = {}
+    results: dict[str, list[dict[str, float]]] = {}
     try:
         subprocess.run(["rsync", "-a", "--exclude", ".web", "--exclude", "data", "--exclude", "test-artifacts",
                         "--exclude", ".venv", "--exclude", ".git", f"{ROOT}/", f"{workdir}/"], check=True)
@@ -131,19 +149,28 @@ def main() -> None:
             for _ in range(args.n):  # interleaved, so a burst of outside load hits every page alike
                 for name, path in paths.items():
                     results.setdefault(name, []).append(hard_load(context, url + str(path), CONTENT[name]))
-                results.setdefault("Studio → Gallery", []).append(studio_to_gallery(context, url))
+                ms = studio_to_gallery(context, url)
+                results.setdefault("Studio → Gallery", []).append({"ready": ms, "socket": 0, "state": 0})
             browser.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    rows = []
-    for name, ms in results.items():
+    rows, split = [], []
+    for name, runs in results.items():
+        ms = [r["ready"] for r in runs]
         goal = NAV_GOAL_MS if "→" in name else LOAD_GOAL_MS
         what = "client navigation" if "→" in name else "hard load to first content"
         rows.append([f"{name}: {what}", len(ms), median(ms), percentile(ms, 95), min(ms), max(ms),
                      f"{'MET' if median(ms) <= goal else 'NOT MET'} (≤ {goal})"])
+        if "→" not in name:
+            split.append([name, median([r["socket"] for r in runs]),
+                          median([r["state"] - r["socket"] for r in runs]),
+                          median([r["ready"] - r["state"] for r in runs])])
     print()
     print(table(["page", "N", "median ms", "p95 ms", "min ms", "max ms", "goal: median"], rows))
+    print()
+    print(table(["hard load, medians", "scripts + socket open ms", "socket → last state before content ms",
+                 "→ content shown ms"], split))
     print(f"\nload average after {loadavg()}")
 
 
