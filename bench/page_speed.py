@@ -71,7 +71,7 @@ PROBE_JS = """(() => {
 })()"""
 
 NAV_JS = """async ([link, sel]) => {
-  const a = [...document.querySelectorAll(link)].find((el) => el.offsetParent !== null);  // the visible one
+  const a = [...document.querySelectorAll(link)].find((el) => el.getBoundingClientRect().width > 0);  // visible
   const t0 = performance.now();
   a.click();
   return await window.__watch(sel, t0);
