@@ -77,6 +77,7 @@ def test_out_of_credits_offers_the_cheapest_pack_highlighted_on_billing(running_
     generate(page, url, "a lighthouse in a storm")
     open_gallery(page, url)
     tiles(page).first.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     expect(page.locator("#variations-cost")).to_have_text("Costs 1 credit · you have 0")
     expect(page.locator("#variations")).to_have_text("Need 1 more credit")
