@@ -1,0 +1,113 @@
+"""A mypy plugin giving Reflex states the types Reflex 0.10 declares but mypy cannot see.
+
+Reflex writes its typing for pyright and ty. Two of its tricks do not reach mypy, which made ~140 of the
+errors in pages/ and components/:
+
+- `rx.event` is a class whose `__new__` returns `EventCallback[...]`; mypy ignores a `__new__` that returns
+  another type, so every handler read as `EventNamespace` ("not callable"). Here the decorator returns
+  `EventCallback[<the handler's arguments after self>]`, as Reflex's own overloads say.
+- A state var read on the class (`State.count`) is a Var in Reflex. Reflex types that only for vars declared as
+  `rx.Field[T]`; for plain `count: int = 0` mypy saw `int`. Here a public var of a state class read on the
+  class gets the Var type `rx.Field[T].__get__` would give (NumberVar, StringVar, ArrayVar, ObjectVar...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.nodes import ARG_POS, TypeInfo, Var
+from mypy.plugin import AttributeContext, FunctionContext, Plugin
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    NoneType,
+    ProperType,
+    Type,
+    TypedDictType,
+    TypeOfAny,
+    UnionType,
+    get_proper_type,
+)
+
+EVENT_NAMESPACE = "reflex_base.event.EventNamespace"
+EVENT_CALLBACK = "reflex_base.event.EventCallback"
+BASE_STATE = "reflex.state.BaseState"
+VARS = "reflex_base.vars"
+
+
+def _event(ctx: FunctionContext, callback: TypeInfo) -> Type:
+    """`@rx.event` on a handler: EventCallback over its arguments after self.
+
+    `@rx.event(background=True)` (no function yet) stays as mypy sees it; its handlers read as Any.
+    """
+    if not ctx.arg_types or not ctx.arg_types[0]:
+        return AnyType(TypeOfAny.special_form)
+    fn = get_proper_type(ctx.arg_types[0][0])
+    if not isinstance(fn, CallableType):
+        return ctx.default_return_type
+    args = [t for t, kind in zip(fn.arg_types[1:], fn.arg_kinds[1:], strict=True) if kind == ARG_POS]
+    return Instance(callback, args)  # mypy keeps a TypeVarTuple's values flat
+
+
+def _var_of(var: Callable[[str, list[Type]], Instance], declared: ProperType) -> Type:
+    """The Var class Reflex uses for a value of this type (mirrors rx.Field.__get__'s overloads)."""
+    if isinstance(declared, UnionType):
+        rest = [t for t in declared.items if not isinstance(get_proper_type(t), NoneType)]
+        if len(rest) == 1:
+            return _var_of(var, get_proper_type(rest[0]))
+        return var(f"{VARS}.base.Var", [declared])
+    if isinstance(declared, NoneType):
+        return var(f"{VARS}.base.NoneVar", [])
+    if isinstance(declared, TypedDictType):
+        return var(f"{VARS}.object.ObjectVar", [declared])
+    if isinstance(declared, Instance):
+        name = declared.type.fullname
+        if name == "builtins.bool":
+            return var(f"{VARS}.number.BooleanVar", [])
+        if name in ("builtins.int", "builtins.float"):
+            return var(f"{VARS}.number.NumberVar", [declared])
+        if name == "builtins.str":
+            return var(f"{VARS}.sequence.StringVar", [declared])
+        if declared.type.has_base("typing.Sequence") or name == "builtins.set":
+            return var(f"{VARS}.sequence.ArrayVar", [declared])
+        return var(f"{VARS}.object.ObjectVar", [declared])
+    return var(f"{VARS}.base.Var", [declared])
+
+
+class ReflexPlugin(Plugin):
+    def _info(self, fullname: str) -> TypeInfo:
+        found = self.lookup_fully_qualified(fullname)
+        assert found is not None and isinstance(found.node, TypeInfo), fullname
+        return found.node
+
+    def _var(self, fullname: str, args: list[Type]) -> Instance:
+        return Instance(self._info(fullname), args)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname != EVENT_NAMESPACE:
+            return None
+        return lambda ctx: _event(ctx, self._info(EVENT_CALLBACK))
+
+    def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        owner_name, _, attr = fullname.rpartition(".")
+        if attr.startswith("_"):
+            return None  # backend vars never reach the browser: no Var
+        owner = self.lookup_fully_qualified(owner_name)
+        if owner is None or not isinstance(owner.node, TypeInfo) or not owner.node.has_base(BASE_STATE):
+            return None
+        found = owner.node.get(attr)
+        if found is None or not isinstance(found.node, Var) or found.node.is_classvar:
+            return None
+
+        def state_var(ctx: AttributeContext) -> Type:
+            declared = get_proper_type(ctx.default_attr_type)
+            if isinstance(declared, Instance) and declared.type.has_base(f"{VARS}.base.Var"):
+                return declared  # already a Var (rx.Field, a computed var)
+            return _var_of(self._var, declared)
+
+        return state_var
+
+
+def plugin(version: str) -> type[Plugin]:
+    return ReflexPlugin
