@@ -9,6 +9,8 @@ errors in pages/ and components/:
 - A state var read on the class (`State.count`) is a Var in Reflex. Reflex types that only for vars declared as
   `rx.Field[T]`; for plain `count: int = 0` mypy saw `int`. Here a public var of a state class read on the
   class gets the Var type `rx.Field[T].__get__` would give (NumberVar, StringVar, ArrayVar, ObjectVar...).
+- A row of a list var, inside rx.foreach, is an ObjectVar[SomeTypedDict]; Reflex types `row["key"]` from the
+  TypedDict at run time but its overloads only know Mapping value types. Here a literal key gets that field's Var.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mypy.nodes import ARG_POS, TypeInfo, Var
-from mypy.plugin import AttributeContext, FunctionContext, Plugin
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext, Plugin
 from mypy.types import (
     AnyType,
     CallableType,
     Instance,
+    LiteralType,
     NoneType,
     ProperType,
     Type,
@@ -75,6 +78,18 @@ def _var_of(var: Callable[[str, list[Type]], Instance], declared: ProperType) ->
     return var(f"{VARS}.base.Var", [declared])
 
 
+def _item(var: Callable[[str, list[Type]], Instance], ctx: MethodContext) -> Type:
+    """`row["key"]` on an ObjectVar of a TypedDict: the Var of that field's type."""
+    row = get_proper_type(ctx.type)
+    owner = get_proper_type(row.args[0]) if isinstance(row, Instance) and row.args else None
+    key = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
+    if isinstance(key, Instance) and key.last_known_value is not None:
+        key = key.last_known_value
+    if not isinstance(owner, TypedDictType) or not isinstance(key, LiteralType) or key.value not in owner.items:
+        return ctx.default_return_type
+    return _var_of(var, get_proper_type(owner.items[str(key.value)]))
+
+
 class ReflexPlugin(Plugin):
     def _info(self, fullname: str) -> TypeInfo:
         found = self.lookup_fully_qualified(fullname)
@@ -88,6 +103,11 @@ class ReflexPlugin(Plugin):
         if fullname != EVENT_NAMESPACE:
             return None
         return lambda ctx: _event(ctx, self._info(EVENT_CALLBACK))
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname != f"{VARS}.object.ObjectVar.__getitem__":
+            return None
+        return lambda ctx: _item(self._var, ctx)
 
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner_name, _, attr = fullname.rpartition(".")

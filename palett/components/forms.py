@@ -80,7 +80,9 @@ def flash(error: Var[str], notice: Var[str]) -> rx.Component:
 
 def brand_mark(provider: str | Var[str]) -> rx.Component:
     """Google/GitHub logos (lucide has no brand icons)."""
-    return rx.image(src="/brands/" + provider + ".svg", alt="", class_name="brand-mark " + provider, width="18px",
+    name = Var.create(provider).to(str)  # a Var on the left of `+`: str + Var has no typed __add__
+    return rx.image(src=Var.create("/brands/") + name + ".svg", alt="", class_name=Var.create("brand-mark ") + name,
+                    width="18px",
                     height="18px")
 
 

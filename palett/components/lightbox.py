@@ -23,7 +23,9 @@ LightboxActions = Callable[[LightboxItem], list[rx.Component]]
 class KeyArea(Div):
     """A <div> that hears the keys pressed on anything focused inside it."""
 
-    on_key_down: EventHandler[key_event] = field(doc="Fired when a key is pressed inside")
+    # Reflex's idiom for a component's event field (the spec function as the type argument) is typed for
+    # pyright only; mypy reads EventHandler as not generic and key_event as a function.
+    on_key_down: EventHandler[key_event] = field(doc="Fired when a key is pressed inside")  # type: ignore[valid-type,type-arg]
 
 
 def _step_button(state: type[ResultsLightbox], delta: int) -> rx.Component:

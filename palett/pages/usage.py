@@ -40,7 +40,7 @@ def chart_figure(title: str, summary: Var[str], html_id: str, chart: rx.Componen
     Recharts' keyboard layer (a focusable surface) is switched off: focus must not land inside aria-hidden.
     """
     for inner in (chart, *chart.children):  # rx.recharts.*_chart wraps the chart in a ResponsiveContainer
-        if type(inner).__name__.endswith("Chart"):
+        if isinstance(inner, rx.Component) and type(inner).__name__.endswith("Chart"):
             inner.custom_attrs["accessibilityLayer"] = False
     return rx.el.figure(
         rx.heading(title, size="3", as_="h3"),
