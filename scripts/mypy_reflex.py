@@ -10,14 +10,15 @@ errors in pages/ and components/:
   `rx.Field[T]`; for plain `count: int = 0` mypy saw `int`. Here a public var of a state class read on the
   class gets the Var type `rx.Field[T].__get__` would give (NumberVar, StringVar, ArrayVar, ObjectVar...).
 - A row of a list var, inside rx.foreach, is an ObjectVar[SomeTypedDict]; Reflex types `row["key"]` from the
-  TypedDict at run time but its overloads only know Mapping value types. Here a literal key gets that field's Var.
+  TypedDict (or dataclass) at run time but its overloads only know Mapping value types. Here a literal key gets
+  that field's Var.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import ARG_POS, TypeInfo, Var
+from mypy.nodes import ARG_OPT, ARG_POS, TypeInfo, Var
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext, Plugin
 from mypy.types import (
     AnyType,
@@ -49,7 +50,7 @@ def _event(ctx: FunctionContext, callback: TypeInfo) -> Type:
     fn = get_proper_type(ctx.arg_types[0][0])
     if not isinstance(fn, CallableType):
         return ctx.default_return_type
-    args = [t for t, kind in zip(fn.arg_types[1:], fn.arg_kinds[1:], strict=True) if kind == ARG_POS]
+    args = [t for t, kind in zip(fn.arg_types[1:], fn.arg_kinds[1:], strict=True) if kind in (ARG_POS, ARG_OPT)]
     return Instance(callback, args)  # mypy keeps a TypeVarTuple's values flat
 
 
@@ -85,9 +86,15 @@ def _item(var: Callable[[str, list[Type]], Instance], ctx: MethodContext) -> Typ
     key = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
     if isinstance(key, Instance) and key.last_known_value is not None:
         key = key.last_known_value
-    if not isinstance(owner, TypedDictType) or not isinstance(key, LiteralType) or key.value not in owner.items:
+    if not isinstance(key, LiteralType):
         return ctx.default_return_type
-    return _var_of(var, get_proper_type(owner.items[str(key.value)]))
+    if isinstance(owner, TypedDictType) and key.value in owner.items:
+        return _var_of(var, get_proper_type(owner.items[str(key.value)]))
+    is_dataclass = isinstance(owner, Instance) and "dataclass" in owner.type.metadata
+    field = owner.type.get(str(key.value)) if is_dataclass and isinstance(owner, Instance) else None
+    if field is not None and isinstance(field.node, Var) and field.node.type is not None:
+        return _var_of(var, get_proper_type(field.node.type))
+    return ctx.default_return_type
 
 
 class ReflexPlugin(Plugin):

@@ -86,7 +86,7 @@ def brand_mark(provider: str | Var[str]) -> rx.Component:
                     height="18px")
 
 
-def link_button(*children: rx.Component | str, href: str | Var[str], download: bool = False,
+def link_button(*children: rx.Component | str | Var[str], href: str | Var[str], download: bool = False,
                 **props: Any) -> rx.Component:
     """A link styled as a button (one <a>, not a button nested in a link); `download` saves instead of opening."""
     # target=_blank keeps the client-side router from swallowing the click of a download link.

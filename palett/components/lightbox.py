@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 from reflex_base.components.component import field
 from reflex_base.event import EventHandler, key_event
 from reflex_components_core.el.elements.typography import Div
@@ -17,7 +18,7 @@ from reflex_components_core.el.elements.typography import Div
 from palett.components.forms import link_button
 from palett.state.lightbox import ZOOMS, LightboxItem, ResultsLightbox
 
-LightboxActions = Callable[[LightboxItem], list[rx.Component]]
+LightboxActions = Callable[[ObjectVar[LightboxItem]], list[rx.Component]]
 
 
 class KeyArea(Div):
@@ -110,7 +111,7 @@ def lightbox(state: type[ResultsLightbox], actions: LightboxActions) -> rx.Compo
     )
 
 
-def owner_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
+def owner_actions(state: Any, item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     """What the owner of a picture can do with it from any of their pages."""
     image = item["id"].to_string()
     return [
@@ -126,7 +127,7 @@ def owner_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
     ]
 
 
-def visitor_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
+def visitor_actions(state: Any, item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     """What anyone may do with a public picture: download it, like it (signed in), remix it, open its page."""
     likes = item["likes"].to_string()
     return [

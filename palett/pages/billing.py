@@ -7,6 +7,7 @@ still shows the plans, says payments are not configured and disables every butto
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import flash, post_form
 from palett.components.layout import page
@@ -89,7 +90,7 @@ def current_plan() -> rx.Component:
     )
 
 
-def plan_card(plan: PlanCard) -> rx.Component:
+def plan_card(plan: ObjectVar[PlanCard]) -> rx.Component:
     product = plan["key"] + rx.cond(S.yearly, "_year", "_month")
     available = rx.cond(S.yearly, plan["available_yearly"], plan["available_monthly"])
     is_current = plan["key"] == S.current_plan
@@ -171,7 +172,7 @@ def suggested_badge() -> rx.Component:
                     class_name="suggested-badge")
 
 
-def pack_card(pack: PackCard) -> rx.Component:
+def pack_card(pack: ObjectVar[PackCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading(pack["name"], size="4", as_="h3"), rx.spacer(),
@@ -212,7 +213,7 @@ def packs() -> rx.Component:
     )
 
 
-def history_row(row: HistoryRow) -> rx.Component:
+def history_row(row: ObjectVar[HistoryRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"]),
         rx.table.cell(row["description"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.compare_slider import compare_slider
 from palett.components.credits import continue_offer, cost_summary, run_label
@@ -28,7 +29,7 @@ def tool_tab(tool: list[str]) -> rx.Component:
     )
 
 
-def model_item(m: ModelOption) -> rx.Component:
+def model_item(m: ObjectVar[ModelOption]) -> rx.Component:
     return rx.select.item(rx.cond(m["available"], m["label"], m["label"] + " — " + m["reason"]), value=m["key"],
                           disabled=~m["available"])
 
@@ -111,7 +112,7 @@ def outpaint_preview() -> rx.Component:
     )
 
 
-def library_tile(img: ImageRef) -> rx.Component:
+def library_tile(img: ObjectVar[ImageRef]) -> rx.Component:
     chosen = EditState.batch_ids.contains(img["id"])
     return rx.box(
         rx.el.button(rx.image(src=img["thumb"], alt=img["label"], class_name="library-img"),
@@ -213,12 +214,12 @@ def compare_panel() -> rx.Component:
     )
 
 
-def edit_image_actions(img: ImageCard) -> list[rx.Component]:
+def edit_image_actions(img: ObjectVar[ImageCard]) -> list[rx.Component]:
     return [rx.spacer(), rx.button("Use as input", on_click=EditState.use_result(img["id"].to_string()), size="1",
                                    variant="soft")]
 
 
-def no_actions(job: JobCard) -> list[rx.Component]:
+def no_actions(job: ObjectVar[JobCard]) -> list[rx.Component]:
     return []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import EventType
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -32,7 +32,7 @@ C = CollectionDialogs
 # ---- tiles ----------------------------------------------------------------------------------------------
 
 
-def tile(t: GalleryTile) -> rx.Component:
+def tile(t: ObjectVar[GalleryTile]) -> rx.Component:
     chosen = S.selected.contains(t["id"])
     return rx.box(
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
@@ -111,7 +111,7 @@ def grid() -> rx.Component:
     )
 
 
-def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+def lightbox_actions(item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     image = item["id"].to_string()
     return [
         *owner_actions(L, item),
@@ -275,7 +275,7 @@ def bulk_bar() -> rx.Component:
 # ---- collections ----------------------------------------------------------------------------------------
 
 
-def collection_row(c: CollectionItem) -> rx.Component:
+def collection_row(c: ObjectVar[CollectionItem]) -> rx.Component:
     active = S.collection_id == c["id"]
     return rx.hstack(
         rx.button(

@@ -6,7 +6,7 @@ Keyboard (assets/js/library.js): left/right arrows open the neighbours, Esc goes
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar
 
 from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
@@ -19,7 +19,7 @@ S = ImageState
 IMG = ImageState.image
 
 
-def nav_arrow(target: Var[int], html_id: str, icon: str, label: str) -> rx.Component:
+def nav_arrow(target: NumberVar[int], html_id: str, icon: str, label: str) -> rx.Component:
     return rx.cond(
         target > 0,
         rx.tooltip(rx.icon_button(rx.link(rx.icon(icon, size=18), href="/image/" + target.to_string(),
@@ -257,7 +257,7 @@ def share_card() -> rx.Component:
     )
 
 
-def collection_chip(c: CollectionRef) -> rx.Component:
+def collection_chip(c: ObjectVar[CollectionRef]) -> rx.Component:
     return rx.badge(
         rx.link(c["name"], href="/gallery?collection=" + c["id"].to_string(), color="inherit", underline="hover"),
         rx.el.button(rx.icon("x", size=12), on_click=S.remove_from_collection(c["id"]), type="button",
@@ -297,7 +297,7 @@ def collections_card() -> rx.Component:
     )
 
 
-def recipe_item(row: RecipeRow) -> rx.Component:
+def recipe_item(row: ObjectVar[RecipeRow]) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(row["label"], min_width="96px"),
                              rx.data_list.value(row["value"]))
 

@@ -4,6 +4,7 @@ production."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -11,7 +12,7 @@ from palett.state.outbox import MailRow, OutboxState
 from palett.state.session import SessionState
 
 
-def mail_card(mail: MailRow) -> rx.Component:
+def mail_card(mail: ObjectVar[MailRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.icon("mail", size=18), rx.text(mail["subject"], weight="bold"), align="center"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -64,7 +65,7 @@ def name_section() -> rx.Component:
     )
 
 
-def size_item(s: SizeOption) -> rx.Component:
+def size_item(s: ObjectVar[SizeOption]) -> rx.Component:
     return rx.select.item(s["label"], value=s["value"])
 
 

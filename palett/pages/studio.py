@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.event import EventType
+from reflex.vars import ObjectVar
 
 from palett.components.credits import continue_offer, cost_summary, generation_price, run_label
 from palett.components.examples import example_prompts
@@ -25,7 +26,7 @@ def label(text: str, html_for: str) -> rx.Component:
     return rx.el.label(text, html_for=html_for, class_name="field-label")
 
 
-def model_item(m: ModelOption) -> rx.Component:
+def model_item(m: ObjectVar[ModelOption]) -> rx.Component:
     return rx.select.item(
         rx.cond(m["available"], m["label"], m["label"] + " — " + m["reason"]),
         value=m["key"],
@@ -33,7 +34,7 @@ def model_item(m: ModelOption) -> rx.Component:
     )
 
 
-def size_chip(s: SizeOption) -> rx.Component:
+def size_chip(s: ObjectVar[SizeOption]) -> rx.Component:
     return rx.button(
         s["label"],
         on_click=StudioState.set_size(s["value"]),
@@ -167,7 +168,7 @@ def options_panel() -> rx.Component:
     )
 
 
-def studio_actions(job: JobCard) -> list[rx.Component]:
+def studio_actions(job: ObjectVar[JobCard]) -> list[rx.Component]:
     return [
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
                   size="1", variant="ghost"),
@@ -177,11 +178,11 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
     ]
 
 
-def open_result(img: ImageCard) -> EventType[()]:
+def open_result(img: ObjectVar[ImageCard]) -> EventType[()]:
     return StudioState.open_lightbox(img["id"])
 
 
-def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+def lightbox_actions(item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     return [
         *owner_actions(StudioState, item),
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.jobs import STATUS_COLORS
@@ -107,7 +107,7 @@ def status_badge(status: Var[str]) -> rx.Component:
     )
 
 
-def row(item: UsageItem) -> rx.Component:
+def row(item: ObjectVar[UsageItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item["when"], white_space="nowrap"),
         rx.table.cell(item["operation"]),
