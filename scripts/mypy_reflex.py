@@ -9,16 +9,16 @@ errors in pages/ and components/:
 - A state var read on the class (`State.count`) is a Var in Reflex. Reflex types that only for vars declared as
   `rx.Field[T]`; for plain `count: int = 0` mypy saw `int`. Here a public var of a state class read on the
   class gets the Var type `rx.Field[T].__get__` would give (NumberVar, StringVar, ArrayVar, ObjectVar...).
-- A row of a list var, inside rx.foreach, is an ObjectVar[SomeTypedDict]; Reflex types `row["key"]` from the
-  TypedDict (or dataclass) at run time but its overloads only know Mapping value types. Here a literal key gets
-  that field's Var.
+- A row of a list var, inside rx.foreach, is an ObjectVar[SomeTypedDict] or ObjectVar[SomeDataclass]; Reflex
+  types `row["key"]` / `row.field` from the class at run time but its overloads only know Mapping value types.
+  Here a literal key of a TypedDict, or a field of a dataclass, gets that field's Var.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import ARG_OPT, ARG_POS, TypeInfo, Var
+from mypy.nodes import ARG_OPT, ARG_POS, MemberExpr, TypeInfo, Var
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext, Plugin
 from mypy.types import (
     AnyType,
@@ -86,15 +86,22 @@ def _item(var: Callable[[str, list[Type]], Instance], ctx: MethodContext) -> Typ
     key = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
     if isinstance(key, Instance) and key.last_known_value is not None:
         key = key.last_known_value
-    if not isinstance(key, LiteralType):
+    if not isinstance(owner, TypedDictType) or not isinstance(key, LiteralType) or key.value not in owner.items:
         return ctx.default_return_type
-    if isinstance(owner, TypedDictType) and key.value in owner.items:
-        return _var_of(var, get_proper_type(owner.items[str(key.value)]))
-    is_dataclass = isinstance(owner, Instance) and "dataclass" in owner.type.metadata
-    field = owner.type.get(str(key.value)) if is_dataclass and isinstance(owner, Instance) else None
-    if field is not None and isinstance(field.node, Var) and field.node.type is not None:
-        return _var_of(var, get_proper_type(field.node.type))
-    return ctx.default_return_type
+    return _var_of(var, get_proper_type(owner.items[str(key.value)]))
+
+
+def _field(var: Callable[[str, list[Type]], Instance], ctx: AttributeContext) -> Type:
+    """`row.field` on an ObjectVar of a dataclass: the Var of that field's type."""
+    row = get_proper_type(ctx.type)
+    owner = get_proper_type(row.args[0]) if isinstance(row, Instance) and row.args else None
+    if not isinstance(owner, Instance) or "dataclass" not in owner.type.metadata or not isinstance(
+            ctx.context, MemberExpr):
+        return ctx.default_attr_type
+    found = owner.type.get(ctx.context.name)
+    if found is None or not isinstance(found.node, Var) or found.node.type is None:
+        return ctx.default_attr_type
+    return _var_of(var, get_proper_type(found.node.type))
 
 
 class ReflexPlugin(Plugin):
@@ -115,6 +122,11 @@ class ReflexPlugin(Plugin):
         if fullname != f"{VARS}.object.ObjectVar.__getitem__":
             return None
         return lambda ctx: _item(self._var, ctx)
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        if not fullname.startswith(f"{VARS}.object.ObjectVar."):
+            return None
+        return lambda ctx: _field(self._var, ctx)
 
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner_name, _, attr = fullname.rpartition(".")
