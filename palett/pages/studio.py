@@ -19,7 +19,7 @@ from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
 from palett.state.prompt_tools import PromptToolsState
-from palett.state.studio import SizeOption, StudioState
+from palett.state.studio import StudioState
 
 
 def label(text: str, html_for: str) -> rx.Component:
@@ -34,15 +34,15 @@ def model_item(m: ObjectVar[ModelOption]) -> rx.Component:
     )
 
 
-def size_chip(s: ObjectVar[SizeOption]) -> rx.Component:
+def size_chip(s: ObjectVar[catalog.SizeChoice]) -> rx.Component:
     return rx.button(
-        s["label"],
-        on_click=StudioState.set_size(s["value"]),
-        variant=rx.cond(StudioState.size == s["value"], "solid", "soft"),
-        color_scheme=rx.cond(StudioState.size == s["value"], "violet", "gray"),
+        s.label,
+        on_click=StudioState.set_size(s.value),
+        variant=rx.cond(StudioState.size == s.value, "solid", "soft"),
+        color_scheme=rx.cond(StudioState.size == s.value, "violet", "gray"),
         size="1",
         type="button",
-        aria_pressed=StudioState.size == s["value"],
+        aria_pressed=StudioState.size == s.value,
     )
 
 
