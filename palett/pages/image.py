@@ -13,7 +13,8 @@ from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state
 from palett.services.generation.operations import editor_operations
-from palett.state.image import CollectionRef, ImageState, RecipeRow
+from palett.services.library.gallery import CollectionRef
+from palett.state.image import ImageState, RecipeRow
 
 S = ImageState
 IMG = ImageState.image
@@ -259,9 +260,9 @@ def share_card() -> rx.Component:
 
 def collection_chip(c: ObjectVar[CollectionRef]) -> rx.Component:
     return rx.badge(
-        rx.link(c["name"], href="/gallery?collection=" + c["id"].to_string(), color="inherit", underline="hover"),
-        rx.el.button(rx.icon("x", size=12), on_click=S.remove_from_collection(c["id"]), type="button",
-                     class_name="chip-remove", aria_label="Remove from " + c["name"]),
+        rx.link(c.name, href="/gallery?collection=" + c.id.to_string(), color="inherit", underline="hover"),
+        rx.el.button(rx.icon("x", size=12), on_click=S.remove_from_collection(c.id), type="button",
+                     class_name="chip-remove", aria_label="Remove from " + c.name),
         variant="soft", size="2", radius="full", class_name="collection-chip",
     )
 
@@ -279,7 +280,7 @@ def collections_card() -> rx.Component:
                                                                size="1", id="image-add-collection")),
                             rx.dropdown_menu.content(rx.foreach(
                                 S.all_collections,
-                                lambda c: rx.dropdown_menu.item(c["name"], on_click=S.add_to_collection(c["id"])))),
+                                lambda c: rx.dropdown_menu.item(c.name, on_click=S.add_to_collection(c.id)))),
                         )),
                 width="100%",
                 align="center",
