@@ -1,11 +1,12 @@
-"""Opening the lightbox in headless Chromium: click on a tile to the full-size picture shown, gallery and explore.
+"""Opening the lightbox in headless Chromium: click on a tile to the full-size picture shown: studio, gallery, explore.
 
 Run: `.venv/bin/python -m bench.lightbox_browser` (a few minutes, most of it the Reflex prod build).
 
 The app is copied and started exactly as bench/gallery_browser.py does (temp folder, prod build, free 127.0.0.1
 port, temp SQLite). One user makes one local-preview image in the studio; 200 more rows share its stored files
 (tests/browser/test_library_browser.seed_images), and all are made public with share tokens, so the gallery and
-explore both show full windows.
+explore both show full windows. The studio shows that job and STUDIO_JOBS more of 4 pictures each (its feed holds
+jobs, not the seeded rows); its clicks go round its tiles.
 
 Measured, for each of N clicks on a different tile (so no full-size picture is in the HTTP cache): in the page,
 `performance.now()` right before the tile's click() to
@@ -40,9 +41,15 @@ SEEDED = 200
 VIEWPORT = {"width": 1360, "height": 900}
 GOAL_MS = 100
 
-# Click the n-th tile link and time the lightbox: {dialog: ms, picture: ms}.
-OPEN_JS = """async ([grid, n]) => {
-  const link = document.querySelectorAll(`${grid} a.gallery-open`)[n];
+STUDIO_JOBS = 3
+# page name → (path, the tiles that open the lightbox)
+PAGES = {"studio": ("/studio", "#jobs [data-lightbox-tile]"), "gallery": ("/gallery", "#gallery-grid a.gallery-open"),
+         "explore": ("/explore", "#explore-grid a.gallery-open")}
+
+# Click the n-th tile (round the page's tiles) and time the lightbox: {dialog: ms, picture: ms}.
+OPEN_JS = """async ([tiles, n]) => {
+  const all = document.querySelectorAll(tiles);
+  const link = all[n % all.length];
   const t0 = performance.now();
   link.click();
   const id = link.dataset.lightboxTile;
@@ -73,10 +80,10 @@ def publish_all(data_dir: Path, email: str) -> None:
         db.close()
 
 
-def series(page: Page, grid: str, n: int) -> list[dict[str, float]]:
+def series(page: Page, tiles: str, n: int) -> list[dict[str, float]]:
     out = []
     for k in range(n):
-        out.append(page.evaluate(OPEN_JS, [grid, k + 1]))  # tile 0 was opened once, unmeasured
+        out.append(page.evaluate(OPEN_JS, [tiles, k + 1]))  # tile 0 was opened once, unmeasured
         page.keyboard.press("Escape")
         expect(page.locator("#lightbox")).to_have_count(0)
     return out
@@ -85,6 +92,7 @@ def series(page: Page, grid: str, n: int) -> list[dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="clicks per page")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"which of {', '.join(PAGES)} (comma-separated)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if not chromium:
@@ -112,17 +120,19 @@ def main() -> None:
             sign_up(page, url, email)
             verify(page, url, email)
             sign_in(page, url, email)
+            for k in range(STUDIO_JOBS):
+                generate(page, url, f"studio batch number {k}", images=4)
             generate(page, url, "the newest picture of all")
             seed_images(data_dir, email, SEEDED)
             publish_all(data_dir, email)
-            for name, path, grid in (("gallery", "/gallery", "#gallery-grid"), ("explore", "/explore",
-                                                                                 "#explore-grid")):
+            for name in args.pages.split(","):
+                path, tiles = PAGES[name]
                 open_page(page, url + path)
-                expect(page.locator(f"{grid} a.gallery-open").nth(args.n + 1)).to_be_attached()
-                page.evaluate(OPEN_JS, [grid, 0])  # one unmeasured open: the dialog's code is loaded
+                expect(page.locator(tiles).nth(min(args.n + 1, 4 * STUDIO_JOBS))).to_be_attached()
+                page.evaluate(OPEN_JS, [tiles, 0])  # one unmeasured open: the dialog's code is loaded
                 page.keyboard.press("Escape")
                 expect(page.locator("#lightbox")).to_have_count(0)
-                results[name] = series(page, grid, args.n)
+                results[name] = series(page, tiles, args.n)
             browser.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

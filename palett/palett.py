@@ -36,6 +36,7 @@ from palett.services.common import allocator, observability, origins, schema
 from palett.services.common.db import session_scope
 from palett.services.generation import dispatch
 from palett.settings import get_settings
+from palett.state import outages
 from palett.state.session import SessionBinding
 
 observability.setup("web")
@@ -52,6 +53,7 @@ app = rx.App(
     stylesheets=["/styles.css"],
     # Toasts sit just under the sticky header, centred: clear of the recipe and result actions on the right.
     toaster=rx.toast.provider(position="top-center", offset="76px"),
+    backend_exception_handler=outages.handle_backend_exception,  # Redis down: "try again shortly", not a 500
     api_transformer=[mount_api, serve_pages_without_redirect],  # the last one is outermost
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),

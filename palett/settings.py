@@ -16,6 +16,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRETS = {"", "changeme", "change-me", "secret", "dev", "palett"}
+JOB_EVENTS_CONNECTIONS = 1  # services/generation/job_events.py: one LISTEN connection per process, outside the pools
 
 
 class Settings(BaseSettings):
@@ -174,7 +175,8 @@ class Settings(BaseSettings):
         share = max(6, self.db_connection_budget // max(1, self.db_processes))
         # procrastinate keeps one connection for LISTEN and needs others to fetch and finish jobs.
         queue = max(3, share // 4) if self.dispatch == "worker" else 0
-        return share - queue, queue
+        # One more is job_events' LISTEN connection (every web process on PostgreSQL keeps one open).
+        return share - queue - JOB_EVENTS_CONNECTIONS, queue
 
     @property
     def shared_database(self) -> bool:

@@ -15,6 +15,7 @@ from palett.api.cookies import clear_session_cookie, set_session_cookie
 from palett.api.web import check_origin, client_ip, current, error_redirect, redirect
 from palett.services.accounts import sessions
 from palett.services.accounts import users as accounts
+from palett.services.accounts.return_path import return_to, safe_next
 from palett.services.common import metrics
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
@@ -32,18 +33,20 @@ def sign_in_response(user_id: int, request: Request, path: str = "/app") -> Redi
 
 
 @router.post("/signup")
-def signup(request: Request, email: str = Form(""), password: str = Form(""), name: str = Form("")
-           ) -> RedirectResponse:
+def signup(request: Request, email: str = Form(""), password: str = Form(""), name: str = Form(""),
+           next: str = Form("")) -> RedirectResponse:
+    back = safe_next(next)  # rides along to the verification mail and the sign-in page
     try:
         with session_scope() as db:
-            accounts.sign_up(db, email=email, password=password, name=name, ip=client_ip(request))
+            accounts.sign_up(db, email=email, password=password, name=name, ip=client_ip(request), next_path=back)
     except UserError as err:
-        return error_redirect("/signup", err, email=email[:254], name=name[:80])
-    return redirect("/signin", notice="check_email", email=email[:254])
+        return error_redirect("/signup", err, email=email[:254], name=name[:80], next=back)
+    return redirect("/signin", notice="check_email", email=email[:254], next=back)
 
 
 @router.post("/login")
-def login(request: Request, email: str = Form(""), password: str = Form("")) -> RedirectResponse:
+def login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("")
+          ) -> RedirectResponse:
     try:
         with session_scope() as db:
             user = accounts.authenticate(db, email=email, password=password, ip=client_ip(request))
@@ -52,10 +55,10 @@ def login(request: Request, email: str = Form(""), password: str = Form("")) -> 
         metrics.SIGNIN_FAILURES.labels(reason=err.code).inc()
         if err.code == "unverified":
             with suppress(UserError), session_scope() as db:  # over the mail limit: the last link still works
-                accounts.resend_verification(db, email, ip=client_ip(request))
-        return error_redirect("/signin", err, email=email[:254])
+                accounts.resend_verification(db, email, ip=client_ip(request), next_path=safe_next(next))
+        return error_redirect("/signin", err, email=email[:254], next=safe_next(next))
     assert user_id is not None
-    return sign_in_response(user_id, request)
+    return sign_in_response(user_id, request, return_to(next))
 
 
 @router.post("/logout")
@@ -71,24 +74,25 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.post("/verify")
-def verify(token: str = Form("")) -> RedirectResponse:
+def verify(token: str = Form(""), next: str = Form("")) -> RedirectResponse:
     try:
         with session_scope() as db:
             user = accounts.verify_email(db, token)
             email = user.email
     except UserError as err:
-        return error_redirect("/verify", err)
-    return redirect("/signin", notice="verified", email=email)
+        return error_redirect("/verify", err, next=safe_next(next))
+    return redirect("/signin", notice="verified", email=email, next=safe_next(next))
 
 
 @router.post("/resend")
-def resend(request: Request, email: str = Form("")) -> RedirectResponse:
+def resend(request: Request, email: str = Form(""), next: str = Form("")) -> RedirectResponse:
+    back = safe_next(next)
     try:
         with session_scope() as db:
-            accounts.resend_verification(db, email, ip=client_ip(request))
+            accounts.resend_verification(db, email, ip=client_ip(request), next_path=back)
     except UserError as err:
-        return error_redirect("/signin", err, email=email[:254])
-    return redirect("/signin", notice="verify_sent", email=email[:254])
+        return error_redirect("/signin", err, email=email[:254], next=back)
+    return redirect("/signin", notice="verify_sent", email=email[:254], next=back)
 
 
 @router.post("/forgot")

@@ -191,7 +191,7 @@ _LOGO = ('<svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="wh
 _SHARE_STYLE = """:root{color-scheme:light dark;--bg:#f8fafc;--panel:#fff;--text:#0f172a;--muted:#475569;--line:#e2e8f0;
 --accent:#6e56cf;--accent-text:#5b3fc4;--soft:#ede9fe}
 @media (prefers-color-scheme:dark){:root{--bg:#0b1120;--panel:#111827;--text:#e2e8f0;--muted:#94a3b8;
---line:#1e293b;--accent:#7c66dc;--accent-text:#c4b5fd;--soft:#2e2357}}
+--line:#1e293b;--accent:#6e56cf;--accent-text:#c4b5fd;--soft:#2e2357}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 background:var(--bg);color:var(--text)}a{color:var(--accent-text)}
 header{max-width:1040px;margin:0 auto;padding:16px 20px;display:flex;align-items:center;justify-content:space-between}

@@ -15,6 +15,7 @@ from palett.api.auth_routes import sign_in_response
 from palett.api.web import check_origin, current, error_redirect, redirect
 from palett.services.accounts import oauth_links
 from palett.services.accounts.oauth_links import Identity, enabled_providers
+from palett.services.accounts.return_path import return_to, safe_next
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
 from palett.settings import get_settings
@@ -67,34 +68,40 @@ def _callback_url(provider: str) -> str:
 
 
 @router.get("/{provider}/start")
-async def start(provider: str, request: Request) -> RedirectResponse:
+async def start(provider: str, request: Request, next: str = "") -> RedirectResponse:
     client = _client(provider)
     name = oauth_links.PROVIDER_NAMES[provider]
+    back = safe_next(next)
     try:
-        return await client.authorize_redirect(request, _callback_url(provider))
+        # authorize_redirect, with the return address kept in the state's server-side data (checked again on return)
+        found = await client.create_authorization_url(_callback_url(provider))
+        await client.save_authorize_data(request, redirect_uri=_callback_url(provider), next=back, **found)
+        return RedirectResponse(found["url"], status_code=302)
     except (*NETWORK_ERRORS, OAuthError) as exc:
         log.warning("oauth start %s failed: %r", provider, exc)
-        return error_redirect("/signin", UserError("oauth_unavailable", provider=name))
+        return error_redirect("/signin", UserError("oauth_unavailable", provider=name), next=back)
 
 
 @router.get("/{provider}/callback")
 async def callback(provider: str, request: Request) -> RedirectResponse:
     client = _client(provider)
     name = oauth_links.PROVIDER_NAMES[provider]
+    state = await client.framework.get_state_data(request.session, request.query_params.get("state")) or {}
+    back = safe_next(state.get("next"))  # read before authorize_access_token clears the state
     try:
         token = await client.authorize_access_token(request)
         identity = await (_google_identity(token) if provider == "google" else _github_identity(client, token))
     except OAuthError as exc:
         log.warning("oauth callback %s refused: %s %s", provider, exc.error, exc.description)
         code = "oauth_state" if exc.error == "mismatching_state" else "oauth_failed"
-        return error_redirect("/signin", UserError(code, provider=name))
+        return error_redirect("/signin", UserError(code, provider=name), next=back)
     except (*NETWORK_ERRORS, KeyError, ValueError) as exc:
         log.warning("oauth callback %s failed: %r", provider, exc)
-        return error_redirect("/signin", UserError("oauth_unavailable", provider=name))
-    return await run_in_threadpool(_finish, identity, request)
+        return error_redirect("/signin", UserError("oauth_unavailable", provider=name), next=back)
+    return await run_in_threadpool(_finish, identity, request, back)
 
 
-def _finish(identity: Identity, request: Request) -> RedirectResponse:
+def _finish(identity: Identity, request: Request, back: str | None) -> RedirectResponse:
     found = None
     try:
         with session_scope() as db:
@@ -102,11 +109,11 @@ def _finish(identity: Identity, request: Request) -> RedirectResponse:
             user = oauth_links.sign_in(db, identity, current_user=found[1] if found else None)
             user_id = user.id
     except UserError as err:
-        return error_redirect("/settings" if found else "/signin", err)
+        return error_redirect("/settings", err) if found else error_redirect("/signin", err, next=back)
     assert user_id is not None
     if found:
         return redirect("/settings", notice="linked")
-    return sign_in_response(user_id, request)
+    return sign_in_response(user_id, request, return_to(back))
 
 
 async def _google_identity(token: dict[str, Any]) -> Identity:

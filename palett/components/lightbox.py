@@ -103,6 +103,7 @@ def lightbox(state: type[ResultsLightbox], actions: LightboxActions) -> rx.Compo
             ), on_key_down=state.lightbox_key),  # keys bubble up from whatever inside has focus
             class_name="lightbox",
             id="lightbox",
+            aria_labelledby="lightbox-prompt",  # the title's own id replaces the one Radix would point at
             max_width="min(1280px, 96vw)",
             padding="12px",
         ),

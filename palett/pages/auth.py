@@ -14,8 +14,8 @@ from palett.state.session import FlashState, SessionState
 def provider_button(key: str, name: str, enabled: Var[bool]) -> rx.Component:
     return rx.cond(
         enabled,
-        link_button(brand_mark(key), f"Continue with {name}", href=f"/api/oauth/{key}/start", variant="outline",
-                    color_scheme="gray", size="3", width="100%", id=f"oauth-{key}"),
+        link_button(brand_mark(key), f"Continue with {name}", href=f"/api/oauth/{key}/start{FlashState.next_suffix}",
+                    variant="outline", color_scheme="gray", size="3", width="100%", id=f"oauth-{key}"),
     )
 
 
@@ -33,6 +33,11 @@ def oauth_buttons() -> rx.Component:
     )
 
 
+def next_field() -> rx.Component:
+    """The checked return address, posted with the form (and checked again by the server)."""
+    return rx.el.input(type="hidden", name="next", value=FlashState.next_path)
+
+
 def signin() -> rx.Component:
     return auth_card(
         "Welcome back",
@@ -42,6 +47,7 @@ def signin() -> rx.Component:
         post_form(
             "/api/auth/login",
             rx.vstack(
+                next_field(),
                 field("Email", "email", type="email", autocomplete="email", default_value=FlashState.email,
                       placeholder="you@example.com"),
                 field("Password", "password", type="password", autocomplete="current-password"),
@@ -57,10 +63,12 @@ def signin() -> rx.Component:
             FlashState.error_code == "unverified",
             post_form("/api/auth/resend",
                       rx.el.input(type="hidden", name="email", value=FlashState.email),
+                      next_field(),
                       rx.button("Send me a new verification link", type="submit", variant="ghost", size="1"),
                       id="resend-form"),
         ),
-        rx.text("New to Palett? ", rx.link("Create an account", href="/signup", underline="always"), size="2"),
+        rx.text("New to Palett? ",
+                rx.link("Create an account", href=f"/signup{FlashState.next_suffix}", underline="always"), size="2"),
     )
 
 
@@ -73,6 +81,7 @@ def signup() -> rx.Component:
         post_form(
             "/api/auth/signup",
             rx.vstack(
+                next_field(),
                 field("Name", "name", autocomplete="name", default_value=FlashState.name, required=False,
                       placeholder="Ada Lovelace"),
                 field("Email", "email", type="email", autocomplete="email", default_value=FlashState.email,
@@ -86,7 +95,8 @@ def signup() -> rx.Component:
             width="100%",
             id="signup-form",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/signin", underline="always"), size="2"),
+        rx.text("Already have an account? ",
+                rx.link("Sign in", href=f"/signin{FlashState.next_suffix}", underline="always"), size="2"),
     )
 
 
@@ -146,6 +156,7 @@ def verify() -> rx.Component:
             post_form(
                 "/api/auth/verify",
                 rx.el.input(type="hidden", name="token", value=FlashState.token),
+                next_field(),
                 submit("Verify my email", icon="mail_check"),
                 width="100%",
                 id="verify-form",

@@ -19,7 +19,7 @@ from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
 from palett.state.prompt_tools import PromptToolsState
-from palett.state.studio import StudioState
+from palett.state.studio import StudioLightbox, StudioState
 
 
 def label(text: str, html_for: str) -> rx.Component:
@@ -179,21 +179,21 @@ def studio_actions(job: ObjectVar[JobCard]) -> list[rx.Component]:
 
 
 def open_result(img: ObjectVar[ImageCard]) -> EventType[()]:
-    return StudioState.open_lightbox(img["id"])
+    return StudioLightbox.open_lightbox(img["id"])
 
 
 def lightbox_actions(item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     return [
         *owner_actions(StudioState, item),
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",
-                  on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
+                  on_click=[StudioLightbox.close_lightbox, StudioState.rerun(item["job_id"])]),
         rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
-                  on_click=[StudioState.close_lightbox, StudioState.variations(item["job_id"])]),
+                  on_click=[StudioLightbox.close_lightbox, StudioState.variations(item["job_id"])]),
         rx.button(rx.icon("text_quote", size=14), "Use as prompt", size="2", variant="soft", id="lightbox-describe",
-                  on_click=[StudioState.close_lightbox, PromptToolsState.describe_image(item["id"])]),
+                  on_click=[StudioLightbox.close_lightbox, PromptToolsState.describe_image(item["id"])]),
         rx.button(rx.icon("palette", size=14), "Use as style reference", size="2", variant="soft",
                   id="lightbox-style-ref",
-                  on_click=[StudioState.close_lightbox, StudioState.use_as_style_ref(item["id"], item["url"])]),
+                  on_click=[StudioLightbox.close_lightbox, StudioState.use_as_style_ref(item["id"], item["url"])]),
     ]
 
 
@@ -222,7 +222,7 @@ def canvas() -> rx.Component:
                       batch_summaries(StudioState),
                       rx.foreach(StudioState.jobs,
                                  lambda job: job_card(StudioState, job, studio_actions, open_result=open_result)),
-                      lightbox(StudioState, lightbox_actions),
+                      lightbox(StudioLightbox, lightbox_actions),
                       spacing="3", width="100%", id="jobs", class_name="jobs-feed density-" + StudioState.density),
             rx.center(
                 rx.vstack(

@@ -61,7 +61,7 @@ class PublicFeed(SessionState, mixin=True):
     async def toggle_like(self, image_id: int) -> Reply:
         viewer = await self._viewer()
         if viewer is None:
-            return rx.redirect("/signin")
+            return self.sign_in_here()  # back to this feed after signing in
         image_id = int(image_id)
         liked = next((r["liked"] for r in self.rows if r["id"] == image_id), False)
 

@@ -22,6 +22,7 @@ from reflex_base.event.processor.base_state_processor import _hydrate_event_name
 from palett.models import Plan, User
 from palett.services import billing
 from palett.services.accounts import sessions
+from palett.services.accounts.return_path import next_query, return_to, safe_next
 from palett.services.accounts.session_cookie import hashed_from_cookie_header
 from palett.services.common.db import session_scope
 from palett.services.common.errors import message_for
@@ -57,7 +58,7 @@ def signed_in(fn: Callable[Concatenate[S, SignedIn, P], Awaitable[R]]
     async def handler(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R | EventSpec:
         found = await self.current_user()
         if found is None:
-            return rx.redirect(SIGN_IN)
+            return self.sign_in_here()
         return await fn(self, SignedIn(*found), *args, **kwargs)
 
     hide_first_argument(handler, fn)
@@ -72,7 +73,7 @@ def signed_in_stream(fn: Callable[Concatenate[S, SignedIn, P], AsyncIterator[R]]
     async def handler(self: S, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[R | EventSpec]:
         found = await self.current_user()
         if found is None:
-            yield rx.redirect(SIGN_IN)
+            yield self.sign_in_here()
             return
         async for update in fn(self, SignedIn(*found), *args, **kwargs):
             yield update
@@ -165,6 +166,11 @@ class SessionState(rx.State):
             self._show_allowance(None)
         self.is_admin = bool(user and user.role == "admin")
 
+    def sign_in_here(self) -> EventSpec:
+        """To sign-in, coming back to this page afterwards (e.g. a Remix link opened while signed out)."""
+        url = self.router.url
+        return rx.redirect(SIGN_IN + next_query(url.path + ("?" + url.query if url.query else ""), "&"))
+
     @rx.event
     async def load(self) -> None:
         await self.current_user()
@@ -172,13 +178,14 @@ class SessionState(rx.State):
     @rx.event
     async def require_user(self) -> Reply:
         if await self.current_user() is None:
-            return rx.redirect(SIGN_IN)
+            return self.sign_in_here()
         return None
 
     @rx.event
     async def redirect_signed_in(self) -> Reply:
+        """Sign-in and sign-up pages send someone already signed in on to where they were going."""
         if await self.current_user() is not None:
-            return rx.redirect("/app")
+            return rx.redirect(return_to(self.router.url.query_parameters.get("next")))
         return None
 
     @rx.var
@@ -221,6 +228,12 @@ class FlashState(rx.State):
     email: str = ""
     name: str = ""
     token: str = ""
+    next_path: str = ""  # where to go after signing in, already checked; sent on by every form and link
+
+    @rx.var
+    def next_suffix(self) -> str:
+        """`?next=…` for the links between the sign-in pages, so the return address survives a detour."""
+        return next_query(self.next_path)
 
     @rx.event
     def read(self) -> None:
@@ -233,3 +246,4 @@ class FlashState(rx.State):
         self.email = params.get("email", "")[:254]
         self.name = params.get("name", "")[:80]
         self.token = params.get("token", "")[:200]
+        self.next_path = safe_next(params.get("next")) or ""

@@ -24,7 +24,7 @@ from palett.state.session import SessionState, SignedIn, signed_in
 from palett.state.studio_defaults import StudioDefaults
 
 
-class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
+class StudioState(JobsState, ReferencesMixin, SessionState):
     def _job_filter(self) -> tuple[tuple[str, ...] | None, bool]:
         return ("t2i",), False
 
@@ -142,7 +142,8 @@ class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
             await self._apply_defaults()
         query = self.router.url.query_parameters
         draft, recipe, remix = query.get("rerun", ""), query.get("recipe", ""), query.get("remix", "")
-        self.remixed, self.lightbox_id = False, 0
+        self.remixed = False
+        (await self.get_state(StudioLightbox)).lightbox_id = 0
         if draft.isdigit():
             await self._load_recipe(me.user, int(draft))
         elif recipe.isdigit() and len(recipe) < 19:
@@ -355,3 +356,7 @@ class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
         params["seed"] = random.randrange(2**31) if params.get("seed") is not None else None
         return await self._submit({k: v for k, v in params.items() if v is not None})
 
+
+class StudioLightbox(ResultsLightbox, StudioState):
+    """The studio's lightbox, a substate: opening, stepping or zooming changes only this small state, so the browser
+    re-renders the dialog and not the form and the whole feed (its pictures come from StudioState.jobs)."""

@@ -29,12 +29,20 @@ AXE = Axe()
 # Selectors axe may skip, each with the reason (only for markup the app cannot reach). Empty: none needed.
 EXCLUDE: list[list[str]] = []
 
-SIGNED_OUT = ("/", "/signin", "/signup", "/forgot", "/no-such-page", "/explore")
+SIGNED_OUT = ("/", "/signin", "/signup", "/forgot", "/no-such-page", "/explore",
+              "/signin?error=signed_out&next=%2Fstudio", "/reset?token=not-a-real-token", "/verify?token=not-real")
 
 
 def load_editor(page: Page, url: str) -> None:
     open_page(page, f"{url}/edit")
     upload(page, "astronaut.png")
+
+
+def open_lightbox(page: Page, url: str) -> None:
+    open_gallery(page, url)
+    tiles(page).first.get_by_role("link").click()
+    expect(page.locator("#lightbox")).to_be_visible()
+    page.wait_for_timeout(300)  # the dialog's fade-in, before contrast is measured
 
 
 def make_key(page: Page, url: str) -> None:
@@ -49,6 +57,7 @@ def make_key(page: Page, url: str) -> None:
 class Member:
     email: str
     image_path: str
+    public_paths: tuple[str, ...]  # their public page and the image's share page
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +83,23 @@ def member(running_app, browser) -> Member:
     page.wait_for_url(re.compile(r"/image/\d+$"))
     image_path = urlsplit(page.url).path
     context.close()
-    return Member(email, image_path)
+    db = sqlite3.connect(running_app.data_dir / "palett.db")
+    try:  # shared, so their public page and the share page have content
+        db.execute("UPDATE generated_image SET is_public = 1, share_token = 'a11y-share-token' WHERE id = ?",
+                   (int(image_path.rsplit("/", 1)[1]),))
+        db.commit()
+        (user_id,) = db.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()
+    finally:
+        db.close()
+    return Member(email, image_path, (f"/u/{user_id}-alt-text", "/api/share/a11y-share-token"))
 
 
 def check(page: Page, where: str, label: str, found: list[str]) -> None:
     """Run axe in both themes on the page as loaded; record every serious or critical violation."""
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)
-        expect(page.locator("html")).to_have_class(re.compile(rf"\b{scheme}\b"))
+        if not where.startswith("/api/"):  # the share page is plain HTML themed by prefers-color-scheme alone
+            expect(page.locator("html")).to_have_class(re.compile(rf"\b{scheme}\b"))
         page.wait_for_timeout(150)  # let colour transitions settle before contrast is measured
         context = {"exclude": EXCLUDE} if EXCLUDE else None
         results = AXE.run(page, context=context, options={"resultTypes": ["violations"]})
@@ -117,7 +135,7 @@ def test_every_page_has_no_serious_axe_violation(running_app, browser, member, l
             else None)
     found: list[str] = []
 
-    for path in SIGNED_OUT:
+    for path in (*SIGNED_OUT, *member.public_paths):
         open_page(page, url + path)
         check(page, path, label, found)
 
@@ -128,6 +146,7 @@ def test_every_page_has_no_serious_axe_violation(running_app, browser, member, l
                      "/profile", "/admin", "/explore")
     ]
     signed_in.insert(2, ("/edit (image loaded)", lambda: load_editor(page, url)))
+    signed_in.insert(4, ("/gallery (lightbox open)", lambda: open_lightbox(page, url)))
     signed_in.append(("/developers (a key just made)", lambda: make_key(page, url)))
     for where, go in signed_in:
         go()

@@ -159,3 +159,48 @@ def test_change_password_sign_out_others_and_delete(client):
 
 def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
+
+
+# --- the return address (`next`): Remix while signed out, then back where you were ----------------
+
+ATTACKS = ["//evil.com", "/\\evil.com", "https://evil.com", "%2F%2Fevil.com", "/%2F%2Fevil.com", "/%5Cevil.com",
+           "javascript:alert(1)", "/studio?remix=" + "a" * 400, "/ok\r\nLocation: https://evil.com", " /app",
+           "/api/auth/logout", "/signin?next=//evil.com"]
+
+
+def test_open_redirect_attempts_land_on_the_app(client):
+    signed_up(client)
+    for attempt in [*ATTACKS, "/u/1-ada"]:
+        response = client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW, "next": attempt},
+                               headers=ORIGIN)
+        expected = "/u/1-ada" if attempt == "/u/1-ada" else "/app"  # the one same-site page does go back
+        assert response.headers["location"] == "http://testserver" + expected, attempt
+
+
+def test_the_return_address_survives_sign_up_the_mail_and_sign_in(client):
+    back = "/studio?remix=tok_123"
+    path, q = where(client.post("/api/auth/signup", data={"email": "ada@example.com", "password": PW, "next": back},
+                                headers=ORIGIN))
+    assert (path, q["notice"], q["next"]) == ("/signin", "check_email", back)
+    link = re.search(r"/verify\?\S+", mailer.outbox()[0].text).group(0)
+    mailed = parse_qs(urlsplit(link).query)
+    assert mailed["next"] == [back]
+    path, q = where(client.post("/api/auth/verify", data={"token": mailed["token"][0], "next": mailed["next"][0]},
+                                headers=ORIGIN))
+    assert (path, q["notice"], q["next"]) == ("/signin", "verified", back)
+    path, q = where(client.post("/api/auth/login", data={"email": "ada@example.com", "password": "wrong-password-1",
+                                                         "next": back}, headers=ORIGIN))
+    assert (path, q["error"], q["next"]) == ("/signin", "bad_credentials", back)  # a typo keeps it too
+    response = client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW, "next": back},
+                           headers=ORIGIN)
+    assert response.headers["location"] == "http://testserver" + back
+
+
+def test_a_hostile_return_address_is_dropped_at_every_hop(client):
+    path, q = where(client.post("/api/auth/signup", data={"email": "ada@example.com", "password": PW,
+                                                          "next": "//evil.com"}, headers=ORIGIN))
+    assert "next" not in q
+    assert "next" not in mailer.outbox()[0].text and "evil" not in mailer.outbox()[0].text
+    path, q = where(client.post("/api/auth/verify", data={"token": link_from_outbox("verify"),
+                                                          "next": "https://evil.com"}, headers=ORIGIN))
+    assert (path, q["notice"]) == ("/signin", "verified") and "next" not in q

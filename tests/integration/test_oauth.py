@@ -104,17 +104,17 @@ def app(db_url, monkeypatch) -> Iterator[None]:
 # --- the browser's round trip ----------------------------------------------------------------
 
 
-def start(client: TestClient, provider: str) -> str:
-    resp = client.get(f"/api/oauth/{provider}/start")
+def start(client: TestClient, provider: str, **query: str) -> str:
+    resp = client.get(f"/api/oauth/{provider}/start", params=query)
     assert resp.status_code == 302, resp.text
     assert "palett_oauth" in set_cookies(resp)
     return resp.headers["location"]
 
 
-def github_round_trip(client: TestClient) -> str:
+def github_round_trip(client: TestClient, **query: str) -> str:
     """/start, then the provider approves: returns the callback URL the browser lands on."""
     with httpx.Client() as outside:
-        back = outside.get(start(client, "github"))
+        back = outside.get(start(client, "github", **query))
     assert back.status_code == 302, back.text
     return back.headers["location"]
 
@@ -138,10 +138,10 @@ def set_cookies(resp: httpx.Response) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def signed_in(resp: httpx.Response) -> str:
-    """The new session token, after checking the response is a sign-in."""
+def signed_in(resp: httpx.Response, to: str = "/app") -> str:
+    """The new session token, after checking the response is a sign-in that lands on `to`."""
     assert resp.status_code == 303, resp.text
-    assert resp.headers["location"] == f"{APP}/app"
+    assert resp.headers["location"] == f"{APP}{to}"
     token = set_cookies(resp).get(COOKIE)
     assert token
     return token
@@ -254,6 +254,28 @@ def test_github_sign_in_uses_pkce_and_client_secret_post_and_signs_in_again(db, 
     assert count(db, User) == 1 and count(db, Account) == 1
     with db() as s:
         assert s.get(User, user.id).credits == 10  # no second welcome grant
+
+
+def test_the_return_address_rides_in_the_oauth_state_and_is_checked_again(db, app, github):
+    github.approving = github_user(4243, "remixer", "remixer@example.com")
+    client = browser()
+    authorize_url = start(client, "github", next="/studio?remix=abc123")
+    assert "remix" not in authorize_url  # kept server-side with the state, never shown to the provider
+    with httpx.Client() as outside:
+        callback = outside.get(authorize_url).headers["location"]
+    signed_in(client.get(callback), to="/studio?remix=abc123")
+
+    for attempt in ("//evil.com", "/\\evil.com", "https://evil.com", "%2F%2Fevil.com", "javascript:alert(1)"):
+        other = browser()
+        signed_in(other.get(github_round_trip(other, next=attempt)))  # lands on /app
+
+
+def test_a_refused_oauth_sign_in_keeps_the_return_address(db, app, github):
+    github.deny = True
+    client = browser()
+    back = client.get(github_round_trip(client, next="/u/7-ada"))
+    assert_error(back, "oauth_failed")
+    assert parse_qs(urlsplit(back.headers["location"]).query)["next"] == ["/u/7-ada"]
 
 
 # --- linking rules ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from palett.settings import Settings
+from palett.settings import JOB_EVENTS_CONNECTIONS, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +52,7 @@ def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_pat
     s = Settings(data_dir=tmp_path, db_connection_budget=budget, db_processes=processes, dispatch=dispatch)
     engine_pool, queue_pool = s.db_pool_sizes
     assert engine_pool >= 3 and (queue_pool >= 3 if dispatch == "worker" else queue_pool == 0)
-    assert (engine_pool + queue_pool) * processes <= budget
+    assert (engine_pool + queue_pool + JOB_EVENTS_CONNECTIONS) * processes <= budget  # the LISTEN connection too
 
 
 def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):
@@ -63,5 +63,5 @@ def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):
     monkeypatch.setenv("DB_PROCESSES", "7")
     reset_caches()
     pool = engine_for("postgresql://postgres@127.0.0.1:5432/postgres").pool
-    assert pool.size() == 14 and pool._max_overflow == 0  # type: ignore[attr-defined]
+    assert pool.size() == 13 and pool._max_overflow == 0  # 14 each, one of them kept for job events  # type: ignore[attr-defined]
     engine_for.cache_clear()

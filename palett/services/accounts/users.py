@@ -28,6 +28,7 @@ from palett.models import (
     utcnow,
 )
 from palett.services.accounts import mailer, sessions, throttle, tokens
+from palett.services.accounts.return_path import next_query
 from palett.services.accounts.security import hash_password, password_is_weak, verify_and_update, verify_password
 from palett.services.billing import credits, subscriptions
 from palett.services.common.db import after_commit
@@ -85,8 +86,9 @@ def create_user(db: DB, *, email: str, name: str = "", verified: bool = False, i
     return user
 
 
-def sign_up(db: DB, *, email: str, password: str, name: str = "", ip: str = "") -> None:
-    """Create an account and mail its verification link.
+def sign_up(db: DB, *, email: str, password: str, name: str = "", ip: str = "", next_path: str | None = None
+            ) -> None:
+    """Create an account and mail its verification link (which leads on to `next_path` once signed in).
 
     For an address that already has an account the caller sees the same outcome; the owner gets a
     note instead, so sign-up can't be used to find out who has an account.
@@ -99,26 +101,26 @@ def sign_up(db: DB, *, email: str, password: str, name: str = "", ip: str = "") 
     if existing is not None:
         hash_password(password)  # the same slow step as a real sign-up: timing tells nothing either
         if not existing.disabled:
-            _send_already_registered(existing)
+            _send_already_registered(existing, next_path)
         return
     user = create_user(db, email=email, name=name, password=password)
     # Sent inside the transaction: if mail fails, no half-made account is left behind.
-    send_verification(db, user)
+    send_verification(db, user, next_path)
 
 
-def _send_already_registered(user: User) -> None:
+def _send_already_registered(user: User, next_path: str | None = None) -> None:
     url = get_settings().public_url
     mailer.send(
         user.email,
         "Someone tried to sign up to Palett AI with your address",
         f"Hi {user.name},\n\nSomeone (hopefully you) tried to create a Palett AI account with this address, "
-        f"but you already have one. Sign in here:\n{url}/signin\n\n"
+        f"but you already have one. Sign in here:\n{url}/signin{next_query(next_path)}\n\n"
         f"Forgot your password? Reset it here:\n{url}/forgot\n\n"
         "If it wasn't you, ignore this email: nothing has changed.\n",
     )
 
 
-def send_verification(db: DB, user: User) -> None:
+def send_verification(db: DB, user: User, next_path: str | None = None) -> None:
     assert user.id is not None
     settings = get_settings()
     token = tokens.issue(db, user_id=user.id, purpose=TokenPurpose.verify_email,
@@ -127,12 +129,12 @@ def send_verification(db: DB, user: User) -> None:
         user.email,
         "Verify your email for Palett AI",
         f"Hi {user.name},\n\nConfirm your email address to start creating:\n"
-        f"{settings.public_url}/verify?token={token}\n\n"
+        f"{settings.public_url}/verify?token={token}{next_query(next_path, '&')}\n\n"
         f"The link works once and expires in {settings.verify_token_hours} hours.\n",
     )
 
 
-def resend_verification(db: DB, email: str, ip: str = "") -> None:
+def resend_verification(db: DB, email: str, ip: str = "", next_path: str | None = None) -> None:
     """Send a fresh link to an unverified account; silent for anything else (but limited all the same)."""
     try:
         email = normalize_email(email)
@@ -141,7 +143,7 @@ def resend_verification(db: DB, email: str, ip: str = "") -> None:
     throttle.mail_request(email, ip)
     user = by_email(db, email)
     if user is not None and not user.email_verified and not user.disabled:
-        send_verification(db, user)
+        send_verification(db, user, next_path)
 
 
 def verify_email(db: DB, token: str) -> User:
