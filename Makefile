@@ -87,7 +87,7 @@ lint: setup-dev
 	$(BIN)/ruff check palett tests alembic scripts bench examples
 
 types: setup-dev
-	$(BIN)/mypy palett/services palett/models palett/state palett/api
+	$(BIN)/mypy palett
 
 unit: setup-dev
 	$(BIN)/pytest tests/unit -q

@@ -7,13 +7,14 @@ One preview for every run button (studio, editor): `preview` is a state's CostPr
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar, StringVar
 
 from palett.components.forms import link_button
+from palett.state.costs import CostPreview
 from palett.state.session import SessionState
 
 
-def cost_summary(preview: Var, summary_id: str, lead: str = "") -> rx.Component:
+def cost_summary(preview: ObjectVar[CostPreview], summary_id: str, lead: str = "") -> rx.Component:
     """'Costs 4 credits · you have 12' or 'Free with Pro · 37 of 500 left this month' (never a negative balance);
     `lead` names what is priced when the button beside it doesn't ('Variations: ')."""
     summary = rx.text(preview["summary"], size="2", weight="medium", id=summary_id, aria_live="polite")
@@ -23,12 +24,12 @@ def cost_summary(preview: Var, summary_id: str, lead: str = "") -> rx.Component:
                                                         spacing="1", wrap="wrap"))
 
 
-def run_label(preview: Var, ready: rx.Component) -> rx.Component:
+def run_label(preview: ObjectVar[CostPreview], ready: rx.Component) -> rx.Component:
     """What the run button says: why it can't run ('Need 3 more credits'), or `ready`."""
     return rx.cond(preview["short"], rx.text(preview["button"]), ready)
 
 
-def continue_offer(preview: Var, link_id: str = "buy-credits") -> rx.Component:
+def continue_offer(preview: ObjectVar[CostPreview], link_id: str = "buy-credits") -> rx.Component:
     """When the balance is short: the cheapest way to continue, a pack (or a plan) highlighted on /billing."""
     return rx.cond(
         preview["short"],
@@ -42,7 +43,7 @@ def continue_offer(preview: Var, link_id: str = "buy-credits") -> rx.Component:
     )
 
 
-def generation_price(cost: Var[int]) -> Var[str]:
+def generation_price(cost: NumberVar[int]) -> StringVar:
     """The preview for a one-click generation (a job card's Variations): the same words as billing.quote gives
     for t2i, computed in the browser because each card has its own cost (Pro's free tools don't apply to t2i)."""
     covered = (SessionState.allowance_kind == "premium") & (SessionState.allowance_left >= cost)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import reflex as rx
 from reflex.event import EventType
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import range_field
 from palett.services.generation.operations import Control, Operation, OpKey, editor_operations
@@ -29,7 +29,7 @@ def picker_select(items_label: str, value: Var[str], on_change: EventType[str], 
     )
 
 
-def style_tile(opt: StyleOption) -> rx.Component:
+def style_tile(opt: ObjectVar[StyleOption]) -> rx.Component:
     chosen = EditState.style == opt["key"]
     return rx.el.button(
         rx.cond(opt["key"] == "reference", rx.center(rx.icon("image_plus", size=22), class_name="style-thumb"),

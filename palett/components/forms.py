@@ -80,11 +80,13 @@ def flash(error: Var[str], notice: Var[str]) -> rx.Component:
 
 def brand_mark(provider: str | Var[str]) -> rx.Component:
     """Google/GitHub logos (lucide has no brand icons)."""
-    return rx.image(src="/brands/" + provider + ".svg", alt="", class_name="brand-mark " + provider, width="18px",
+    name = Var.create(provider).to(str)  # a Var on the left of `+`: str + Var has no typed __add__
+    return rx.image(src=Var.create("/brands/") + name + ".svg", alt="", class_name=Var.create("brand-mark ") + name,
+                    width="18px",
                     height="18px")
 
 
-def link_button(*children: rx.Component | str, href: str | Var[str], download: bool = False,
+def link_button(*children: rx.Component | str | Var[str], href: str | Var[str], download: bool = False,
                 **props: Any) -> rx.Component:
     """A link styled as a button (one <a>, not a button nested in a link); `download` saves instead of opening."""
     # target=_blank keeps the client-side router from swallowing the click of a download link.

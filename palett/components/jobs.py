@@ -6,18 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, StringVar, Var
 
 from palett.components.forms import link_button
 from palett.state.jobs import BatchCard, ImageCard, JobCard, JobsState
 
-JobActions = Callable[[JobCard], list[rx.Component]]
-ImageActions = Callable[[ImageCard], list[rx.Component]]
-OpenResult = Callable[[ImageCard], Any]  # the event that opens a result in a lightbox
+JobActions = Callable[[ObjectVar[JobCard]], list[rx.Component]]
+ImageActions = Callable[[ObjectVar[ImageCard]], list[rx.Component]]
+OpenResult = Callable[[ObjectVar[ImageCard]], Any]  # the event that opens a result in a lightbox
 STATUS_COLORS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red", "cancelled": "amber"}
 
 
-def image_tile(state: type[JobsState], img: ImageCard, extra: ImageActions | None = None) -> rx.Component:
+def image_tile(state: type[JobsState], img: ObjectVar[ImageCard], extra: ImageActions | None = None) -> rx.Component:
     alt = rx.cond(img["seed"] != "", "Result, seed " + img["seed"], "Result")
     download = rx.el.a(rx.icon("download", size=16), href=img["download"], download=True, target="_blank",
                        rel="noopener", aria_label="Download")
@@ -40,7 +40,7 @@ def image_tile(state: type[JobsState], img: ImageCard, extra: ImageActions | Non
     )
 
 
-def dense_tile(img: ImageCard, open_result: OpenResult) -> rx.Component:
+def dense_tile(img: ObjectVar[ImageCard], open_result: OpenResult) -> rx.Component:
     """A square thumbnail that opens the result in the lightbox (its actions live there)."""
     alt = rx.cond(img["seed"] != "", "Result, seed " + img["seed"], "Result")
     return rx.el.button(
@@ -51,11 +51,11 @@ def dense_tile(img: ImageCard, open_result: OpenResult) -> rx.Component:
     )
 
 
-def plural(count: Var[int], word: str) -> Var[str]:
+def plural(count: Var[int], word: str) -> StringVar:
     return count.to_string() + rx.cond(count == 1, f" {word}", f" {word}s")
 
 
-def status_badge(job: JobCard) -> rx.Component:
+def status_badge(job: ObjectVar[JobCard]) -> rx.Component:
     return rx.badge(
         rx.match(job["status"], ("queued", "Queued"), ("running", "Running"), ("succeeded", "Done"),
                  ("failed", "Failed"), ("cancelled", "Cancelled"), job["status"]),
@@ -65,7 +65,7 @@ def status_badge(job: JobCard) -> rx.Component:
     )
 
 
-def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: ImageActions | None = None,
+def job_card(state: type[JobsState], job: ObjectVar[JobCard], actions: JobActions, extra: ImageActions | None = None,
              open_result: OpenResult | None = None) -> rx.Component:
     """One job: status, prompt, live progress, results, cost and actions. With `open_result` the results are a
     dense grid of square thumbnails that open a lightbox (the studio); without, full tiles with actions."""
@@ -136,7 +136,7 @@ def job_card(state: type[JobsState], job: JobCard, actions: JobActions, extra: I
 
 
 
-def batch_card(batch: BatchCard) -> rx.Component:
+def batch_card(batch: ObjectVar[BatchCard]) -> rx.Component:
     """A batch at a glance: how many are done, failed (refunded) or running, and all results as a zip."""
     return rx.card(
         rx.hstack(

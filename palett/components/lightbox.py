@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 from reflex_base.components.component import field
 from reflex_base.event import EventHandler, key_event
 from reflex_components_core.el.elements.typography import Div
@@ -17,13 +18,15 @@ from reflex_components_core.el.elements.typography import Div
 from palett.components.forms import link_button
 from palett.state.lightbox import ZOOMS, LightboxItem, ResultsLightbox
 
-LightboxActions = Callable[[LightboxItem], list[rx.Component]]
+LightboxActions = Callable[[ObjectVar[LightboxItem]], list[rx.Component]]
 
 
 class KeyArea(Div):
     """A <div> that hears the keys pressed on anything focused inside it."""
 
-    on_key_down: EventHandler[key_event] = field(doc="Fired when a key is pressed inside")
+    # Reflex's idiom for a component's event field (the spec function as the type argument) is typed for
+    # pyright only; mypy reads EventHandler as not generic and key_event as a function.
+    on_key_down: EventHandler[key_event] = field(doc="Fired when a key is pressed inside")  # type: ignore[valid-type,type-arg]
 
 
 def _step_button(state: type[ResultsLightbox], delta: int) -> rx.Component:
@@ -109,7 +112,7 @@ def lightbox(state: type[ResultsLightbox], actions: LightboxActions) -> rx.Compo
     )
 
 
-def owner_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
+def owner_actions(state: Any, item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     """What the owner of a picture can do with it from any of their pages."""
     image = item["id"].to_string()
     return [
@@ -125,7 +128,7 @@ def owner_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
     ]
 
 
-def visitor_actions(state: Any, item: LightboxItem) -> list[rx.Component]:
+def visitor_actions(state: Any, item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     """What anyone may do with a public picture: download it, like it (signed in), remix it, open its page."""
     likes = item["likes"].to_string()
     return [

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
+from reflex.vars import ObjectVar
 
 from palett.services.generation.catalog import MAX_STYLE_REFS
 from palett.state.prompt_tools import PromptToolsState as P
@@ -13,7 +15,7 @@ from palett.state.studio import StudioState as S
 PICK = "document.getElementById('upload-input').click()"
 
 
-def _thumb(card: RefCard, alt: str, on_remove: rx.EventChain | rx.event.EventType[()]) -> rx.Component:
+def _thumb(card: ObjectVar[RefCard], alt: str, on_remove: rx.EventChain | EventType[()]) -> rx.Component:
     return rx.box(
         rx.image(src=card["thumb"], alt=alt, width="64px", height="64px", object_fit="cover", border_radius="6px"),
         rx.icon_button(rx.icon("x", size=12), on_click=on_remove, size="1", variant="solid", color_scheme="gray",

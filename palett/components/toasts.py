@@ -13,7 +13,7 @@ from reflex_base.vars import VarData
 
 CARRY_PREFIX = "carry"
 
-_DISMISS_ON_LEAVE = Var(
+_DISMISS_ON_LEAVE: Var[None] = Var(
     _js_expr=(
         "useEffect(() => () => { const t = refs['__toast']; if (!t || !t.getToasts) return; "
         f"t.getToasts().forEach((x) => {{ if (!String(x.id).startsWith('{CARRY_PREFIX}')) t.dismiss(x.id); }}); "

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.layout import page
 from palett.pages.usage import AXIS_TICK, TOOLTIP, chart_figure
@@ -28,7 +28,7 @@ def headers_label(html_id: str) -> str:
     return html_id.removeprefix("admin-").replace("-", " ").capitalize()
 
 
-def table(headers: tuple[str, ...], rows: Var[list[Row]], render: Callable[[Row], rx.Component], html_id: str
+def table(headers: tuple[str, ...], rows: Var[list[Row]], render: Callable[[ObjectVar[Row]], rx.Component], html_id: str
           ) -> rx.Component:
     return rx.box(
         rx.table.root(
@@ -91,7 +91,7 @@ def dashboard() -> rx.Component:
 # ---- users --------------------------------------------------------------------------------------------------
 
 
-def user_row(row: UserItem) -> rx.Component:
+def user_row(row: ObjectVar[UserItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["email"], href="#admin-user", on_click=S.select_user(row["id"]),
                               aria_label="Open " + row["email"])),
@@ -120,7 +120,7 @@ def users() -> rx.Component:
     )
 
 
-def ledger_row(row: LedgerItem) -> rx.Component:
+def ledger_row(row: ObjectVar[LedgerItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"]),
         rx.table.cell(rx.badge(row["delta"], color_scheme=rx.cond(row["delta"].startswith("+"), "green", "red"),
@@ -177,7 +177,7 @@ def user_detail() -> rx.Component:
 # ---- jobs ---------------------------------------------------------------------------------------------------
 
 
-def job_row(row: JobItem) -> rx.Component:
+def job_row(row: ObjectVar[JobItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell("#", row["id"]),
         rx.table.cell(row["user_id"]),
@@ -226,18 +226,18 @@ def jobs() -> rx.Component:
 # ---- payments, events, audit --------------------------------------------------------------------------------
 
 
-def payment_row(row: PaymentItem) -> rx.Component:
+def payment_row(row: ObjectVar[PaymentItem]) -> rx.Component:
     return rx.table.row(rx.table.cell(row["when"]), rx.table.cell(row["user_id"]), rx.table.cell(row["description"]),
                         rx.table.cell(row["amount"]), rx.table.cell(row["credits"]),
                         rx.table.cell(rx.badge(row["status"], variant="soft")))
 
 
-def event_row(row: EventItem) -> rx.Component:
+def event_row(row: ObjectVar[EventItem]) -> rx.Component:
     return rx.table.row(rx.table.cell(row["when"]), rx.table.cell(row["type"]), rx.table.cell(row["outcome"]),
                         rx.table.cell(row["user_id"]), rx.table.cell(rx.code(row["id"], size="1")))
 
 
-def audit_row(row: AuditItem) -> rx.Component:
+def audit_row(row: ObjectVar[AuditItem]) -> rx.Component:
     return rx.table.row(rx.table.cell(row["when"]), rx.table.cell(row["admin"]), rx.table.cell(row["action"]),
                         rx.table.cell(row["target"]), rx.table.cell(rx.text(row["details"], size="1")))
 

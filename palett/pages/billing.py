@@ -7,11 +7,12 @@ still shows the plans, says payments are not configured and disables every butto
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import flash, post_form
 from palett.components.layout import page
-from palett.services.billing.catalog import BASIC_TOOLS_TEXT
-from palett.state.billing import BillingState, HistoryRow, PackCard, PlanCard
+from palett.services.billing.catalog import BASIC_TOOLS_TEXT, PackOffer, PlanOffer
+from palett.state.billing import BillingState, HistoryRow
 from palett.state.session import FlashState
 
 S = BillingState
@@ -89,40 +90,41 @@ def current_plan() -> rx.Component:
     )
 
 
-def plan_card(plan: PlanCard) -> rx.Component:
-    product = plan["key"] + rx.cond(S.yearly, "_year", "_month")
-    available = rx.cond(S.yearly, plan["available_yearly"], plan["available_monthly"])
-    is_current = plan["key"] == S.current_plan
+def plan_card(plan: ObjectVar[PlanOffer]) -> rx.Component:
+    product = plan.key + rx.cond(S.yearly, "_year", "_month")
+    available = rx.cond(S.yearly, plan.available_yearly, plan.available_monthly)
+    is_current = plan.key == S.current_plan
+    paid = plan.key != "free"
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(plan["name"], size="5", as_="h3"), rx.spacer(),
+            rx.hstack(rx.heading(plan.name, size="5", as_="h3"), rx.spacer(),
                       rx.cond(is_current, rx.badge("Your plan", color_scheme="green", variant="soft")),
-                      rx.cond(~is_current & (S.highlight_id == "plan-" + plan["key"]), suggested_badge()),
+                      rx.cond(~is_current & (S.highlight_id == "plan-" + plan.key), suggested_badge()),
                       width="100%", align="center"),
             rx.cond(
-                plan["paid"],
-                rx.hstack(rx.text(rx.cond(S.yearly, plan["yearly"], plan["monthly"]), size="7", weight="bold"),
+                paid,
+                rx.hstack(rx.text(rx.cond(S.yearly, plan.yearly, plan.monthly), size="7", weight="bold"),
                           rx.text(rx.cond(S.yearly, "/ year", "/ month"), size="2", color_scheme="gray"),
                           align="baseline", spacing="1"),
                 rx.hstack(rx.text("$0", size="7", weight="bold"), rx.text("forever", size="2", color_scheme="gray"),
                           align="baseline", spacing="1"),
             ),
-            rx.cond(S.yearly & plan["paid"], rx.text("Save ", plan["saving"].to_string(), "% with yearly billing",
+            rx.cond(S.yearly & paid, rx.text("Save ", plan.yearly_saving_percent.to_string(), "% with yearly billing",
                                                      size="1", color_scheme="green")),
-            rx.el.ul(rx.foreach(plan["features"], lambda f: rx.el.li(
+            rx.el.ul(rx.foreach(plan.features, lambda f: rx.el.li(
                 rx.hstack(rx.icon("check", size=14, color="var(--green-10)", flex_shrink="0"),
                           rx.text(f, size="2"), align="start", spacing="2"))),
                 class_name="plan-features", style={"listStyle": "none", "padding": 0, "margin": 0}),
             rx.spacer(),
             rx.cond(
-                plan["paid"],
+                paid,
                 post_form(
                     "/api/billing/checkout",
                     rx.el.input(type="hidden", name="product", value=product),
                     rx.button(rx.cond(is_current, "Current plan", "Subscribe"), type="submit", size="3",
                               width="100%", disabled=~available | is_current,
-                              aria_label=rx.cond(is_current, "Current plan: " + plan["name"],
-                                                 "Subscribe to " + plan["name"]),
+                              aria_label=rx.cond(is_current, "Current plan: " + plan.name,
+                                                 "Subscribe to " + plan.name),
                               class_name="subscribe-button"),
                     width="100%",
                 ),
@@ -134,8 +136,8 @@ def plan_card(plan: PlanCard) -> rx.Component:
             width="100%",
         ),
         size="3",
-        class_name=rx.cond(S.highlight_id == "plan-" + plan["key"], "plan-card highlighted", "plan-card"),
-        id="plan-" + plan["key"],
+        class_name=rx.cond(S.highlight_id == "plan-" + plan.key, "plan-card highlighted", "plan-card"),
+        id="plan-" + plan.key,
     )
 
 
@@ -171,23 +173,23 @@ def suggested_badge() -> rx.Component:
                     class_name="suggested-badge")
 
 
-def pack_card(pack: PackCard) -> rx.Component:
+def pack_card(pack: ObjectVar[PackOffer]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(pack["name"], size="4", as_="h3"), rx.spacer(),
-                      rx.cond(S.highlight_id == "pack-" + pack["key"], suggested_badge()), width="100%",
+            rx.hstack(rx.heading(pack.name, size="4", as_="h3"), rx.spacer(),
+                      rx.cond(S.highlight_id == "pack-" + pack.key, suggested_badge()), width="100%",
                       align="center"),
-            rx.hstack(rx.text(pack["credits"], size="7", weight="bold"), rx.text("credits", color_scheme="gray"),
+            rx.hstack(rx.text(pack.credits, size="7", weight="bold"), rx.text("credits", color_scheme="gray"),
                       align="baseline", spacing="1"),
-            rx.cond(pack["bonus"] > 0, rx.badge("Includes ", pack["bonus"].to_string(), " bonus",
+            rx.cond(pack.bonus > 0, rx.badge("Includes ", pack.bonus.to_string(), " bonus",
                                                 color_scheme="green", variant="soft")),
-            rx.text(pack["price"], size="4", weight="medium"),
+            rx.text(pack.price, size="4", weight="medium"),
             rx.spacer(),
             post_form(
                 "/api/billing/checkout",
-                rx.el.input(type="hidden", name="product", value=pack["key"]),
+                rx.el.input(type="hidden", name="product", value=pack.key),
                 rx.button(rx.icon("shopping_cart", size=16), "Buy", type="submit", size="3", width="100%",
-                          disabled=~pack["available"], aria_label="Buy the " + pack["name"] + " pack",
+                          disabled=~pack.available, aria_label="Buy the " + pack.name + " pack",
                           class_name="buy-button"),
                 width="100%",
             ),
@@ -196,8 +198,8 @@ def pack_card(pack: PackCard) -> rx.Component:
             width="100%",
         ),
         size="3",
-        class_name=rx.cond(S.highlight_id == "pack-" + pack["key"], "highlighted", ""),
-        id="pack-" + pack["key"],
+        class_name=rx.cond(S.highlight_id == "pack-" + pack.key, "highlighted", ""),
+        id="pack-" + pack.key,
     )
 
 
@@ -212,7 +214,7 @@ def packs() -> rx.Component:
     )
 
 
-def history_row(row: HistoryRow) -> rx.Component:
+def history_row(row: ObjectVar[HistoryRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"]),
         rx.table.cell(row["description"]),

@@ -4,6 +4,7 @@ against a local `make run`."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.layout import page
 from palett.pages.developers_webhooks import webhooks_section
@@ -129,7 +130,7 @@ def new_secret() -> rx.Component:
     )
 
 
-def revoke_button(row: KeyRow) -> rx.Component:
+def revoke_button(row: ObjectVar[KeyRow]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Revoke", variant="soft", color_scheme="red", class_name="revoke-key",
                                           aria_label="Revoke key " + row["name"])),
@@ -148,7 +149,7 @@ def revoke_button(row: KeyRow) -> rx.Component:
     )
 
 
-def key_row(row: KeyRow) -> rx.Component:
+def key_row(row: ObjectVar[KeyRow]) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.hstack(

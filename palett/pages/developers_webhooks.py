@@ -5,6 +5,7 @@ WebhooksState.load_webhooks)."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.state.webhooks import DeliveryRow, EndpointRow, WebhooksState
 
@@ -47,7 +48,7 @@ def secret_callout() -> rx.Component:
     )
 
 
-def endpoint_row(row: EndpointRow) -> rx.Component:
+def endpoint_row(row: ObjectVar[EndpointRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -79,7 +80,7 @@ def endpoint_row(row: EndpointRow) -> rx.Component:
     )
 
 
-def delivery_row(row: DeliveryRow) -> rx.Component:
+def delivery_row(row: ObjectVar[DeliveryRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["event"]),
         rx.table.cell(rx.badge(row["status"], color_scheme=rx.match(row["status"], ("succeeded", "green"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.compare_slider import compare_slider
 from palett.components.credits import continue_offer, cost_summary, run_label
@@ -28,7 +29,7 @@ def tool_tab(tool: list[str]) -> rx.Component:
     )
 
 
-def model_item(m: ModelOption) -> rx.Component:
+def model_item(m: ObjectVar[ModelOption]) -> rx.Component:
     return rx.select.item(rx.cond(m["available"], m["label"], m["label"] + " — " + m["reason"]), value=m["key"],
                           disabled=~m["available"])
 
@@ -60,21 +61,21 @@ def source_panel() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading("Image", size="4", as_="h2"), rx.spacer(),
-                      rx.cond(EditState.has_source, rx.text(EditState.source["width"].to_string() + " × "
-                                                            + EditState.source["height"].to_string(),
+                      rx.cond(EditState.has_source, rx.text(EditState.source.width.to_string() + " × "
+                                                            + EditState.source.height.to_string(),
                                                             size="1", color_scheme="gray")),
                       width="100%", align="center"),
             rx.cond(
                 EditState.needs_mask,
                 rx.cond(EditState.has_source,
-                        mask_editor(EditState.source["url"], on_export=EditState.mask_exported,
+                        mask_editor(EditState.source.url, on_export=EditState.mask_exported,
                                     export_trigger=EditState.mask_request, id="mask-editor",
                                     alt="Your image; paint over what should change", height="520px", width="100%"),
                         dropzone()),
                 rx.cond(EditState.tool == OpKey.OUTPAINT,
                         rx.cond(EditState.has_source, outpaint_preview(), dropzone()),
                         rx.cond(EditState.has_source,
-                                rx.image(src=EditState.source["url"], alt="The image you are editing",
+                                rx.image(src=EditState.source.url, alt="The image you are editing",
                                          class_name="source-img", id="source-img"),
                                 dropzone())),
             ),
@@ -103,7 +104,7 @@ def dropzone_small() -> rx.Component:
 def outpaint_preview() -> rx.Component:
     preview = EditState.canvas_preview
     return rx.box(
-        rx.image(src=EditState.source["url"], alt="Your image inside the new canvas", class_name="outpaint-src",
+        rx.image(src=EditState.source.url, alt="Your image inside the new canvas", class_name="outpaint-src",
                  style={"left": preview["left"], "top": preview["top"], "width": preview["width"],
                         "height": preview["height"]}),
         class_name="outpaint-canvas", style={"aspect_ratio": preview["aspect"]}, id="outpaint-preview",
@@ -111,14 +112,14 @@ def outpaint_preview() -> rx.Component:
     )
 
 
-def library_tile(img: ImageRef) -> rx.Component:
-    chosen = EditState.batch_ids.contains(img["id"])
+def library_tile(img: ObjectVar[ImageRef]) -> rx.Component:
+    chosen = EditState.batch_ids.contains(img.id)
     return rx.box(
-        rx.el.button(rx.image(src=img["thumb"], alt=img["label"], class_name="library-img"),
-                     on_click=EditState.pick_image(img["id"]), class_name="library-pick",
-                     aria_label="Edit " + img["label"], type="button"),
-        rx.checkbox(checked=chosen, on_change=lambda _v: EditState.toggle_batch(img["id"]),
-                    aria_label="Add to batch: " + img["label"], class_name="library-check"),
+        rx.el.button(rx.image(src=img.thumb, alt=img.label, class_name="library-img"),
+                     on_click=EditState.pick_image(img.id), class_name="library-pick",
+                     aria_label="Edit " + img.label, type="button"),
+        rx.checkbox(checked=chosen, on_change=lambda _v: EditState.toggle_batch(img.id),
+                    aria_label="Add to batch: " + img.label, class_name="library-check"),
         class_name=rx.cond(chosen, "library-tile chosen", "library-tile"),
     )
 
@@ -213,12 +214,12 @@ def compare_panel() -> rx.Component:
     )
 
 
-def edit_image_actions(img: ImageCard) -> list[rx.Component]:
+def edit_image_actions(img: ObjectVar[ImageCard]) -> list[rx.Component]:
     return [rx.spacer(), rx.button("Use as input", on_click=EditState.use_result(img["id"].to_string()), size="1",
                                    variant="soft")]
 
 
-def no_actions(job: JobCard) -> list[rx.Component]:
+def no_actions(job: ObjectVar[JobCard]) -> list[rx.Component]:
     return []
 
 

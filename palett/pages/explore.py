@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -13,7 +14,7 @@ from palett.state.explore import ExploreLightbox, ExploreState, ExploreTile, Fee
 S = ExploreState
 
 
-def like_control(S: type[PublicFeed], t: ExploreTile) -> rx.Component:
+def like_control(S: type[PublicFeed], t: ObjectVar[ExploreTile]) -> rx.Component:
     count = rx.text(t["likes"].to_string(), size="1", class_name="like-count")
     return rx.cond(
         S.signed_in,
@@ -29,7 +30,7 @@ def like_control(S: type[PublicFeed], t: ExploreTile) -> rx.Component:
     )
 
 
-def public_tile(S: type[PublicFeed], L: type[FeedLightbox], t: ExploreTile, with_author: bool = True
+def public_tile(S: type[PublicFeed], L: type[FeedLightbox], t: ObjectVar[ExploreTile], with_author: bool = True
                 ) -> rx.Component:
     """A public picture in a feed (explore, a profile): a click opens the lightbox, the link is its share page."""
     return rx.box(

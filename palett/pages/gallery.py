@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import EventType
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -20,8 +20,9 @@ from palett.components.library import (
     studio_and_edit_links,
 )
 from palett.components.lightbox import lightbox, owner_actions
+from palett.services.library.gallery import CollectionView
 from palett.state.collections import CollectionDialogs
-from palett.state.gallery import CollectionItem, GalleryLightbox, GalleryState, GalleryTile
+from palett.state.gallery import GalleryLightbox, GalleryState, GalleryTile
 from palett.state.lightbox import LightboxItem
 
 S = GalleryState
@@ -32,7 +33,7 @@ C = CollectionDialogs
 # ---- tiles ----------------------------------------------------------------------------------------------
 
 
-def tile(t: GalleryTile) -> rx.Component:
+def tile(t: ObjectVar[GalleryTile]) -> rx.Component:
     chosen = S.selected.contains(t["id"])
     return rx.box(
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
@@ -111,7 +112,7 @@ def grid() -> rx.Component:
     )
 
 
-def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+def lightbox_actions(item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     image = item["id"].to_string()
     return [
         *owner_actions(L, item),
@@ -222,7 +223,7 @@ def add_to_menu() -> rx.Component:
                                            rx.icon("chevron_down", size=14), variant="soft", size="2",
                                            id="bulk-add")),
         rx.dropdown_menu.content(
-            rx.foreach(S.collections, lambda c: rx.dropdown_menu.item(c["name"], on_click=S.add_selected_to(c["id"]))),
+            rx.foreach(S.collections, lambda c: rx.dropdown_menu.item(c.name, on_click=S.add_selected_to(c.id))),
             rx.cond(S.collections.length() > 0, rx.dropdown_menu.separator()),
             rx.dropdown_menu.item(rx.icon("plus", size=14), "New collection…",
                                   on_click=C.open_new_collection(True)),
@@ -275,15 +276,15 @@ def bulk_bar() -> rx.Component:
 # ---- collections ----------------------------------------------------------------------------------------
 
 
-def collection_row(c: CollectionItem) -> rx.Component:
-    active = S.collection_id == c["id"]
+def collection_row(c: ObjectVar[CollectionView]) -> rx.Component:
+    active = S.collection_id == c.id
     return rx.hstack(
         rx.button(
             rx.icon("folder", size=16),
-            rx.text(c["name"], class_name="collection-name"),
+            rx.text(c.name, class_name="collection-name"),
             rx.spacer(),
-            rx.text(c["count"].to_string(), size="1", color_scheme="gray"),
-            on_click=S.show_collection(c["id"]),
+            rx.text(c.count.to_string(), size="1", color_scheme="gray"),
+            on_click=S.show_collection(c.id),
             variant=rx.cond(active, "soft", "ghost"),
             color_scheme=rx.cond(active, "violet", "gray"),
             aria_current=rx.cond(active, "true", "false"),
@@ -293,11 +294,11 @@ def collection_row(c: CollectionItem) -> rx.Component:
         ),
         rx.dropdown_menu.root(
             rx.dropdown_menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray",
-                                                    size="1", aria_label="Options for " + c["name"])),
+                                                    size="1", aria_label="Options for " + c.name)),
             rx.dropdown_menu.content(
-                rx.dropdown_menu.item(rx.icon("pencil", size=14), "Rename", on_click=C.open_rename(c["id"])),
+                rx.dropdown_menu.item(rx.icon("pencil", size=14), "Rename", on_click=C.open_rename(c.id)),
                 rx.dropdown_menu.item(rx.icon("trash_2", size=14), "Delete", color="red",
-                                      on_click=C.open_remove(c["id"])),
+                                      on_click=C.open_remove(c.id)),
             ),
         ),
         width="100%",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -10,7 +11,7 @@ from palett.state.account import AccountState, LedgerRow
 from palett.state.session import SessionState
 
 
-def ledger_row(row: LedgerRow) -> rx.Component:
+def ledger_row(row: ObjectVar[LedgerRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["label"]),
         rx.table.cell(rx.badge(row["delta"], color_scheme=rx.cond(row["delta"].startswith("+"), "green", "red"),

@@ -6,20 +6,21 @@ Keyboard (assets/js/library.js): left/right arrows open the neighbours, Esc goes
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import NumberVar, ObjectVar
 
 from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state
 from palett.services.generation.operations import editor_operations
-from palett.state.image import CollectionRef, ImageState, RecipeRow
+from palett.services.library.gallery import CollectionRef
+from palett.state.image import ImageState, RecipeRow
 
 S = ImageState
 IMG = ImageState.image
 
 
-def nav_arrow(target: Var[int], html_id: str, icon: str, label: str) -> rx.Component:
+def nav_arrow(target: NumberVar[int], html_id: str, icon: str, label: str) -> rx.Component:
     return rx.cond(
         target > 0,
         rx.tooltip(rx.icon_button(rx.link(rx.icon(icon, size=18), href="/image/" + target.to_string(),
@@ -257,11 +258,11 @@ def share_card() -> rx.Component:
     )
 
 
-def collection_chip(c: CollectionRef) -> rx.Component:
+def collection_chip(c: ObjectVar[CollectionRef]) -> rx.Component:
     return rx.badge(
-        rx.link(c["name"], href="/gallery?collection=" + c["id"].to_string(), color="inherit", underline="hover"),
-        rx.el.button(rx.icon("x", size=12), on_click=S.remove_from_collection(c["id"]), type="button",
-                     class_name="chip-remove", aria_label="Remove from " + c["name"]),
+        rx.link(c.name, href="/gallery?collection=" + c.id.to_string(), color="inherit", underline="hover"),
+        rx.el.button(rx.icon("x", size=12), on_click=S.remove_from_collection(c.id), type="button",
+                     class_name="chip-remove", aria_label="Remove from " + c.name),
         variant="soft", size="2", radius="full", class_name="collection-chip",
     )
 
@@ -279,7 +280,7 @@ def collections_card() -> rx.Component:
                                                                size="1", id="image-add-collection")),
                             rx.dropdown_menu.content(rx.foreach(
                                 S.all_collections,
-                                lambda c: rx.dropdown_menu.item(c["name"], on_click=S.add_to_collection(c["id"])))),
+                                lambda c: rx.dropdown_menu.item(c.name, on_click=S.add_to_collection(c.id)))),
                         )),
                 width="100%",
                 align="center",
@@ -297,7 +298,7 @@ def collections_card() -> rx.Component:
     )
 
 
-def recipe_item(row: RecipeRow) -> rx.Component:
+def recipe_item(row: ObjectVar[RecipeRow]) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(row["label"], min_width="96px"),
                              rx.data_list.value(row["value"]))
 

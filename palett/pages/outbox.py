@@ -4,20 +4,23 @@ production."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
-from palett.state.outbox import MailRow, OutboxState
+from palett.services.accounts.mailer import Mail
+from palett.state.outbox import OutboxState
 from palett.state.session import SessionState
 
 
-def mail_card(mail: MailRow) -> rx.Component:
+def mail_card(mail: ObjectVar[Mail]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.icon("mail", size=18), rx.text(mail["subject"], weight="bold"), align="center"),
-            rx.text("To ", mail["to"], " · ", mail["sent_at"], " UTC", size="1", color_scheme="gray"),
-            rx.el.pre(mail["text"], class_name="mail-body"),
-            rx.foreach(mail["links"], lambda link: link_button(rx.icon("external_link", size=14), "Open link",
+            rx.hstack(rx.icon("mail", size=18), rx.text(mail.subject, weight="bold"), align="center"),
+            # `to` is also Var.to (a cast), so this field is read by key, which mypy can't type on a dataclass.
+            rx.text("To ", mail["to"], " · ", mail.sent_at, " UTC", size="1", color_scheme="gray"),  # type: ignore[misc]
+            rx.el.pre(mail.text, class_name="mail-body"),
+            rx.foreach(mail.links, lambda link: link_button(rx.icon("external_link", size=14), "Open link",
                                                              href=link, size="2", variant="soft",
                                                              class_name="outbox-link")),
             spacing="2",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.pages.settings import section
+from palett.services.generation.catalog import SizeChoice
 from palett.state.profile import ProfileState
 from palett.state.session import SessionState
-from palett.state.studio_defaults import SizeOption, StudioDefaults
+from palett.state.studio_defaults import StudioDefaults
 
 S = ProfileState
 D = StudioDefaults
@@ -64,8 +66,8 @@ def name_section() -> rx.Component:
     )
 
 
-def size_item(s: SizeOption) -> rx.Component:
-    return rx.select.item(s["label"], value=s["value"])
+def size_item(s: ObjectVar[SizeChoice]) -> rx.Component:
+    return rx.select.item(s.label, value=s.value)
 
 
 def defaults_section() -> rx.Component:

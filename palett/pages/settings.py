@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.forms import brand_mark, field, flash, link_button, post_form
 from palett.components.layout import page
@@ -81,7 +82,7 @@ def password() -> rx.Component:
     )
 
 
-def provider_row(row: ProviderRow) -> rx.Component:
+def provider_row(row: ObjectVar[ProviderRow]) -> rx.Component:
     return rx.hstack(
         brand_mark(row["key"]),
         rx.vstack(rx.text(row["name"], weight="medium"),
@@ -113,7 +114,7 @@ def connected() -> rx.Component:
     )
 
 
-def revoke_this_device(row: SessionRow) -> rx.Component:
+def revoke_this_device(row: ObjectVar[SessionRow]) -> rx.Component:
     """Revoking the session you are using signs you out here: ask first."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
@@ -135,7 +136,7 @@ def revoke_this_device(row: SessionRow) -> rx.Component:
     )
 
 
-def session_row(row: SessionRow) -> rx.Component:
+def session_row(row: ObjectVar[SessionRow]) -> rx.Component:
     return rx.hstack(
         rx.icon("monitor_smartphone", size=20),
         rx.vstack(

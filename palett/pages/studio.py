@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.event import EventType
+from reflex.vars import ObjectVar
 
 from palett.components.credits import continue_offer, cost_summary, generation_price, run_label
 from palett.components.examples import example_prompts
@@ -18,14 +19,14 @@ from palett.settings import get_settings
 from palett.state.jobs import ImageCard, JobCard, ModelOption
 from palett.state.lightbox import LightboxItem
 from palett.state.prompt_tools import PromptToolsState
-from palett.state.studio import SizeOption, StudioLightbox, StudioState
+from palett.state.studio import StudioLightbox, StudioState
 
 
 def label(text: str, html_for: str) -> rx.Component:
     return rx.el.label(text, html_for=html_for, class_name="field-label")
 
 
-def model_item(m: ModelOption) -> rx.Component:
+def model_item(m: ObjectVar[ModelOption]) -> rx.Component:
     return rx.select.item(
         rx.cond(m["available"], m["label"], m["label"] + " — " + m["reason"]),
         value=m["key"],
@@ -33,15 +34,15 @@ def model_item(m: ModelOption) -> rx.Component:
     )
 
 
-def size_chip(s: SizeOption) -> rx.Component:
+def size_chip(s: ObjectVar[catalog.SizeChoice]) -> rx.Component:
     return rx.button(
-        s["label"],
-        on_click=StudioState.set_size(s["value"]),
-        variant=rx.cond(StudioState.size == s["value"], "solid", "soft"),
-        color_scheme=rx.cond(StudioState.size == s["value"], "violet", "gray"),
+        s.label,
+        on_click=StudioState.set_size(s.value),
+        variant=rx.cond(StudioState.size == s.value, "solid", "soft"),
+        color_scheme=rx.cond(StudioState.size == s.value, "violet", "gray"),
         size="1",
         type="button",
-        aria_pressed=StudioState.size == s["value"],
+        aria_pressed=StudioState.size == s.value,
     )
 
 
@@ -167,7 +168,7 @@ def options_panel() -> rx.Component:
     )
 
 
-def studio_actions(job: JobCard) -> list[rx.Component]:
+def studio_actions(job: ObjectVar[JobCard]) -> list[rx.Component]:
     return [
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", on_click=StudioState.rerun(job["id"]),
                   size="1", variant="ghost"),
@@ -177,11 +178,11 @@ def studio_actions(job: JobCard) -> list[rx.Component]:
     ]
 
 
-def open_result(img: ImageCard) -> EventType[()]:
+def open_result(img: ObjectVar[ImageCard]) -> EventType[()]:
     return StudioLightbox.open_lightbox(img["id"])
 
 
-def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+def lightbox_actions(item: ObjectVar[LightboxItem]) -> list[rx.Component]:
     return [
         *owner_actions(StudioState, item),
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.jobs import STATUS_COLORS
@@ -40,7 +40,7 @@ def chart_figure(title: str, summary: Var[str], html_id: str, chart: rx.Componen
     Recharts' keyboard layer (a focusable surface) is switched off: focus must not land inside aria-hidden.
     """
     for inner in (chart, *chart.children):  # rx.recharts.*_chart wraps the chart in a ResponsiveContainer
-        if type(inner).__name__.endswith("Chart"):
+        if isinstance(inner, rx.Component) and type(inner).__name__.endswith("Chart"):
             inner.custom_attrs["accessibilityLayer"] = False
     return rx.el.figure(
         rx.heading(title, size="3", as_="h3"),
@@ -107,7 +107,7 @@ def status_badge(status: Var[str]) -> rx.Component:
     )
 
 
-def row(item: UsageItem) -> rx.Component:
+def row(item: ObjectVar[UsageItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item["when"], white_space="nowrap"),
         rx.table.cell(item["operation"]),

@@ -24,27 +24,6 @@ POLL_EVERY = 2.0  # seconds between checks while the webhook hasn't landed
 POLL_FOR = 60.0  # give up (and say so) after about this long
 
 
-class PlanCard(TypedDict):
-    key: str
-    name: str
-    monthly: str
-    yearly: str
-    saving: int
-    features: list[str]
-    available_monthly: bool
-    available_yearly: bool
-    paid: bool
-
-
-class PackCard(TypedDict):
-    key: str
-    name: str
-    credits: int
-    bonus: int
-    price: str
-    available: bool
-
-
 class HistoryRow(TypedDict):
     id: int
     when: str
@@ -99,8 +78,8 @@ class BillingState(SessionState):
     yearly: bool = False
     highlight: str = ""  # the product a cost preview sent the user here for (?highlight=starter | pro_month)
     pro_basic_cap: int = 0
-    plans: list[PlanCard] = []
-    packs: list[PackCard] = []
+    plans: list[billing.PlanOffer] = []
+    packs: list[billing.PackOffer] = []
     history_rows: list[HistoryRow] = []
     # The return from Checkout: "" (none) | pending | paid | failed | slow | unknown
     checkout: str = ""
@@ -137,12 +116,8 @@ class BillingState(SessionState):
         self.banner = summary.banner
         self.fair_use_text = fair_use_text(summary)
         self.pro_basic_cap = settings.pro_basic_fair_use
-        self.plans = [PlanCard(key=o.key, name=o.name, monthly=o.monthly, yearly=o.yearly,
-                               saving=o.yearly_saving_percent, features=list(o.features),
-                               available_monthly=o.available_monthly, available_yearly=o.available_yearly,
-                               paid=o.key != "free") for o in billing.plan_offers(settings)]
-        self.packs = [PackCard(key=o.key, name=o.name, credits=o.credits, bonus=o.bonus, price=o.price,
-                               available=o.available) for o in billing.pack_offers(settings)]
+        self.plans = billing.plan_offers(settings)
+        self.packs = billing.pack_offers(settings)
         self.history_rows = [history_row(r) for r in rows]
 
     async def _check(self, user_id: int) -> str:

@@ -65,9 +65,9 @@ class CollectionDialogs(SessionState):
     @rx.event
     async def open_rename(self, collection_id: int) -> None:
         grid = await self._gallery()
-        found = next((c for c in grid.collections if c["id"] == int(collection_id)), None)
+        found = next((c for c in grid.collections if c.id == int(collection_id)), None)
         if found:
-            self._rename_id, self.rename_name, self.rename_open, self.problem = found["id"], found["name"], True, ""
+            self._rename_id, self.rename_name, self.rename_open, self.problem = found.id, found.name, True, ""
 
     @rx.event
     def set_rename_open(self, value: bool) -> None:
@@ -94,9 +94,9 @@ class CollectionDialogs(SessionState):
     @rx.event
     async def open_remove(self, collection_id: int) -> None:
         grid = await self._gallery()
-        found = next((c for c in grid.collections if c["id"] == int(collection_id)), None)
+        found = next((c for c in grid.collections if c.id == int(collection_id)), None)
         if found:
-            self._remove_id, self.remove_name, self.remove_open = found["id"], found["name"], True
+            self._remove_id, self.remove_name, self.remove_open = found.id, found.name, True
 
     @rx.event
     def set_remove_open(self, value: bool) -> None:

@@ -47,10 +47,6 @@ class FacetOption(TypedDict):
     label: str
 
 
-class CollectionItem(TypedDict):
-    id: int
-    name: str
-    count: int
 
 
 def as_tile(t: gallery.Tile) -> GalleryTile:
@@ -62,8 +58,6 @@ def as_tile(t: gallery.Tile) -> GalleryTile:
     )
 
 
-def as_collections(views: list[gallery.CollectionView]) -> list[CollectionItem]:
-    return [CollectionItem(id=v.id, name=v.name, count=v.count) for v in views]
 
 
 def parse_day(value: str) -> date | None:
@@ -110,7 +104,7 @@ class GalleryState(SessionState):
     _anchor: int = 0
     _return_to: int = 0  # the image page last shown, to scroll back to
     # the user's collections (their dialogs: CollectionDialogs in state/collections.py)
-    collections: list[CollectionItem] = []
+    collections: list[gallery.CollectionView] = []
     problem: str = ""
 
     # ---- derived ----
@@ -137,7 +131,7 @@ class GalleryState(SessionState):
 
     @rx.var
     def collection_name(self) -> str:
-        return next((c["name"] for c in self.collections if c["id"] == self.collection_id), "")
+        return next((c.name for c in self.collections if c.id == self.collection_id), "")
 
     @rx.var
     def library_total_label(self) -> str:
@@ -209,8 +203,8 @@ class GalleryState(SessionState):
         self.operations = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.operations]
         self.models = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.models]
         self.library_total = facets.total
-        self.collections = as_collections(views)
-        if self.collection_id and not any(c["id"] == self.collection_id for c in self.collections):
+        self.collections = views
+        if self.collection_id and not any(c.id == self.collection_id for c in self.collections):
             self.collection_id, self.loaded = 0, False
 
     async def _reload(self, user_id: int) -> None:
@@ -424,7 +418,7 @@ class GalleryState(SessionState):
         except UserError as err:
             return rx.toast.error(err.message)
         await self._refresh_side(user_id)
-        name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
+        name = next((c.name for c in self.collections if c.id == collection_id), "the collection")
         return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
 
 

@@ -48,11 +48,6 @@ class RecipeRow(TypedDict):
     value: str
 
 
-class CollectionRef(TypedDict):
-    id: int
-    name: str
-
-
 EMPTY = ImageView(id=0, url="", width=0, height=0, prompt="", negative_prompt="", model_label="", local=False,
                   operation="", operation_label="", favorite=False, is_public=False, source_id=0, source_url="",
                   mask_url="", likes=0, alt="")
@@ -93,8 +88,8 @@ def rerun_href(d: gallery.ImageDetail) -> str:
 class ImageState(SessionState):
     image: ImageView = EMPTY
     recipe: list[RecipeRow] = []
-    in_collections: list[CollectionRef] = []
-    all_collections: list[CollectionRef] = []
+    in_collections: list[gallery.CollectionRef] = []
+    all_collections: list[gallery.CollectionView] = []
     rerun_link: str = ""
     rerun_in_studio: bool = False
     can_vary: bool = False
@@ -158,8 +153,8 @@ class ImageState(SessionState):
             mask_url=d.mask_url, likes=d.likes, alt=d.prompt[:200] or d.operation_label,
         )
         self.recipe = recipe_rows(d)
-        self.in_collections = [CollectionRef(id=c.id, name=c.name) for c in d.collections]
-        self.all_collections = [CollectionRef(id=v.id, name=v.name) for v in views]
+        self.in_collections = d.collections
+        self.all_collections = views
         self.rerun_link = rerun_href(d)
         self.rerun_in_studio = d.operation == "t2i"
         self._rerun = dict(d.rerun)
@@ -252,7 +247,7 @@ class ImageState(SessionState):
             refs = await in_db(work)
         except UserError as err:
             return rx.toast.error(err.message)
-        self.in_collections = [CollectionRef(id=c.id, name=c.name) for c in refs]
+        self.in_collections = refs
         return None
 
     # ---- bigger actions ----

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TypedDict
 
 import reflex as rx
 
 from palett.services.accounts import mailer
 
 
-class MailRow(TypedDict):
-    id: str
-    to: str
-    subject: str
-    sent_at: str
-    text: str
-    links: list[str]
-
-
 class OutboxState(rx.State):
-    mails: list[MailRow] = []
+    mails: list[mailer.Mail] = []
     refused: bool = False  # this browser isn't on the machine running the app
 
     @rx.event
@@ -31,6 +21,4 @@ class OutboxState(rx.State):
         if self.refused:
             self.mails = []
             return
-        mails = await asyncio.to_thread(mailer.outbox)
-        self.mails = [MailRow(id=m.id, to=m.to, subject=m.subject, sent_at=m.sent_at, text=m.text, links=m.links)
-                      for m in mails]
+        self.mails = await asyncio.to_thread(mailer.outbox)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any, TypedDict
+from typing import Any
 
 import reflex as rx
 
@@ -22,11 +22,6 @@ from palett.state.lightbox import ResultsLightbox
 from palett.state.references import ReferencesMixin
 from palett.state.session import SessionState, SignedIn, signed_in
 from palett.state.studio_defaults import StudioDefaults
-
-
-class SizeOption(TypedDict):
-    value: str
-    label: str
 
 
 class StudioState(JobsState, ReferencesMixin, SessionState):
@@ -65,9 +60,8 @@ class StudioState(JobsState, ReferencesMixin, SessionState):
         return self.model or catalog.default_model("t2i", get_settings()).key
 
     @rx.var
-    def sizes(self) -> list[SizeOption]:
-        spec = self._spec()
-        return [SizeOption(value=s, label=catalog.SIZE_LABELS.get(s, s)) for s in (spec.sizes if spec else ())]
+    def sizes(self) -> list[catalog.SizeChoice]:
+        return catalog.size_choices(self._spec())
 
     @rx.var
     def styles(self) -> list[str]:

@@ -6,19 +6,12 @@ or changes user data, so no handler needs the signed-in user.
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 import reflex as rx
 
 from palett.services.common.errors import UserError
 from palett.services.generation import catalog
 from palett.state.events import Reply
 from palett.state.jobs import ModelOption, model_options
-
-
-class SizeOption(TypedDict):
-    value: str
-    label: str
 
 
 class StudioDefaults(rx.State):
@@ -36,9 +29,8 @@ class StudioDefaults(rx.State):
         return model_options("t2i")
 
     @rx.var
-    def sizes(self) -> list[SizeOption]:
-        spec = self._spec()
-        return [SizeOption(value=s, label=catalog.SIZE_LABELS.get(s, s)) for s in (spec.sizes if spec else ())]
+    def sizes(self) -> list[catalog.SizeChoice]:
+        return catalog.size_choices(self._spec())
 
     @rx.var
     def model_value(self) -> str:

@@ -72,7 +72,7 @@ def test_gallery_events_only_touch_the_signed_in_users_images(db, world, sign_in
     grid = state(GalleryState)
     fire(GalleryState.load_gallery, grid)
     assert [r["id"] for r in grid.rows] == [world["bobs"]]
-    assert [c["name"] for c in grid.collections] == ["Bob's"]
+    assert [c.name for c in grid.collections] == ["Bob's"]
     for theirs in (world["private"], world["public"]):
         fire(GalleryState.toggle_favorite, grid, theirs)
         assert not image(theirs).favorite
@@ -179,14 +179,14 @@ def test_collection_dialogs_work_on_the_gallerys_selection(db, world, sign_in): 
     grid.selected = [world["bobs"]]
     fire(CollectionDialogs.open_new_collection, dialogs, True)
     fire(CollectionDialogs.create_collection, dialogs, {"name": "Trips"})
-    trips = next(c for c in grid.collections if c["name"] == "Trips")
-    assert trips["count"] == 1 and not dialogs.new_open
-    fire(CollectionDialogs.open_rename, dialogs, trips["id"])
+    trips = next(c for c in grid.collections if c.name == "Trips")
+    assert trips.count == 1 and not dialogs.new_open
+    fire(CollectionDialogs.open_rename, dialogs, trips.id)
     assert dialogs.rename_open and dialogs.rename_name == "Trips"
     fire(CollectionDialogs.rename_collection, dialogs, {"name": "Travels"})
-    assert [c["name"] for c in grid.collections if c["id"] == trips["id"]] == ["Travels"]
-    fire(GalleryState.show_collection, grid, trips["id"])
-    fire(CollectionDialogs.open_remove, dialogs, trips["id"])
+    assert [c.name for c in grid.collections if c.id == trips.id] == ["Travels"]
+    fire(GalleryState.show_collection, grid, trips.id)
+    fire(CollectionDialogs.open_remove, dialogs, trips.id)
     fire(CollectionDialogs.delete_collection, dialogs)
-    assert grid.collection_id == 0 and trips["id"] not in [c["id"] for c in grid.collections]
+    assert grid.collection_id == 0 and trips.id not in [c.id for c in grid.collections]
     assert [r["id"] for r in grid.rows] == [world["bobs"]]  # the image stays in the gallery

@@ -36,7 +36,7 @@ def reset_link_mailed():
 def test_a_browser_on_this_machine_reads_the_outbox(peer):
     seen = outbox_seen_by(peer)
     assert not seen.refused
-    assert [m["links"] for m in seen.mails] == [["http://localhost:3000/reset?token=secret"]]
+    assert [m.links for m in seen.mails] == [["http://localhost:3000/reset?token=secret"]]
 
 
 @pytest.mark.parametrize(("peer", "headers"), [

@@ -11,7 +11,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -31,10 +31,11 @@ class Mail:
     text: str
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     sent_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
+    # A field, not a property, so the dev outbox page can show it (Reflex sends a dataclass's fields only).
+    links: list[str] = field(init=False, default_factory=list)
 
-    @property
-    def links(self) -> list[str]:
-        return _LINK.findall(self.text)
+    def __post_init__(self) -> None:
+        self.links = _LINK.findall(self.text)
 
 
 def send(to: str, subject: str, text: str) -> Mail:
@@ -88,4 +89,5 @@ def outbox(limit: int = 50) -> list[Mail]:
     if not folder.exists():
         return []
     files = sorted(folder.glob("*.json"), reverse=True)[:limit]
-    return [Mail(**json.loads(p.read_text())) for p in files]
+    stored = [json.loads(p.read_text()) for p in files]
+    return [Mail(**{f.name: mail[f.name] for f in fields(Mail) if f.init and f.name in mail}) for mail in stored]

@@ -35,6 +35,18 @@ SIZE_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class SizeChoice:
+    """One size in the studio's and the profile's pickers."""
+
+    value: str
+    label: str
+
+
+def size_choices(spec: ModelSpec | None) -> list[SizeChoice]:
+    return [SizeChoice(value=s, label=SIZE_LABELS.get(s, s)) for s in (spec.sizes if spec else ())]
+
+
 def ratio_size(ratio: str, long_side: int = 1024) -> tuple[int, int]:
     """Pixel size for an aspect ratio like '16:9' (long side fixed, multiples of 8)."""
     w, h = (int(x) for x in ratio.split(":"))
