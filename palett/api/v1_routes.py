@@ -7,21 +7,29 @@ pipeline's cancel and the owner-filtered job reads. Errors are problem+json (api
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from palett.api import problems, v1_inputs, v1_media, v1_webhooks
 from palett.api.problems import Problem
 from palett.api.v1_body_cap import BodyCap
-from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
+from palett.api.v1_common import (
+    ERRORS,
+    MAX_ID,
+    POST_ERRORS,
+    RateLimitHeaders,
+    absolute,
+    idempotent,
+    needs,
+    problem,
+)
 from palett.api.v1_schemas import Accepted, Generation, GenerationPage, Image, Me, ModelInfo, ProblemDoc
 from palett.models import User
 from palett.services.accounts.api_keys import Caller
-from palett.services.common import idempotency, ratelimit
+from palett.services.common import idempotency
 from palett.services.common.db import session_scope
 from palett.services.generation import catalog, jobs, pipeline, submit
 from palett.settings import get_settings
@@ -187,16 +195,7 @@ def build_app() -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyCap)
 
-    @app.middleware("http")
-    async def rate_limit_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        window = getattr(request.state, "rate_limit", None)
-        if isinstance(window, ratelimit.Window):
-            response.headers["RateLimit-Limit"] = str(window.limit)
-            response.headers["RateLimit-Remaining"] = str(window.remaining)
-            response.headers["RateLimit-Reset"] = str(window.reset_seconds)
-        return response
-
+    app.add_middleware(RateLimitHeaders)
     return app
 
 

@@ -75,6 +75,27 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")  # a view of the same engine and pool
+
+
+@contextmanager
+def autocommit_scope() -> Iterator[Session]:
+    """For statements that each stand alone (a look-up, one conditional UPDATE): on PostgreSQL each commits
+    by itself, which saves the BEGIN and COMMIT round trips of session_scope. Add no ORM objects here.
+
+    SQLite runs in-process (no round trips to save) and takes its write lock at BEGIN: it gets session_scope.
+    """
+    url = get_settings().db_url
+    if not url.startswith("postgres"):
+        with session_scope() as session:
+            yield session
+        return
+    with Session(_autocommit(engine_for(url)), expire_on_commit=False) as session:
+        yield session
+
+
 def after_commit(db: Session, work: Callable[[], None]) -> None:
     """Run `work` once this session's transaction commits; forget it if the transaction rolls back.
 
