@@ -32,7 +32,7 @@ def engine_for(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    pool_size, _ = get_settings().db_pool_sizes
+    pool_size = get_settings().db_pool_sizes.engine
     # No overflow: a burst waits up to pool_timeout for a connection instead of going past the budget.
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=10)
 
