@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from palett.models import CreditTransaction, User
+from palett.models import CreditTransaction, User, utcnow
 
 
 class Kind(StrEnum):
@@ -85,6 +85,7 @@ def _change(session: Session, user_id: int, delta: int, kind: Kind, idempotency_
         kind=kind,
         reference=reference,
         idempotency_key=idempotency_key,
+        created_at=utcnow(),  # given: pydantic would inspect the default factory's signature on every row
     )
     session.add(row)
     session.flush()

@@ -120,11 +120,13 @@ def write_job(db: DB, *, user: User, params: dict[str, Any], batch_id: str | Non
     if priority is None:
         priority = PREMIUM_PRIORITY if user.plan == "premium" else 0
     # `charged` is written with the row (no second UPDATE): if the reservation below fails, the whole
-    # transaction rolls back, job included.
+    # transaction rolls back, job included. Every defaulted field is given (pydantic inspects a default
+    # factory's signature each time it calls it: ~0.2 ms a field).
+    now = utcnow()
     job = Job(
         user_id=user.id, batch_id=batch_id, operation=spec.operation, model=spec.key, provider=spec.provider,
-        params=valid.model_dump(), cost=cost, charged=0 if covered else cost,
-        deadline_at=utcnow() + timedelta(seconds=get_settings().job_timeout_seconds), priority=priority,
+        params=valid.model_dump(), logs=[], cost=cost, charged=0 if covered else cost, created_at=now,
+        deadline_at=now + timedelta(seconds=get_settings().job_timeout_seconds), priority=priority,
     )
     db.add(job)
     db.flush()
