@@ -26,6 +26,7 @@ from palett.pages import (
     not_found,
     outbox,
     profile,
+    public_profile,
     settings,
     studio,
     usage,
@@ -35,6 +36,7 @@ from palett.services.common import allocator, observability, origins, schema
 from palett.services.common.db import session_scope
 from palett.services.generation import dispatch
 from palett.settings import get_settings
+from palett.state import outages
 from palett.state.session import SessionBinding
 
 observability.setup("web")
@@ -51,6 +53,7 @@ app = rx.App(
     stylesheets=["/styles.css"],
     # Toasts sit just under the sticky header, centred: clear of the recipe and result actions on the right.
     toaster=rx.toast.provider(position="top-center", offset="76px"),
+    backend_exception_handler=outages.handle_backend_exception,  # Redis down: "try again shortly", not a 500
     api_transformer=[mount_api, serve_pages_without_redirect],  # the last one is outermost
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -74,6 +77,8 @@ app.add_page(gallery.gallery_page, route="/gallery", title=f"Gallery · {TITLE}"
 app.add_page(image.image_page, route="/image/[image_id]", title=f"Image · {TITLE}", on_load=image.ON_LOAD)
 app.add_page(explore.explore_page, route="/explore", title=f"Explore · {TITLE}", on_load=explore.ON_LOAD,
              description="Images people made with Palett AI and chose to share.")
+app.add_page(public_profile.public_profile_page, route="/u/[handle]", title=f"Public page · {TITLE}",
+             on_load=public_profile.ON_LOAD)
 app.add_page(usage.usage_page, route="/usage", title=f"Usage · {TITLE}", on_load=usage.ON_LOAD)
 app.add_page(profile.profile_page, route="/profile", title=f"Profile · {TITLE}", on_load=profile.ON_LOAD)
 app.add_page(billing.billing_page, route="/billing", title=f"Billing · {TITLE}", on_load=billing.ON_LOAD)

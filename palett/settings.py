@@ -16,7 +16,8 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRETS = {"", "changeme", "change-me", "secret", "dev", "palett"}
-MIN_DB_SHARE = 9  # a worker's least: 3 for SQLAlchemy, 3 + 2 for procrastinate, 1 to LISTEN for job events
+JOB_EVENTS_CONNECTIONS = 1  # services/generation/job_events.py: one LISTEN connection per process, outside the pools
+MIN_DB_SHARE = 8 + JOB_EVENTS_CONNECTIONS  # a worker's least: 3 for SQLAlchemy, 3 + 2 for procrastinate
 
 
 class PoolSizes(NamedTuple):
@@ -183,11 +184,10 @@ class Settings(BaseSettings):
         processes stays within DB_CONNECTION_BUDGET: SQLAlchemy's pool, with DISPATCH=worker procrastinate's
         async pool (a worker runs jobs on it; procrastinate keeps one connection for LISTEN and needs others
         to fetch and finish jobs) and its small sync pool (any process defers jobs and webhook deliveries
-        through it), and on PostgreSQL the one connection a process may keep LISTENing for job events."""
+        through it), and the one connection a process may keep LISTENing for job events."""
         share = max(MIN_DB_SHARE, self.db_connection_budget // max(1, self.db_processes))
         queue, defer = (max(3, share // 4), max(2, share // 8)) if self.dispatch == "worker" else (0, 0)
-        listener = 1 if self.shared_database else 0
-        return PoolSizes(share - queue - defer - listener, queue, defer)
+        return PoolSizes(share - queue - defer - JOB_EVENTS_CONNECTIONS, queue, defer)
 
     @property
     def shared_database(self) -> bool:

@@ -3,7 +3,8 @@
 //    while it is near the viewport its "Load more" button is clicked (the button is disabled while a page
 //    loads, and it stays visible and usable by keyboard for anyone who prefers it).
 // 2. The image page: left/right arrows open the neighbours, Esc goes back to the gallery.
-// 3. The profile picture: the file input posts to /api/profile/avatar, and the answer goes to Reflex through
+// 3. The lightbox: focus back on the tile it showed last; a zoomed picture pans by mouse drag.
+// 4. The profile picture: the file input posts to /api/profile/avatar, and the answer goes to Reflex through
 //    the hidden #avatar-done button (the same hand-over as uploads.js).
 (function () {
   let watched = null;
@@ -44,6 +45,33 @@
       if (link) link.focus({ preventScroll: true });
     }, 60);
   };
+
+  // The lightbox closed: focus the tile of the picture it showed last (after the dialog restored its own focus).
+  window.palettFocusTile = (id) => {
+    setTimeout(() => {
+      const tile = document.querySelector(`[data-lightbox-tile="${Number(id)}"]`);
+      if (tile) tile.focus({ preventScroll: false });
+    }, 80);
+  };
+
+  // A zoomed lightbox picture pans by dragging it with a mouse (fingers and trackpads scroll it natively).
+  let drag = null;
+  document.addEventListener("pointerdown", (event) => {
+    const pan = event.target.closest && event.target.closest(".lightbox-pan.zoomed");
+    if (!pan || event.pointerType !== "mouse" || event.button !== 0) return;
+    drag = { pan, x: event.clientX, y: event.clientY, left: pan.scrollLeft, top: pan.scrollTop };
+    pan.classList.add("dragging");
+    event.preventDefault();
+  });
+  document.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    drag.pan.scrollLeft = drag.left - (event.clientX - drag.x);
+    drag.pan.scrollTop = drag.top - (event.clientY - drag.y);
+  });
+  document.addEventListener("pointerup", () => {
+    if (drag) drag.pan.classList.remove("dragging");
+    drag = null;
+  });
 
   const KEYS = { ArrowLeft: "prev-image", ArrowRight: "next-image", Escape: "back-to-gallery" };
   document.addEventListener("keydown", (event) => {

@@ -158,11 +158,16 @@ def share_page(token: str) -> Response:
     negative = (f'<p class="neg"><span>Negative prompt</span> {e(public.negative_prompt)}</p>'
                 if public.negative_prompt else "")
     prompt = (f'<blockquote>{e(public.prompt)}</blockquote>' if public.prompt
-              else f"<p class=\"muted\">{e(public.operation_label)}</p>")
+              else f"<p class=\"muted\">{e(public.operation_label)}"
+                   f"{'' if public.prompt_public else ' · the author keeps the prompt to themselves'}</p>")
+    author = f'<p class="by">By <a href="{e(base + public.profile)}">{e(public.author_name)}</a></p>'
+    remix = f'<a class="button" href="{e(base)}/studio?remix={e(token)}">Remix</a>'
+
     body = f"""<main>
 <figure><a href="{e(image)}" title="Open the full-size image"><img src="{e(image)}" alt="{e(public.og_title)}"
  width="{public.width}" height="{public.height}"></a>
-<figcaption>{prompt}{negative}<ul class="chips">{chips}</ul></figcaption></figure>
+<figcaption>{author}{prompt}{negative}<ul class="chips">{chips}</ul>
+<div class="buttons remix">{remix}</div></figcaption></figure>
 <section class="cta"><div><h2>Make your own</h2><p>FLUX, Nano Banana, Ideogram and more, plus background removal,
 upscaling to 4K and inpainting, in one studio.</p></div>
 <div class="buttons"><a class="button" href="{e(base)}/signup">Start free</a>
@@ -202,7 +207,8 @@ figure img{display:block;margin:0 auto;max-width:100%;max-height:78vh;width:auto
 figcaption{padding:18px 22px 20px;border-top:1px solid var(--line)}
 blockquote{margin:0 0 10px;font-size:18px;line-height:1.5;white-space:pre-wrap;word-break:break-word}
 .neg{margin:0 0 10px;color:var(--muted);font-size:14px}.neg span{font-weight:600;margin-right:6px}
-.muted{color:var(--muted);margin:0 0 10px}
+.muted{color:var(--muted);margin:0 0 10px}.by{margin:0 0 8px;font-size:14px;color:var(--muted)}
+.remix{margin-top:14px}
 .chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
 .chips li{font-size:13px;padding:3px 10px;border-radius:999px;background:var(--soft);color:var(--accent-text)}
 .cta{margin-top:22px;display:flex;flex-wrap:wrap;gap:16px;align-items:center;justify-content:space-between;

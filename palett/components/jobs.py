@@ -47,6 +47,7 @@ def dense_tile(img: ImageCard, open_result: OpenResult) -> rx.Component:
         rx.image(src=img["thumb"], alt=alt, class_name="result-img", loading="lazy"),
         on_click=open_result(img), type="button", class_name="result-tile dense fade-in",
         aria_label="Open result full size (" + img["size"] + ")",
+        custom_attrs={"data-lightbox-tile": img["id"].to_string()},
     )
 
 

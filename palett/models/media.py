@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector with its PostgreSQL types)
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, func, text
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from palett.models._base import utcnow
@@ -49,6 +50,8 @@ class GeneratedImage(SQLModel, table=True):
     is_public: bool = False
     # Set (secrets.token_urlsafe) when the image is made public, cleared when it is made private again.
     share_token: str | None = Field(default=None, max_length=64)
+    # Whether visitors of a public image see its prompt (and negative prompt); the author chooses when publishing.
+    prompt_public: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     favorite: bool = False
     likes: int = 0
     created_at: datetime = Field(default_factory=utcnow)

@@ -7,12 +7,13 @@ import reflex as rx
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state, feed_bottom, feed_top
-from palett.state.explore import ExploreState, ExploreTile
+from palett.components.lightbox import lightbox, visitor_actions
+from palett.state.explore import ExploreLightbox, ExploreState, ExploreTile, FeedLightbox, PublicFeed
 
 S = ExploreState
 
 
-def like_control(t: ExploreTile) -> rx.Component:
+def like_control(S: type[PublicFeed], t: ExploreTile) -> rx.Component:
     count = rx.text(t["likes"].to_string(), size="1", class_name="like-count")
     return rx.cond(
         S.signed_in,
@@ -28,20 +29,31 @@ def like_control(t: ExploreTile) -> rx.Component:
     )
 
 
-def tile(t: ExploreTile) -> rx.Component:
+def public_tile(S: type[PublicFeed], L: type[FeedLightbox], t: ExploreTile, with_author: bool = True
+                ) -> rx.Component:
+    """A public picture in a feed (explore, a profile): a click opens the lightbox, the link is its share page."""
     return rx.box(
-        # The share page is served by the API, not the app's router: a full page load.
+        # The share page is served by the API, not the app's router: a full page load when followed.
         rx.el.a(rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
-                href=t["href"], class_name="gallery-open", aria_label="Open " + t["alt"], reload_document=True),
+                href=t["href"], class_name="gallery-open", aria_label="Open " + t["alt"], reload_document=True,
+                on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
+                custom_attrs={"data-lightbox-tile": t["id"].to_string()}),
         rx.box(
-            rx.text(t["prompt"], size="1", class_name="explore-prompt"),
+            rx.text(rx.cond(t["prompt"] != "", t["prompt"], "Prompt not shown"), size="1",
+                    class_name=rx.cond(t["prompt"] != "", "explore-prompt", "explore-prompt hidden-prompt")),
+            *([rx.link(t["author_name"], href=t["profile"], size="1", class_name="explore-author")]
+              if with_author else []),
             rx.hstack(rx.text(t["model_label"], size="1", color_scheme="gray", class_name="explore-model"),
-                      rx.spacer(), like_control(t), align="center", width="100%"),
+                      rx.spacer(), like_control(S, t), align="center", width="100%"),
             class_name="explore-caption",
         ),
         class_name="explore-tile",
         role="listitem",
     )
+
+
+def public_lightbox(S: type[PublicFeed], L: type[FeedLightbox]) -> rx.Component:
+    return lightbox(L, lambda item: visitor_actions(S, item))
 
 
 def explore_page() -> rx.Component:
@@ -71,9 +83,11 @@ def explore_page() -> rx.Component:
                     S.rows.length() > 0,
                     rx.vstack(
                         feed_top(S),
-                        rx.el.div(rx.foreach(S.rows, tile), class_name="explore-grid", id="explore-grid",
-                                  role="list", aria_label="Shared images"),
+                        rx.el.div(rx.foreach(S.rows, lambda t: public_tile(S, ExploreLightbox, t)),
+                                  class_name="explore-grid", id="explore-grid", role="list",
+                                  aria_label="Shared images"),
                         feed_bottom(S, "explore-more", "You've seen everything shared so far."),
+                        public_lightbox(S, ExploreLightbox),
                         width="100%",
                         spacing="3",
                     ),

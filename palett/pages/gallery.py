@@ -19,10 +19,13 @@ from palett.components.library import (
     labelled,
     studio_and_edit_links,
 )
+from palett.components.lightbox import lightbox, owner_actions
 from palett.state.collections import CollectionDialogs
-from palett.state.gallery import CollectionItem, GalleryState, GalleryTile
+from palett.state.gallery import CollectionItem, GalleryLightbox, GalleryState, GalleryTile
+from palett.state.lightbox import LightboxItem
 
 S = GalleryState
+L = GalleryLightbox
 C = CollectionDialogs
 
 
@@ -32,11 +35,14 @@ C = CollectionDialogs
 def tile(t: GalleryTile) -> rx.Component:
     chosen = S.selected.contains(t["id"])
     return rx.box(
+        # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
         rx.link(
             rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
             href="/image/" + t["id"].to_string(),
+            on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
             class_name="gallery-open",
             aria_label="Open " + t["alt"],
+            custom_attrs={"data-lightbox-tile": t["id"].to_string()},
         ),
         rx.el.button(
             rx.cond(chosen, rx.icon("square_check", size=18), rx.icon("square", size=18)),
@@ -103,6 +109,36 @@ def grid() -> rx.Component:
             ),
         ),
     )
+
+
+def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
+    image = item["id"].to_string()
+    return [
+        *owner_actions(L, item),
+        rx.button(rx.icon("star", size=14, fill=rx.cond(item["favorite"], "currentColor", "none")), "Favourite",
+                  on_click=S.toggle_favorite(item["id"]), aria_pressed=rx.cond(item["favorite"], "true", "false"),
+                  size="2", variant="soft", id="lightbox-favorite"),
+        link_button(rx.icon("rotate_ccw", size=14), "Re-run settings", href="/studio?recipe=" + image, size="2",
+                    variant="soft"),
+        rx.button(rx.icon("shuffle", size=14), "Variations", on_click=L.variations_shown, size="2", variant="soft",
+                  id="lightbox-variations"),
+        link_button(rx.icon("text_quote", size=14), "Use as prompt", href="/studio?describe=" + image, size="2",
+                    variant="soft", id="lightbox-use-as-prompt"),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(rx.button(rx.icon("trash_2", size=14), "Delete", size="2", variant="soft",
+                                              color_scheme="red", id="lightbox-delete")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete this image?"),
+                rx.alert_dialog.description("It goes from your gallery, its collections and its share link."),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button("Delete image", color_scheme="red", on_click=L.delete_shown,
+                                                     id="confirm-delete-shown")),
+                    justify="end", spacing="3", padding_top="16px",
+                ),
+            ),
+        ),
+    ]
 
 
 # ---- filters --------------------------------------------------------------------------------------------
@@ -384,6 +420,7 @@ def gallery_page() -> rx.Component:
                 width="100%",
             ),
             dialogs(),
+            lightbox(L, lightbox_actions),
             spacing="4",
             padding_y="28px",
             width="100%",

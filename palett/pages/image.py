@@ -193,6 +193,14 @@ def actions_card() -> rx.Component:
     )
 
 
+
+def prompt_choice() -> rx.Component:
+    return rx.el.label(
+        rx.hstack(rx.switch(checked=S.prompt_public, on_change=S.set_prompt_public, id="prompt-public-switch"),
+                  rx.text("Show the prompt to visitors", size="2"), align="center"),
+        html_for="prompt-public-switch",
+    )
+
 def share_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -224,13 +232,22 @@ def share_card() -> rx.Component:
                                                   as_child=True, variant="soft", size="2"), content="Open"),
                         width="100%",
                     ),
-                    rx.text("Anyone with the link can see the image and its prompt, and it appears in Explore. "
-                            "Making it private again turns the link off.", size="1", color_scheme="gray"),
+                    prompt_choice(),
+                    rx.text(rx.cond(S.prompt_public,
+                                    "Anyone with the link can see the image and its prompt, remix it, and find it "
+                                    "in Explore and on your public page.",
+                                    "Anyone with the link can see the image and remix its model and settings; the "
+                                    "prompt stays yours."),
+                            " Making it private again turns the link off.", size="1", color_scheme="gray"),
                     spacing="1",
                     width="100%",
                 ),
-                rx.text("Only you can see this image. Make it public to get a share link.", size="2",
-                        color_scheme="gray"),
+                rx.vstack(
+                    rx.text("Only you can see this image. Make it public to get a share link.", size="2",
+                            color_scheme="gray"),
+                    prompt_choice(),  # chosen before publishing, so a private prompt is never shown for a moment
+                    spacing="2",
+                ),
             ),
             spacing="2",
             width="100%",

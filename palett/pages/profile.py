@@ -49,7 +49,7 @@ def avatar_section() -> rx.Component:
 def name_section() -> rx.Component:
     return section(
         "Display name",
-        "How Palett greets you.",
+        "How Palett greets you, and the name on your public page once you share an image.",
         rx.el.label("Display name", html_for="display-name", class_name="field-label"),
         rx.hstack(
             rx.input(id="display-name", value=S.name_draft, on_change=S.set_name_draft, max_length=80, size="3",
@@ -58,6 +58,8 @@ def name_section() -> rx.Component:
             width="100%",
         ),
         rx.cond(S.saved != "", rx.text(S.saved, color_scheme="green", size="2", role="status")),
+        rx.link(rx.icon("user_round", size=14), " See your public page", href=S.public_page, size="2",
+                id="public-page-link"),
         rx.cond(S.problem != "", rx.text(S.problem, color_scheme="red", size="2", role="alert")),
     )
 

@@ -6,10 +6,11 @@ import reflex as rx
 from reflex.event import EventType
 
 from palett.components.credits import continue_offer, cost_summary, generation_price, run_label
+from palett.components.examples import example_prompts
 from palett.components.forms import link_button, range_field
 from palett.components.jobs import batch_summaries, job_card
 from palett.components.layout import page
-from palett.components.lightbox import lightbox
+from palett.components.lightbox import lightbox, owner_actions
 from palett.components.prompt_tools import prompt_tools_panel, upload_bridge
 from palett.components.references import references_panel
 from palett.services.generation import catalog
@@ -182,6 +183,7 @@ def open_result(img: ImageCard) -> EventType[()]:
 
 def lightbox_actions(item: LightboxItem) -> list[rx.Component]:
     return [
+        *owner_actions(StudioState, item),
         rx.button(rx.icon("rotate_ccw", size=14), "Re-run settings", size="2", variant="soft",
                   on_click=[StudioState.close_lightbox, StudioState.rerun(item["job_id"])]),
         rx.button(rx.icon("shuffle", size=14), "Variations", size="2", variant="soft",
@@ -227,6 +229,7 @@ def canvas() -> rx.Component:
                     rx.heading("Your images appear here", size="5", as_="h2"),
                     rx.text("Write a prompt, pick a model and press Generate. Jobs keep running if you close the "
                             "tab.", color_scheme="gray", size="2", align="center"),
+                    example_prompts(StudioState.set_prompt),
                     align="center",
                     spacing="3",
                 ),
@@ -245,6 +248,13 @@ def studio() -> rx.Component:
             rx.hstack(rx.heading("Studio", size="7", as_="h1"), rx.spacer(),
                       link_button(rx.icon("wallet", size=16), "Credits", href="/billing", variant="soft", size="2"),
                       width="100%", align="center"),
+            rx.cond(StudioState.remixed,
+                    rx.callout(rx.cond(StudioState.prompt == "",
+                                       "Remixing a shared image: its model and settings are filled in, the seed is "
+                                       "new, and its author keeps the prompt to themselves — write your own.",
+                                       "Remixing a shared image: its prompt, model and settings are filled in, with "
+                                       "a new seed. Change anything, then Generate."),
+                               icon="shuffle", size="1", id="remix-note", width="100%")),
             rx.flex(
                 rx.box(options_panel(), flex="0 0 360px", max_width="100%", class_name="options-col"),
                 rx.box(canvas(), flex="1 1 420px", min_width="0"),

@@ -16,9 +16,11 @@ from sqlmodel import Session as DB
 from palett.services.common import presenters
 from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
+from palett.services.generation import submit
 from palett.services.library import gallery
 from palett.state.events import Reply, Stream
 from palett.state.feed_window import FeedWindow
+from palett.state.lightbox import LightboxItem, ResultsLightbox, item
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in, signed_in_stream
 
 PAGE_SIZE = 48  # x KEEP_PAGES (4) = at most 192 thumbnails in the DOM
@@ -28,6 +30,7 @@ ALL = "all"
 class GalleryTile(TypedDict):
     id: int
     thumb: str
+    url: str  # full size, for the lightbox
     prompt: str
     alt: str
     model_label: str
@@ -53,7 +56,7 @@ class CollectionItem(TypedDict):
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
-        id=t.id, thumb=t.thumb, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
+        id=t.id, thumb=t.thumb, url=t.url, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
         created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
@@ -68,6 +71,12 @@ def parse_day(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def as_lightbox_item(t: GalleryTile) -> LightboxItem:
+    return item(id=t["id"], url=t["url"], download=f"/api/library/images/{t['id']}/download?format=png",
+                size=t["size"], prompt=t["prompt"], model_label=t["model_label"] or t["operation_label"],
+                local="not AI" in t["model_label"], page=f"/image/{t['id']}", favorite=t["favorite"])
 
 
 class GalleryState(SessionState):
@@ -172,6 +181,7 @@ class GalleryState(SessionState):
             self.q = params["q"][:200]
             self.loaded = False
         self.selected, self.problem = [], ""
+        (await self.get_state(GalleryLightbox)).lightbox_id = 0
         await self._refresh_side(user_id)
         if self.loaded and self.rows:
             await self._refresh_window(user_id)  # back from an image page: stay where you were
@@ -416,3 +426,44 @@ class GalleryState(SessionState):
         await self._refresh_side(user_id)
         name = next((c["name"] for c in self.collections if c["id"] == collection_id), "the collection")
         return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
+
+
+class GalleryLightbox(ResultsLightbox, GalleryState):
+    """The gallery's lightbox, a substate: opening or stepping changes only this small state, so the browser
+    re-renders the dialog and not the whole grid."""
+
+    def _lightbox_items(self) -> list[LightboxItem]:
+        return [as_lightbox_item(t) for t in self.rows]
+
+    @rx.event
+    @signed_in
+    async def delete_shown(self, me: SignedIn) -> Reply:
+        """Delete the picture in the lightbox (after the dialog's confirmation); the next one takes its place."""
+        user_id, shown, grid = me.user_id, self.lightbox_id, await self.get_state(GalleryState)
+        try:
+            count = await in_db(lambda db: gallery.delete_images(db, user_id, [shown]))
+        except UserError as err:
+            return rx.toast.error(err.message)
+        ids = [r["id"] for r in grid.rows]
+        after = ids[ids.index(shown) + 1:] + ids[:ids.index(shown)][::-1] if shown in ids else []
+        FeedWindow(grid).remove([shown])
+        grid.total = max(0, grid.total - count)
+        self.lightbox_id = after[0] if after else 0
+        await grid._refresh_side(user_id)
+        return rx.toast.success("Image deleted.")
+
+    @rx.event
+    @signed_in
+    async def variations_shown(self, me: SignedIn) -> Reply:
+        """The shown picture's recipe with a new seed, submitted at once (as on the image page); its job card
+        shows in the studio, or the editor for an edit."""
+        user_id, image_id = me.user_id, self.lightbox_id
+        try:
+            found = await in_db(lambda db: gallery.detail(db, user_id, image_id))
+            params = {k: v for k, v in found.rerun.items() if k not in ("operation", "seed")}
+            if not params:
+                return rx.toast.error("An upload has no recipe to vary: open it in Edit instead.")
+            await submit.submit(user_id=user_id, requests=[params])
+        except UserError as err:
+            return rx.toast.error(err.message)
+        return rx.redirect("/studio" if found.operation == "t2i" else "/edit")

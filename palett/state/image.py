@@ -100,6 +100,7 @@ class ImageState(SessionState):
     can_vary: bool = False
     vary_cost: int = 0  # what a variation (same recipe, new seed) costs before any plan allowance
     share_url: str = ""
+    prompt_public: bool = True  # visitors of the public image see its prompt (the author's choice)
     prev_id: int = 0
     next_id: int = 0
     zoomed: bool = False
@@ -165,6 +166,7 @@ class ImageState(SessionState):
         self.can_vary = bool(d.rerun) and d.seed is not None
         self.vary_cost = d.cost or 0
         self.share_url = self._share_url(d.share_token if d.is_public else None)
+        self.prompt_public = d.prompt_public
         self.prev_id, self.next_id = around.prev or 0, around.next or 0
         grid._return_to = d.id  # Esc or "Gallery" scrolls back to this image
 
@@ -213,6 +215,16 @@ class ImageState(SessionState):
             return rx.toast.error(UserError("image_not_found").message)
         self.image = ImageView(**{**self.image, "is_public": changed[0].is_public})
         self.share_url = self._share_url(changed[0].share_token)
+        return None
+
+    @rx.event
+    @signed_in
+    async def set_prompt_public(self, me: SignedIn, shown: bool) -> Reply:
+        user_id, image_id = me.user_id, self.image["id"]
+        try:
+            self.prompt_public = await in_db(lambda db: gallery.set_prompt_public(db, user_id, image_id, bool(shown)))
+        except UserError as err:
+            return rx.toast.error(err.message)
         return None
 
     # ---- collections ----

@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from palett.services.common.db import in_db
+from palett.services.library import gallery
 from palett.services.media import avatars
 from palett.state.account import AccountState
 from palett.state.events import Reply
@@ -19,6 +20,7 @@ class ProfileState(AccountState):
     avatar_busy: bool = False
     avatar_error: str = ""
     has_own_avatar: bool = False
+    public_page: str = ""  # /u/<id>-<name>: what visitors see once they share an image
 
     def _show_avatar(self) -> None:
         self.has_own_avatar = self.user_image.startswith(avatars.ROUTE + "/")
@@ -27,6 +29,7 @@ class ProfileState(AccountState):
     @signed_in
     async def load_profile(self, me: SignedIn) -> None:
         self.name_draft, self.saved, self.problem, self.avatar_error = me.user.name, "", "", ""
+        self.public_page = gallery.profile_path(me.user_id, me.user.name)
         self._show_avatar()
         return None
 

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 import reflex as rx
 
 from palett.models import User
-from palett.services.common.db import session_scope
+from palett.services.common.db import in_db, session_scope
 from palett.services.common.errors import UserError
 from palett.services.generation import catalog, jobs
 from palett.services.generation.submit import MAX_BATCH
@@ -39,6 +39,7 @@ class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
     size: str = "square_hd"
     seed_random: bool = True
     seed: str = ""
+    remixed: bool = False  # the form was just filled from a shared image's public recipe (Remix)
     seed_from_rerun: bool = False  # the fixed seed came from "Re-run settings", not typed by the user
     steps: int = 28
     guidance: float = 3.5
@@ -146,11 +147,14 @@ class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
             self._defaults_applied = True
             await self._apply_defaults()
         query = self.router.url.query_parameters
-        draft, recipe = query.get("rerun", ""), query.get("recipe", "")
+        draft, recipe, remix = query.get("rerun", ""), query.get("recipe", ""), query.get("remix", "")
+        self.remixed, self.lightbox_id = False, 0
         if draft.isdigit():
             await self._load_recipe(me.user, int(draft))
         elif recipe.isdigit() and len(recipe) < 19:
             await self._load_image_recipe(me.user, int(recipe))
+        elif remix:
+            await self._load_remix(remix[:64])
         active = await self._refresh_jobs(me.user_id)
         return StudioState.watch if active else None
 
@@ -307,6 +311,16 @@ class StudioState(JobsState, ResultsLightbox, ReferencesMixin, SessionState):
             return False
         self._fill_form(params)
         return True
+
+    async def _load_remix(self, token: str) -> None:
+        """The form from a shared image's public recipe (Remix): its model and settings, a random seed, and
+        its prompt only if the author shows it."""
+        params = await in_db(lambda db: gallery.remix_recipe(db, token))
+        if params is None:
+            self.problem = "That image isn't shared any more, so there is nothing to remix."
+            return
+        self._fill_form(params)
+        self.remixed = True
 
     def _fill_form(self, params: dict[str, Any]) -> None:
         if any(m["key"] == params.get("model") and m["available"] for m in self.models):

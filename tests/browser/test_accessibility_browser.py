@@ -70,6 +70,7 @@ def member(running_app, browser) -> Member:
     generate(page, url, PROMPT)
     open_gallery(page, url)
     tiles(page).first.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     image_path = urlsplit(page.url).path
     context.close()

@@ -89,6 +89,7 @@ def test_find_star_collect_rerun_share_and_bulk_delete(running_app, browser, sho
 
     # Open its page: the full recipe, the collection, the local-engine label.
     tiles(page).first.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     expect(page.locator("#image-prompt")).to_have_text(PROMPT)
     expect(page.locator("#recipe")).to_contain_text("Local preview")
@@ -227,6 +228,7 @@ def test_a_long_scroll_keeps_a_window_and_arrows_walk_the_images(running_app, br
 
     # Opening an image and pressing Esc comes back to the same place, that image's tile focused.
     tiles(page).last.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     # The image page's speed is measured in bench/; here a loaded machine only needs more patience.
     expect(page.locator("#image-prompt")).to_have_text("seeded scene number 2000", timeout=15_000)
@@ -245,6 +247,7 @@ def test_a_long_scroll_keeps_a_window_and_arrows_walk_the_images(running_app, br
 
     # Arrow keys walk the gallery's order on the image page; Esc goes back.
     tiles(page).first.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     expect(page.locator("#image-prompt")).to_have_text("the newest picture of all")
     page.keyboard.press("ArrowRight")
@@ -300,6 +303,7 @@ def test_profile_avatar_studio_defaults_and_data_export(running_app, browser, sh
     phone.get_by_role("button", name="Filters").click()
     expect(phone.locator("#filter-operation")).to_be_visible()
     tiles(phone).first.get_by_role("link").click()
+    phone.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     phone.wait_for_url(re.compile(r"/image/\d+$"))
     expect(phone.locator("#image-prompt")).to_have_text("a tiny robot watering a bonsai")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -50,6 +50,7 @@ def test_an_explore_tile_opens_the_shared_image(running_app, browser, shots):
     generate_local(page, url, "a copper kettle on a stove, new user test")
     open_page(page, f"{url}/gallery")
     page.locator("#gallery-grid .gallery-tile").first.locator("a.gallery-open").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+"))
     page.locator("#public-switch").click()
     expect(page.locator("#share-url")).to_have_value(re.compile(r"/api/share/"))
@@ -59,6 +60,7 @@ def test_an_explore_tile_opens_the_shared_image(running_app, browser, shots):
     page.wait_for_url(re.compile(r"/explore/?$"))
     tile = page.locator("#explore-grid .explore-tile", has_text="copper kettle").first
     tile.locator("a.gallery-open").click()
+    page.locator("#lightbox-share-page").click()  # the tile opens the lightbox, which links the share page
     page.wait_for_url(re.compile(r"/api/share/[A-Za-z0-9_-]+$"), timeout=15_000)
     expect(page.locator("blockquote")).to_contain_text("copper kettle", timeout=15_000)
     expect(page.get_by_text("404")).to_have_count(0)
@@ -199,6 +201,7 @@ def test_polish_landing_gallery_toasts_dialogs_and_revoke(running_app, browser, 
 
     # A toast does not cover the recipe and does not follow to the next page.
     page.locator("#gallery-grid .gallery-tile").first.locator("a.gallery-open").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+"))
     page.get_by_role("button", name=re.compile("Copy prompt")).first.click()
     toast = page.locator("[data-sonner-toast]", has_text="Prompt copied")

@@ -75,6 +75,7 @@ def test_every_page_works_with_the_csp_enforced(running_app, browser):
     open_gallery(page, url)
     expect(tiles(page).first.locator("img")).to_have_js_property("complete", True)
     tiles(page).first.get_by_role("link").click()
+    page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     image_url = page.url
     expect(page.locator("#image-prompt")).to_have_text("a paper boat on a puddle, morning light")

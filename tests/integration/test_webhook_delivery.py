@@ -135,7 +135,7 @@ def test_the_in_process_queue_sends_what_was_left_then_new_deliveries_when_told(
         try:
             await until(lambda: rounds == [[left.id]], "the first round, sending what was left")
             await asyncio.to_thread(send_test)
-            await until(lambda: len(receiver.received) == 2, "the new delivery")
+            await until(lambda: len(receiver.received) == 2 and len(rounds) == 2, "the new delivery's round")
         finally:
             serving.cancel()
 

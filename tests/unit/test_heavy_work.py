@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from palett.services.common import allocator
 from palett.services.generation.local_ops.heavy_work import RecyclingPool
+from tests.fakes import hanging
+
+
+def running(pid: int) -> bool:
+    try:  # a zombie (killed, not yet reaped) is not running
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_results_and_errors_come_back_and_the_process_closes_when_idle() -> None:
@@ -34,3 +43,31 @@ def test_allocator_calls_are_safe_to_repeat() -> None:
     allocator.limit_arenas()
     allocator.give_back()
     assert allocator.resident_mb() > 0
+
+
+def test_a_cancelled_hung_task_is_killed_and_the_pool_carries_on(tmp_path, monkeypatch) -> None:
+    mark = tmp_path / "started"
+    monkeypatch.setenv("PALETT_TEST_HANG_MARK", str(mark))  # the spawned child inherits it
+    pool = RecyclingPool()
+
+    async def session() -> None:
+        hung = asyncio.create_task(pool.run(hanging.hang))
+        waiting = asyncio.create_task(pool.run(pow, 2, 10))  # its turn comes after the hung one
+        while not mark.exists():
+            await asyncio.sleep(0.05)
+        child = int(mark.read_text())
+        waiting.cancel()  # not sent yet: cancelling it must not touch the running child
+        await asyncio.sleep(0.2)
+        assert running(child)
+        started = time.monotonic()
+        hung.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await hung
+        assert await asyncio.wait_for(pool.run(pow, 3, 3), 10) == 27  # a new child took over
+        assert time.monotonic() - started < 10
+        assert not running(child)
+
+    try:
+        asyncio.run(session())
+    finally:
+        pool.close()

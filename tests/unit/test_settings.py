@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from palett.settings import Settings
+from palett.settings import JOB_EVENTS_CONNECTIONS, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -48,22 +48,17 @@ def test_oauth_providers_need_both_id_and_secret(tmp_path):
 
 @pytest.mark.parametrize(("budget", "processes"), [(100, 7), (60, 1), (90, 5), (40, 2), (60, 6)])
 @pytest.mark.parametrize("dispatch", ["inprocess", "worker"])
-@pytest.mark.parametrize("database", ["postgresql://db/palett", "sqlite:///palett.db"])
-def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_path, budget, processes, dispatch,
-                                                                         database):
-    s = Settings(data_dir=tmp_path, db_connection_budget=budget, db_processes=processes, dispatch=dispatch,
-                 database_url=database, secret_key="k" * 48)
+def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_path, budget, processes, dispatch):
+    s = Settings(data_dir=tmp_path, db_connection_budget=budget, db_processes=processes, dispatch=dispatch)
     sizes = s.db_pool_sizes
     assert sizes.engine >= 3
     assert (sizes.queue >= 3 and sizes.defer >= 2) if dispatch == "worker" else sizes.queue == sizes.defer == 0
-    # A worker holds all three pools and (PostgreSQL) may keep a job-events LISTEN connection.
-    listener = 1 if database.startswith("postgresql") else 0
-    assert (sizes.engine + sizes.queue + sizes.defer + listener) * processes <= budget
+    # A worker holds all three pools, and the job-events LISTEN connection counts too.
+    assert (sizes.engine + sizes.queue + sizes.defer + JOB_EVENTS_CONNECTIONS) * processes <= budget
 
 
 def test_a_worker_counts_the_sync_pool_it_defers_webhooks_through(tmp_path):
-    s = Settings(data_dir=tmp_path, db_connection_budget=90, db_processes=5, dispatch="worker",
-                 database_url="postgresql://db/palett", secret_key="k" * 48)
+    s = Settings(data_dir=tmp_path, db_connection_budget=90, db_processes=5, dispatch="worker")
     assert s.db_pool_sizes == (11, 4, 2)  # 18 each: 11 for SQLAlchemy, 4 + 2 for procrastinate, 1 to LISTEN
 
 
@@ -75,5 +70,5 @@ def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):
     monkeypatch.setenv("DB_PROCESSES", "7")
     reset_caches()
     pool = engine_for("postgresql://postgres@127.0.0.1:5432/postgres").pool
-    assert pool.size() == 14 and pool._max_overflow == 0  # type: ignore[attr-defined]
+    assert pool.size() == 13 and pool._max_overflow == 0  # 14 each, one of them kept for job events  # type: ignore[attr-defined]
     engine_for.cache_clear()

@@ -10,18 +10,26 @@ returned at once.
 
 The child gets bytes and returns bytes: it never reads settings, storage or the database, so what it
 does cannot depend on the state of the process that started it.
+
+A caller that is cancelled (a job past its deadline, a worker out of shutdown grace) kills the child if
+its work is the one running: a hung operation cannot be stopped in a thread, but a process can, and a
+worker that must exit within its grace period cannot wait for one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from palett.services.common import allocator
@@ -32,6 +40,15 @@ T = TypeVar("T")
 IDLE_SECONDS = 15.0
 MAX_TASKS = 25
 KEEP_MB = 160.0  # imports alone (numpy, OpenCV, onnxruntime, Pillow) take ~100 MB
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+@dataclass
+class _Call:
+    """One run: whether its caller gave up, and the pool its work went to once it was sent."""
+
+    cancelled: bool = False
+    pool: ProcessPoolExecutor | None = None
 
 
 class RecyclingPool:
@@ -50,8 +67,14 @@ class RecyclingPool:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
             self._busy += 1
+        call = _Call()
+        sent: Future[T] = self._sender.submit(self._run_one, call, fn, args)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._sender, self._run_one, fn, args)
+            return await asyncio.wrap_future(sent)
+        except asyncio.CancelledError:
+            if not sent.cancel():  # already sent to the child (not just waiting its turn): stop it there
+                self._stop(call)
+            raise
         finally:
             with self._lock:
                 self._busy -= 1
@@ -61,22 +84,43 @@ class RecyclingPool:
                     timer.daemon = True
                     timer.start()
 
-    def _run_one(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _run_one(self, call: _Call, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         with self._lock:
+            if call.cancelled:
+                raise asyncio.CancelledError
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                  max_tasks_per_child=self.max_tasks,
-                                                 initializer=allocator.limit_arenas)
-            pool = self._pool
+                                                 initializer=_child_setup)
+            pool = call.pool = self._pool
+            running = pool.submit(_run_and_trim, fn, *args)
         try:
-            result, kept_mb = pool.submit(_run_and_trim, fn, *args).result()
-        except BrokenProcessPool:  # the child died (e.g. killed for memory): the next call starts a new one
-            log.warning("the heavy-work process died; starting a new one for the next job")
+            result, kept_mb = running.result()
+        except BrokenProcessPool:  # the child died (killed for memory, or by _stop): the next call starts a new one
+            log.warning("the heavy-work process ended mid-job; starting a new one for the next job")
             self._retire(pool, cancel=True)
             raise
+        finally:
+            with self._lock:
+                call.pool = None
         if kept_mb > KEEP_MB:  # fragmented or holding on to buffers: replace it before the next edit
             self._retire(pool)
         return result
+
+    def _stop(self, call: _Call) -> None:
+        """Kill the child running this call's work (its sender thread then sees BrokenProcessPool)."""
+        with self._lock:
+            call.cancelled = True
+            pool = call.pool
+            if pool is None:
+                return
+            if self._pool is pool:  # never hand the next job a pool whose child is being killed
+                self._pool = None
+            # ProcessPoolExecutor has no public kill before Python 3.14 (kill_workers); its children are here.
+            children = list(getattr(pool, "_processes", {}).values())
+        log.warning("stopping the heavy-work process: its job was cancelled")
+        for child in children:
+            child.kill()
 
     def _retire(self, pool: ProcessPoolExecutor, cancel: bool = False) -> None:
         with self._lock:
@@ -96,6 +140,13 @@ class RecyclingPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _child_setup() -> None:
+    allocator.limit_arenas()
+    # Die with the process that started us: a worker killed with SIGKILL must not leave a hung render running.
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _run_and_trim(fn: Callable[..., T], *args: Any) -> tuple[T, float]:

@@ -57,10 +57,15 @@ def _style_reference(keys: list[str]) -> Image.Image | None:
     return sheet
 
 
-def _tone_like(img: Image.Image, reference: Image.Image) -> Image.Image:
+def render_png(prompt: str, seed: int, width: int, height: int, reference: Image.Image | None = None) -> bytes:
+    """The preview engine's picture as PNG bytes, toned like the references if any; runs in the heavy-work
+    process, where a hang can be stopped."""
     from palett.services.generation import local_ops
 
-    return local_ops.style_from_reference(img, reference, strength=REFERENCE_STRENGTH)
+    img = local_engine.render(prompt, seed, width, height)
+    if reference is not None:  # the references' colour and tone, not their content: not AI
+        img = local_ops.style_from_reference(img, reference, strength=REFERENCE_STRENGTH)
+    return images.to_png(img, {})
 
 
 class LocalProvider:
@@ -90,11 +95,9 @@ class LocalProvider:
             if await ctx.is_cancelled():
                 raise ProviderFailed("Cancelled")
             await ctx.report(progress=i / count, logs=[f"Rendering image {i + 1} of {count}"])
-            img = await asyncio.to_thread(local_engine.render, args["prompt"], seed + i, width, height)
-            if reference is not None:  # the references' colour and tone, not their content: not AI
-                img = await asyncio.to_thread(_tone_like, img, reference)
             # The pipeline re-encodes every output with its label; no text needed here.
-            outputs.append(Output(data=await asyncio.to_thread(images.to_png, img, {})))
+            data = await heavy_work.pool.run(render_png, args["prompt"], seed + i, width, height, reference)
+            outputs.append(Output(data=data))
         return Result(outputs=outputs, seed=seed, meta={"engine": "local", "label": LABEL})
 
     async def cancel(self, endpoint: str, request_id: str) -> None:

@@ -38,7 +38,8 @@ from palett.services.library.gallery.collection import (
 )
 from palett.services.library.gallery.detail import ImageDetail, detail
 from palett.services.library.gallery.downloads import FORMATS, Archive, Converted, convert, export_data, zip_images
-from palett.services.library.gallery.edits import Visibility, delete_images, set_favorite, set_public
+from palett.services.library.gallery.edits import Visibility, delete_images, set_favorite, set_prompt_public, set_public
+from palett.services.library.gallery.profiles import PublicProfile, public_profile, remix_recipe, user_id_of
 from palett.services.library.gallery.search import prompt_matches, terms
 from palett.services.library.gallery.sharing import (
     ExplorePage,
@@ -46,8 +47,10 @@ from palett.services.library.gallery.sharing import (
     PublicImage,
     PublicTile,
     by_share_token,
+    display_name,
     explore,
     like,
+    profile_path,
     public_image,
     unlike,
 )
@@ -69,6 +72,7 @@ __all__ = [
     "Option",
     "Page",
     "PublicImage",
+    "PublicProfile",
     "PublicTile",
     "Tile",
     "Visibility",
@@ -80,6 +84,7 @@ __all__ = [
     "delete_collection",
     "delete_images",
     "detail",
+    "display_name",
     "explore",
     "export_data",
     "facets",
@@ -90,14 +95,19 @@ __all__ = [
     "operation_label",
     "page",
     "page_of",
+    "profile_path",
     "prompt_matches",
     "public_image",
+    "public_profile",
+    "remix_recipe",
     "remove_images",
     "rename_collection",
     "set_favorite",
+    "set_prompt_public",
     "set_public",
     "terms",
     "tiles",
     "unlike",
+    "user_id_of",
     "zip_images",
 ]

@@ -54,6 +54,7 @@ class ImageDetail:
     favorite: bool
     is_public: bool
     share_token: str | None
+    prompt_public: bool  # visitors of the public image see its prompt
     likes: int
     collections: list[CollectionRef] = field(default_factory=list)
     rerun: dict[str, Any] = field(default_factory=dict)  # studio input to make it again (operation, model, ...)
@@ -82,7 +83,8 @@ def detail(db: DB, user_id: int, image_id: int) -> ImageDetail:
         style=img.style or "", source_image_id=source_id, source_url=source_url,
         mask_url=_sign_own_key(mask_key, user_id, sign), cost=_cost(job), job_id=job.id if job else None,
         job_images=_job_images(db, user_id, job), duration_ms=_duration(job), created=iso(img.created_at),
-        favorite=img.favorite, is_public=img.is_public, share_token=img.share_token, likes=img.likes,
+        favorite=img.favorite, is_public=img.is_public, share_token=img.share_token,
+        prompt_public=img.prompt_public, likes=img.likes,
         collections=collections_of(db, user_id, image_id), rerun=_rerun(img, params),
     )
 

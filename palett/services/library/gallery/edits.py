@@ -37,15 +37,19 @@ def set_favorite(db: DB, user_id: int, image_id: int, favorite: bool) -> bool:
     return img.favorite
 
 
-def set_public(db: DB, user_id: int, image_ids: Iterable[int], public: bool) -> list[Visibility]:
+def set_public(db: DB, user_id: int, image_ids: Iterable[int], public: bool, *,
+               show_prompt: bool | None = None) -> list[Visibility]:
     """Make the user's images public (each gets an unguessable share token) or private (tokens cleared).
 
     Ids that are not the user's are skipped silently; the result lists the images that are now in the
     asked state. An image that stays public keeps its token; one made public again gets a new one, so a
-    link that was shared before it went private never comes back to life.
+    link that was shared before it went private never comes back to life. `show_prompt`, when given, is
+    the author's choice whether visitors see the prompt (None keeps each image's current choice).
     """
     changed = []
     for img in owned_images(db, user_id=user_id, image_ids=image_ids):
+        if show_prompt is not None:
+            img.prompt_public = bool(show_prompt)
         if public and not (img.is_public and img.share_token):
             img.is_public, img.share_token = True, new_share_token()
         elif not public:
@@ -54,6 +58,15 @@ def set_public(db: DB, user_id: int, image_ids: Iterable[int], public: bool) -> 
         changed.append(Visibility(id=img.id or 0, is_public=img.is_public, share_token=img.share_token))
     db.flush()
     return changed
+
+
+def set_prompt_public(db: DB, user_id: int, image_id: int, shown: bool) -> bool:
+    """Whether visitors of this (public) image see its prompt; returns the new choice."""
+    img = owned_image(db, user_id=user_id, image_id=image_id)
+    img.prompt_public = bool(shown)
+    db.add(img)
+    db.flush()
+    return img.prompt_public
 
 
 def new_share_token() -> str:

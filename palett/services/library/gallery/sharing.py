@@ -38,6 +38,9 @@ class PublicTile:
     likes: int
     liked: bool  # by the viewer (False when signed out)
     created: str
+    author_id: int
+    author_name: str
+    profile: str  # the author's public profile path, /u/<id>-<slug>
 
 
 @dataclass
@@ -48,7 +51,8 @@ class ExplorePage:
 
 @dataclass
 class PublicImage:
-    """What a share page shows (signed out too): the picture and its recipe, never the source or the owner."""
+    """What a share page shows (signed out too): the picture and its recipe, never the source or the owner's
+    private data. prompt and negative_prompt are empty when the author chose to keep them to themselves."""
 
     id: int
     share_token: str
@@ -71,6 +75,9 @@ class PublicImage:
     created: str
     og_title: str
     og_description: str
+    prompt_public: bool
+    author_name: str
+    profile: str
 
 
 @dataclass
@@ -92,16 +99,42 @@ def by_share_token(db: DB, token: str, viewer_id: int | None = None) -> PublicIm
         return None
     sign = signer()
     liked = _liked(db, viewer_id, [img.id or 0])
-    title = short(img.prompt, 70) or "An image made with Palett AI"
+    prompt, negative = visible_prompts(img)
+    title = short(prompt, 70) or "An image made with Palett AI"
     label = model_label(img.model)
+    author = authors(db, [img.user_id])[img.user_id]
     return PublicImage(
         id=img.id or 0, share_token=token, url=sign(img.image_url), thumb=sign(img.thumbnail_url or img.image_url),
-        width=img.width, height=img.height, prompt=img.prompt, negative_prompt=img.negative_prompt or "",
+        width=img.width, height=img.height, prompt=prompt, negative_prompt=negative,
         model=img.model, model_label=label, operation=img.operation, operation_label=operation_label(img.operation),
         style=img.style or "", seed=img.seed, steps=img.steps, guidance=img.guidance, likes=img.likes,
         liked=bool(liked), created=iso(img.created_at), og_title=title,
         og_description=f"{operation_label(img.operation)}{' with ' + label if label else ''} · Palett AI",
+        prompt_public=img.prompt_public, author_name=author[0], profile=author[1],
     )
+
+
+def visible_prompts(img: GeneratedImage) -> tuple[str, str]:
+    """(prompt, negative prompt) as a visitor may see them: both empty when the author hid them."""
+    if not img.prompt_public:
+        return "", ""
+    return img.prompt, img.negative_prompt or ""
+
+
+def authors(db: DB, user_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """user id -> (display name, profile path) for the authors of public images (never an email)."""
+    rows = db.exec(select(User.id, User.name).where(col(User.id).in_(set(user_ids)))).all() if user_ids else []
+    return {uid or 0: (display_name(name), profile_path(uid or 0, name)) for uid, name in rows}
+
+
+def display_name(name: str | None) -> str:
+    return " ".join((name or "").split())[:80] or "A Palett artist"
+
+
+def profile_path(user_id: int, name: str | None) -> str:
+    """/u/<id>-<slug>: the id finds the user (no handle column), the slug is only there to read well."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (name or "").lower()).strip("-")[:40].strip("-")
+    return f"/u/{user_id}-{slug}" if slug else f"/u/{user_id}"
 
 
 def public_image(db: DB, token: str) -> GeneratedImage | None:
@@ -112,15 +145,15 @@ def public_image(db: DB, token: str) -> GeneratedImage | None:
 
 
 def explore(db: DB, *, cursor: str | None = None, limit: int = 60, sort: ExploreSort = "newest",
-            viewer_id: int | None = None) -> ExplorePage:
-    """Everyone's public images, newest or most liked first, in keyset pages like the gallery's."""
+            viewer_id: int | None = None, author_id: int | None = None) -> ExplorePage:
+    """Everyone's public images (or one author's), newest or most liked first, in keyset pages like the gallery's."""
     limit = check_limit(limit)
     first: Any = col(GeneratedImage.likes) if sort == "most_liked" else col(GeneratedImage.created_at)
     if sort != "most_liked":
         sort = "newest"
     order = (first.desc(), col(GeneratedImage.id).desc())
     key = tuple_(first, col(GeneratedImage.id))
-    query = _public()
+    query = _public() if author_id is None else _public(GeneratedImage.user_id == author_id)
     if cursor:
         fields = decode_cursor(cursor, sort)
         if sort == "most_liked":
@@ -139,8 +172,10 @@ def explore(db: DB, *, cursor: str | None = None, limit: int = 60, sort: Explore
         next_cursor = (encode_cursor(s=sort, n=last.likes, i=last.id) if sort == "most_liked"
                        else encode_cursor(s=sort, t=iso(last.created_at), i=last.id))
     liked = _liked(db, viewer_id, [r.id or 0 for r in rows])
+    names = authors(db, [r.user_id for r in rows])
     sign = signer()
-    return ExplorePage(items=[_public_tile(r, sign, r.id in liked) for r in rows], next_cursor=next_cursor)
+    return ExplorePage(items=[_public_tile(r, sign, r.id in liked, names[r.user_id]) for r in rows],
+                       next_cursor=next_cursor)
 
 
 def like(db: DB, image_id: int, user_id: int) -> LikeState:
@@ -194,10 +229,10 @@ def _liked(db: DB, viewer_id: int | None, ids: list[int]) -> set[int]:
                                                         col(ImageLike.image_id).in_(ids))).all())
 
 
-def _public_tile(img: GeneratedImage, sign: Signer, liked: bool) -> PublicTile:
+def _public_tile(img: GeneratedImage, sign: Signer, liked: bool, author: tuple[str, str]) -> PublicTile:
     return PublicTile(
         id=img.id or 0, share_token=img.share_token or "", thumb=sign(img.thumbnail_url or img.image_url),
-        url=sign(img.image_url), width=img.width, height=img.height, prompt=short(img.prompt),
+        url=sign(img.image_url), width=img.width, height=img.height, prompt=short(visible_prompts(img)[0]),
         model_label=model_label(img.model), operation=img.operation, likes=img.likes, liked=liked,
-        created=iso(img.created_at),
+        created=iso(img.created_at), author_id=img.user_id, author_name=author[0], profile=author[1],
     )
