@@ -7,6 +7,7 @@ pipeline's cancel and the owner-filtered job reads. Errors are problem+json (api
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
@@ -64,7 +65,9 @@ def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:
     return settings
 
 
-def _input_schema(spec: catalog.ModelSpec) -> dict[str, Any]:
+@cache  # the catalog is fixed for the life of the process: build each schema once
+def _input_schema(key: str) -> dict[str, Any]:
+    spec = catalog.get(key)
     schema = spec.input_model.model_json_schema()
     for name in SERVER_FILLED | v1_inputs.CALLER_KEYS:
         schema.get("properties", {}).pop(name, None)
@@ -83,15 +86,22 @@ def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[Model
     return [
         ModelInfo(key=spec.key, operation=spec.operation, label=spec.label, provider=spec.provider,
                   available=not catalog.unavailable_reason(spec, config), credits_per_image=spec.credits_per_image,
-                  settings=_settings_of(spec), input_schema=_input_schema(spec))
+                  settings=_settings_of(spec), input_schema=_input_schema(spec.key))
         for operation in operations for spec in catalog.models(operation)
     ]
+
+
+@cache
+def _known_fields(key: str) -> frozenset[str]:
+    spec = catalog.get(key)
+    return frozenset((set(spec.input_model.model_fields) - SERVER_FILLED - v1_inputs.CALLER_KEYS)
+                     | v1_inputs.api_fields(spec))
 
 
 def _check_fields(params: dict[str, Any]) -> catalog.ModelSpec:
     """Unknown settings are refused by name (the studio never sends them; a typo should not be ignored)."""
     spec = catalog.get(str(params.get("model", "")))
-    known = (set(spec.input_model.model_fields) - SERVER_FILLED - v1_inputs.CALLER_KEYS) | v1_inputs.api_fields(spec)
+    known = _known_fields(spec.key)
     for name in params:
         if name not in known:
             raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)
