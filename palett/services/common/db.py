@@ -75,11 +75,6 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-@lru_cache(maxsize=8)
-def _autocommit(engine: Engine) -> Engine:
-    return engine.execution_options(isolation_level="AUTOCOMMIT")  # a view of the same engine and pool
-
-
 @contextmanager
 def autocommit_scope() -> Iterator[Session]:
     """For statements that each stand alone (a look-up, one conditional UPDATE): on PostgreSQL each commits
@@ -92,7 +87,8 @@ def autocommit_scope() -> Iterator[Session]:
         with session_scope() as session:
             yield session
         return
-    with Session(_autocommit(engine_for(url)), expire_on_commit=False) as session:
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})  # SQLAlchemy's per-session way
         yield session
 
 
