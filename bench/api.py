@@ -10,7 +10,14 @@
    time, with the in-process job runner on; the clock runs from the submit until another PostgreSQL connection
    sees the job succeeded. Goal: API median within 10% of the studio's.
 
-    .venv/bin/python -m bench.api [--clients 20] [--rounds 20] [--pairs 30] [--no-redis]
+0. One request at a time (another process sends them): PostgreSQL round trips per request, counted from
+   libpq's protocol trace of every pooled connection (each Query or Sync message is one round trip), Redis
+   commands, and the server process's CPU time per request.
+
+    .venv/bin/python -m bench.api [--clients 20] [--rounds 20] [--pairs 30] [--single 50] [--no-redis]
+
+The script runs unchanged against older code (`git archive <commit>` into a folder, copy this file into its
+bench/, run it there), which is how docs/benchmarks.md compares before and after in one sitting.
 """
 
 from __future__ import annotations
@@ -18,8 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import re
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -61,6 +72,69 @@ def _burst_client(base: str, keys: list[str], rounds: int, pause: float, out: An
     out.put(asyncio.run(run()))
 
 
+def _client_process(base: str, keys: list[str], rounds: int, pause: float) -> list[float]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_burst_client, args=(base, keys, rounds, pause, out))
+    proc.start()
+    timings: list[float] = out.get(timeout=600)
+    proc.join(30)
+    return timings
+
+
+@contextmanager
+def counting_round_trips() -> Iterator[dict[str, int]]:
+    """Count PostgreSQL round trips (libpq trace of every pooled connection) and Redis commands meanwhile."""
+    import redis
+    from sqlalchemy import event
+
+    from palett.services.common.db import get_engine
+
+    counts = {"pg": 0, "redis": 0}
+    traced: dict[int, Any] = {}
+    execute = redis.Redis.execute_command
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["redis"] += 1
+        return execute(self, *args, **kwargs)
+
+    engine = get_engine()
+    with tempfile.TemporaryFile("w+") as trace:
+
+        def on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            if id(dbapi_conn) not in traced:
+                traced[id(dbapi_conn)] = dbapi_conn
+                dbapi_conn.pgconn.trace(trace.fileno())
+
+        event.listen(engine, "checkout", on_checkout)
+        redis.Redis.execute_command = counted  # type: ignore[method-assign]
+        try:
+            yield counts
+        finally:
+            redis.Redis.execute_command = execute  # type: ignore[method-assign]
+            event.remove(engine, "checkout", on_checkout)
+            for conn in traced.values():
+                conn.pgconn.untrace()
+            trace.seek(0)
+            counts["pg"] = sum(1 for line in trace if re.search(r"\tF\t\d+\t(Query|Sync)\b", line))
+
+
+def single(count: int, key: str) -> tuple[float, float, float, list[float]]:
+    """Part 0: round trips and server CPU per request, one request at a time."""
+    from tests.fakes.live_api import serve_api
+
+    base, stop = serve_api(run_jobs=False)
+    try:
+        _client_process(base, [key], 5, 0)  # warm-up: routes, prepared statements, pools
+        with counting_round_trips() as counts:
+            cpu = time.process_time()
+            timings = _client_process(base, [key], count - 1, 0)  # the client's warm-up round counts too
+            cpu = time.process_time() - cpu
+    finally:
+        stop()
+    return counts["pg"] / count, counts["redis"] / count, 1000 * cpu / count, timings
+
+
 def make_keys(user_ids: list[int]) -> list[str]:
     from palett.services.accounts import api_keys
     from palett.services.common.db import session_scope
@@ -75,12 +149,9 @@ def latency(args: argparse.Namespace, url: str, keys: list[str]) -> list[float]:
 
     base, stop = serve_api(run_jobs=False)
     try:
-        ctx = multiprocessing.get_context("spawn")
-        out = ctx.Queue()
-        proc = ctx.Process(target=_burst_client, args=(base, keys, args.rounds, args.pause, out))
-        proc.start()
-        timings: list[float] = out.get(timeout=600)
-        proc.join(30)
+        cpu = time.process_time()
+        timings = _client_process(base, keys, args.rounds, args.pause)
+        args.burst_cpu_ms = 1000 * (time.process_time() - cpu) / (len(timings) + len(keys))
     finally:
         stop()
     with psycopg.connect(url, autocommit=True) as conn:  # part 2's runner must not pick these up
@@ -149,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20, help="counted bursts (default 20)")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between bursts (default 0.2)")
     parser.add_argument("--pairs", type=int, default=30, help="end-to-end API/studio pairs (default 30)")
+    parser.add_argument("--single", type=int, default=50, help="requests one at a time in part 0 (default 50)")
     parser.add_argument("--no-redis", dest="redis", action="store_false",
                         help=f"in-memory rate limits instead of Redis at {common.REDIS_URL}")
     args = parser.parse_args(argv)
@@ -161,16 +233,21 @@ def main(argv: list[str] | None = None) -> int:
         with common.temp_database() as url:
             users = common.create_users(args.clients, "api")
             keys = make_keys(users)
+            round_trips, redis_commands, single_cpu, single_ms = single(args.single, keys[-1])
             timings = latency(args, url, keys)
             api_ms, studio_ms = end_to_end(args, url, users[0], keys[0])
             common.clear_rate_limits(users)
     finally:
         common.cleanup(workdir)
 
+    print(f"\n0. POST /api/v1/generations → 202, {args.single} requests one at a time: {round_trips:.1f} PostgreSQL "
+          f"round trips and {redis_commands:.1f} Redis commands per request; server CPU {single_cpu:.2f} ms per "
+          f"request; latency p50 {common.median(single_ms):.1f} ms, p95 {common.percentile(single_ms, 95):.1f} ms.")
     print(f"\n1. POST /api/v1/generations → 202: {args.clients} clients at once (another process, asyncio + httpx), "
           f"{args.rounds} rounds ({len(timings)} requests) after a warm-up round; uvicorn on 127.0.0.1; rate limits "
           f"in {'Redis' if args.redis else 'memory'}; jobs not run.")
     print(common.table(["ms", "p50", "p95", "max", "mean"], [("request → 202", *_stats(timings))]))
+    print(f"server CPU {args.burst_cpu_ms:.2f} ms per request")
     print(f"\n2. End to end, local-preview square, {args.pairs} pairs one at a time (in-process runner):")
     print(common.table(["ms", "p50", "p95", "max", "mean"], [("API (HTTP)", *_stats(api_ms)),
                                                             ("studio's submit service", *_stats(studio_ms))]))

@@ -10,13 +10,22 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRETS = {"", "changeme", "change-me", "secret", "dev", "palett"}
 JOB_EVENTS_CONNECTIONS = 1  # services/generation/job_events.py: one LISTEN connection per process, outside the pools
+MIN_DB_SHARE = 8 + JOB_EVENTS_CONNECTIONS  # a worker's least: 3 for SQLAlchemy, 3 + 2 for procrastinate
+
+
+class PoolSizes(NamedTuple):
+    """PostgreSQL connections one process may hold, per pool (Settings.db_pool_sizes)."""
+
+    engine: int  # SQLAlchemy
+    queue: int  # procrastinate's async pool (workers run jobs on it); 0 without DISPATCH=worker
+    defer: int  # procrastinate's sync pool, for deferring jobs and webhook deliveries; 0 likewise
 
 
 class Settings(BaseSettings):
@@ -170,13 +179,15 @@ class Settings(BaseSettings):
         return {e.strip().lower() for e in self.admin_emails.split(",") if e.strip()}
 
     @property
-    def db_pool_sizes(self) -> tuple[int, int]:
-        """(SQLAlchemy pool, job-queue pool) for one process: its share of the connection budget."""
-        share = max(6, self.db_connection_budget // max(1, self.db_processes))
-        # procrastinate keeps one connection for LISTEN and needs others to fetch and finish jobs.
-        queue = max(3, share // 4) if self.dispatch == "worker" else 0
-        # One more is job_events' LISTEN connection (every web process on PostgreSQL keeps one open).
-        return share - queue - JOB_EVENTS_CONNECTIONS, queue
+    def db_pool_sizes(self) -> PoolSizes:
+        """This process's pools, from its share of the connection budget, so that the sum over DB_PROCESSES
+        processes stays within DB_CONNECTION_BUDGET: SQLAlchemy's pool, with DISPATCH=worker procrastinate's
+        async pool (a worker runs jobs on it; procrastinate keeps one connection for LISTEN and needs others
+        to fetch and finish jobs) and its small sync pool (any process defers jobs and webhook deliveries
+        through it), and the one connection a process may keep LISTENing for job events."""
+        share = max(MIN_DB_SHARE, self.db_connection_budget // max(1, self.db_processes))
+        queue, defer = (max(3, share // 4), max(2, share // 8)) if self.dispatch == "worker" else (0, 0)
+        return PoolSizes(share - queue - defer - JOB_EVENTS_CONNECTIONS, queue, defer)
 
     @property
     def shared_database(self) -> bool:

@@ -252,7 +252,7 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
             S3_BUCKET=bucket,
             S3_ENDPOINT_URL=moto_url,
             GRANIAN_WORKERS=str(granian_workers),
-            DB_CONNECTION_BUDGET=env.get("DB_CONNECTION_BUDGET", "40"),
+            DB_CONNECTION_BUDGET=env.get("DB_CONNECTION_BUDGET", "60"),  # 6 processes of settings.MIN_DB_SHARE fit
             DB_PROCESSES=str(processes),
             WORKER_CONCURRENCY=env.get("WORKER_CONCURRENCY", "4"),
             REFLEX_API_URL=url,  # baked into the one frontend build: the browser talks only to Caddy

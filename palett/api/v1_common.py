@@ -9,14 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from palett.api import problems
 from palett.api.problems import Problem
 from palett.services.accounts import api_keys
 from palett.services.accounts.api_keys import Caller
 from palett.services.common import idempotency, ratelimit
-from palett.services.common.db import session_scope
+from palett.services.common.db import autocommit_scope
 from palett.settings import get_settings
 
 bearer = HTTPBearer(auto_error=False, description="An API key of yours: `plt_…`")
@@ -43,7 +45,7 @@ def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthorized", "Send your API key as `Authorization: Bearer <key>`.",
                       headers={"WWW-Authenticate": "Bearer"})
-    with session_scope() as db:
+    with autocommit_scope() as db:  # one look-up (and at most one UPDATE a minute): no transaction needed
         caller = api_keys.authenticate(db, credentials.credentials)
     if caller is None:
         raise Problem("unauthorized", "That API key is unknown or was revoked.", headers={"WWW-Authenticate": "Bearer"})
@@ -62,7 +64,7 @@ def needs(scope: str | None) -> Callable[..., Awaitable[Caller]]:
     async def dependency(request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
         caller, window = await asyncio.to_thread(_authenticate_and_count, credentials)  # DB and Redis: off the loop
-        request.state.rate_limit = window
+        request.state.rate_limit = window  # for RateLimitHeaders
         if not window.allowed:
             raise Problem("rate-limited", f"This key made more than {window.limit} requests in the window. "
                           f"Try again in {window.reset_seconds} seconds.",
@@ -112,3 +114,28 @@ def absolute(request: Request, url: str) -> str:
     if not url.startswith("/"):
         return url  # S3 presigned URLs already are
     return f"{request.url.scheme}://{request.url.netloc}{url}"
+
+
+class RateLimitHeaders:
+    """RateLimit-* headers from the key's window that `needs()` counted (a plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # request.state of every Request made for this scope
+
+        async def send_with_headers(message: Message) -> None:
+            window = state.get("rate_limit")
+            if message["type"] == "http.response.start" and isinstance(window, ratelimit.Window):
+                headers = MutableHeaders(scope=message)
+                headers["RateLimit-Limit"] = str(window.limit)
+                headers["RateLimit-Remaining"] = str(window.remaining)
+                headers["RateLimit-Reset"] = str(window.reset_seconds)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

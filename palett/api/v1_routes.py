@@ -7,21 +7,30 @@ pipeline's cancel and the owner-filtered job reads. Errors are problem+json (api
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from palett.api import problems, v1_inputs, v1_media, v1_webhooks
 from palett.api.problems import Problem
 from palett.api.v1_body_cap import BodyCap
-from palett.api.v1_common import ERRORS, MAX_ID, POST_ERRORS, absolute, idempotent, needs, problem
+from palett.api.v1_common import (
+    ERRORS,
+    MAX_ID,
+    POST_ERRORS,
+    RateLimitHeaders,
+    absolute,
+    idempotent,
+    needs,
+    problem,
+)
 from palett.api.v1_schemas import Accepted, Generation, GenerationPage, Image, Me, ModelInfo, ProblemDoc
 from palett.models import User
 from palett.services.accounts.api_keys import Caller
-from palett.services.common import idempotency, ratelimit
+from palett.services.common import idempotency
 from palett.services.common.db import session_scope
 from palett.services.generation import catalog, jobs, pipeline, submit
 from palett.settings import get_settings
@@ -56,7 +65,9 @@ def _settings_of(spec: catalog.ModelSpec) -> dict[str, Any]:
     return settings
 
 
-def _input_schema(spec: catalog.ModelSpec) -> dict[str, Any]:
+@cache  # the catalog is fixed for the life of the process: build each schema once
+def _input_schema(key: str) -> dict[str, Any]:
+    spec = catalog.get(key)
     schema = spec.input_model.model_json_schema()
     for name in SERVER_FILLED | v1_inputs.CALLER_KEYS:
         schema.get("properties", {}).pop(name, None)
@@ -75,15 +86,22 @@ def list_models(caller: Annotated[Caller, Depends(needs("read"))]) -> list[Model
     return [
         ModelInfo(key=spec.key, operation=spec.operation, label=spec.label, provider=spec.provider,
                   available=not catalog.unavailable_reason(spec, config), credits_per_image=spec.credits_per_image,
-                  settings=_settings_of(spec), input_schema=_input_schema(spec))
+                  settings=_settings_of(spec), input_schema=_input_schema(spec.key))
         for operation in operations for spec in catalog.models(operation)
     ]
+
+
+@cache
+def _known_fields(key: str) -> frozenset[str]:
+    spec = catalog.get(key)
+    return frozenset((set(spec.input_model.model_fields) - SERVER_FILLED - v1_inputs.CALLER_KEYS)
+                     | v1_inputs.api_fields(spec))
 
 
 def _check_fields(params: dict[str, Any]) -> catalog.ModelSpec:
     """Unknown settings are refused by name (the studio never sends them; a typo should not be ignored)."""
     spec = catalog.get(str(params.get("model", "")))
-    known = (set(spec.input_model.model_fields) - SERVER_FILLED - v1_inputs.CALLER_KEYS) | v1_inputs.api_fields(spec)
+    known = _known_fields(spec.key)
     for name in params:
         if name not in known:
             raise Problem("invalid-input", f"{spec.label} has no setting `{name}`.", field=name)
@@ -187,16 +205,7 @@ def build_app() -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyCap)
 
-    @app.middleware("http")
-    async def rate_limit_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        window = getattr(request.state, "rate_limit", None)
-        if isinstance(window, ratelimit.Window):
-            response.headers["RateLimit-Limit"] = str(window.limit)
-            response.headers["RateLimit-Remaining"] = str(window.remaining)
-            response.headers["RateLimit-Reset"] = str(window.reset_seconds)
-        return response
-
+    app.add_middleware(RateLimitHeaders)
     return app
 
 

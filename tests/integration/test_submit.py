@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func
@@ -85,3 +86,30 @@ async def test_a_batch_over_the_limit_is_refused_before_anything_is_written(db):
         await submit.submit(user_id=user.id, requests=[PROMPT] * (submit.MAX_BATCH + 1), batch=True)
     assert err.value.code == "too_many_selected"
     assert count(db, Job, user.id) == 0
+
+
+def test_parallel_submits_reserve_atomically_and_never_overdraw(db, monkeypatch):
+    """The reservation skips the repeated-key guard (its key names the job just inserted): the conditional
+    UPDATE alone must still let exactly as many jobs through as the balance pays for, each charged once."""
+    monkeypatch.setenv("RATE_LIMIT_FREE", "1000/hour")
+    reset_caches()
+    user = new_user(db)  # 10 free credits
+
+    def one(_: int) -> str:
+        try:
+            asyncio.run(submit.submit(user_id=user.id, requests=[PROMPT]))
+            return "made"
+        except UserError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(one, range(30)))
+    assert outcomes.count("made") == 10 and outcomes.count("no_credits") == 20
+    assert balance_matches_ledger(db, user.id) == 0
+    assert count(db, Job, user.id) == 10
+    with db() as s:
+        reserves = s.exec(select(CreditTransaction.idempotency_key).where(
+            CreditTransaction.user_id == user.id, CreditTransaction.kind == "reserve")).all()
+        jobs = s.exec(select(Job).where(Job.user_id == user.id)).all()
+    assert sorted(reserves) == sorted(f"job:{job.id}:reserve" for job in jobs)
+    assert all(job.charged == job.cost == 1 for job in jobs)

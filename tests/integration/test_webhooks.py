@@ -19,8 +19,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from palett.models import AuditLog, WebhookDelivery
+from palett.services.common import ssrf
 from palett.services.common.errors import UserError
-from palett.services.developers import url_guard, webhook_delivery, webhooks
+from palett.services.developers import webhook_delivery, webhooks
 from tests.conftest import reset_caches
 from tests.fakes.server import serve_in_thread
 from tests.integration.test_api_v1 import assert_problem, auth, client, key_for  # noqa: F401 (fixture)
@@ -74,7 +75,7 @@ def fake_dns(monkeypatch, names: dict[str, str]) -> None:
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
         return real(host, port, *args, **kwargs)
 
-    monkeypatch.setattr(url_guard, "resolve", resolve)
+    monkeypatch.setattr(ssrf, "resolve", resolve)
 
 
 REFUSED = ["http://127.0.0.1:8080/hooks", "https://localhost/hooks", "https://[::1]/hooks",

@@ -46,13 +46,20 @@ def test_oauth_providers_need_both_id_and_secret(tmp_path):
     assert Settings(data_dir=tmp_path, github_client_id="id", github_client_secret="s").github_enabled
 
 
-@pytest.mark.parametrize(("budget", "processes"), [(100, 7), (60, 1), (90, 5), (40, 2)])
+@pytest.mark.parametrize(("budget", "processes"), [(100, 7), (60, 1), (90, 5), (40, 2), (60, 6)])
 @pytest.mark.parametrize("dispatch", ["inprocess", "worker"])
 def test_every_process_sized_from_one_connection_budget_never_exceeds_it(tmp_path, budget, processes, dispatch):
     s = Settings(data_dir=tmp_path, db_connection_budget=budget, db_processes=processes, dispatch=dispatch)
-    engine_pool, queue_pool = s.db_pool_sizes
-    assert engine_pool >= 3 and (queue_pool >= 3 if dispatch == "worker" else queue_pool == 0)
-    assert (engine_pool + queue_pool + JOB_EVENTS_CONNECTIONS) * processes <= budget  # the LISTEN connection too
+    sizes = s.db_pool_sizes
+    assert sizes.engine >= 3
+    assert (sizes.queue >= 3 and sizes.defer >= 2) if dispatch == "worker" else sizes.queue == sizes.defer == 0
+    # A worker holds all three pools, and the job-events LISTEN connection counts too.
+    assert (sizes.engine + sizes.queue + sizes.defer + JOB_EVENTS_CONNECTIONS) * processes <= budget
+
+
+def test_a_worker_counts_the_sync_pool_it_defers_webhooks_through(tmp_path):
+    s = Settings(data_dir=tmp_path, db_connection_budget=90, db_processes=5, dispatch="worker")
+    assert s.db_pool_sizes == (11, 4, 2)  # 18 each: 11 for SQLAlchemy, 4 + 2 for procrastinate, 1 to LISTEN
 
 
 def test_the_engine_uses_its_share_without_overflow(monkeypatch, tmp_path):

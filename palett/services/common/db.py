@@ -32,7 +32,7 @@ def engine_for(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    pool_size, _ = get_settings().db_pool_sizes
+    pool_size = get_settings().db_pool_sizes.engine
     # No overflow: a burst waits up to pool_timeout for a connection instead of going past the budget.
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=10)
 
@@ -73,6 +73,23 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def autocommit_scope() -> Iterator[Session]:
+    """For statements that each stand alone (a look-up, one conditional UPDATE): on PostgreSQL each commits
+    by itself, which saves the BEGIN and COMMIT round trips of session_scope. Add no ORM objects here.
+
+    SQLite runs in-process (no round trips to save) and takes its write lock at BEGIN: it gets session_scope.
+    """
+    url = get_settings().db_url
+    if not url.startswith("postgres"):
+        with session_scope() as session:
+            yield session
+        return
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})  # SQLAlchemy's per-session way
+        yield session
 
 
 def after_commit(db: Session, work: Callable[[], None]) -> None:

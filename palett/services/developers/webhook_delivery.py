@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 import httpx
 from sqlalchemy import delete, update
@@ -25,6 +22,7 @@ from sqlmodel import col, select
 from standardwebhooks import Webhook
 
 from palett.models import WebhookDelivery, WebhookEndpoint, utcnow
+from palett.services.common import ssrf
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
 from palett.services.developers import url_guard
@@ -125,17 +123,13 @@ async def _post(target: url_guard.Target, delivery: WebhookDelivery, keys: list[
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     sent_at = utcnow()  # the receiver checks this against its clock: always the real time
     signatures = " ".join(Webhook(key).sign(delivery.message_id, sent_at, body) for key in keys)
-    headers = {"content-type": "application/json", "user-agent": USER_AGENT, "host": target.host_header,
+    headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                "webhook-id": delivery.message_id, "webhook-timestamp": str(int(sent_at.timestamp())),
                "webhook-signature": signatures}
-    # The TLS name (SNI and certificate check) is the registered host, while the socket goes to the checked address.
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
-        # No proxies from the environment (a proxy would resolve the name again); SSL_CERT_FILE still counts.
-        async with httpx.AsyncClient(timeout=get_settings().webhook_timeout_seconds, follow_redirects=False,
-                                     trust_env=False, verify=_tls(os.environ.get("SSL_CERT_FILE"))) as client, \
-                client.stream("POST", target.pinned_url, content=body, headers=headers,
-                              extensions=extensions) as response:
+        # To the checked address; the TLS name (SNI and certificate check) is the registered host.
+        async with ssrf.client(timeout=get_settings().webhook_timeout_seconds) as client, \
+                ssrf.stream(client, "POST", target, content=body, headers=headers) as response:
             excerpt = b""
             async for chunk in response.aiter_bytes():
                 excerpt += chunk
@@ -155,12 +149,6 @@ def prune(now: datetime | None = None) -> int:
         gone = db.execute(delete(WebhookDelivery).where(
             col(WebhookDelivery.finished_at) < (now or utcnow()) - KEEP_FINISHED))
     return int(gone.rowcount)  # type: ignore[attr-defined]
-
-
-@lru_cache(maxsize=4)
-def _tls(cert_file: str | None) -> ssl.SSLContext:
-    """Loading the CA bundle takes tens of milliseconds: once per process (and SSL_CERT_FILE) is enough."""
-    return httpx.create_ssl_context()
 
 
 def _load(delivery_id: int) -> tuple[WebhookDelivery, WebhookEndpoint] | None:

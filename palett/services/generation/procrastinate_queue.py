@@ -94,9 +94,9 @@ class RetryCrashes(procrastinate.BaseRetryStrategy):
 def app_for(dsn: str, *, sync: bool = False) -> procrastinate.App:
     """One app per database and kind: workers run on an async pool, the web process defers through a
     small sync pool (opened here, kept for the life of the process)."""
-    _, queue_pool = get_settings().db_pool_sizes  # this process's share of DB_CONNECTION_BUDGET
+    sizes = get_settings().db_pool_sizes  # this process's share of DB_CONNECTION_BUDGET
     pool: dict[str, Any] = {"conninfo": dsn, "kwargs": {"options": f"-c search_path={SCHEMA}"},
-                            "min_size": 1, "max_size": max(3, queue_pool)}
+                            "min_size": 1, "max_size": sizes.defer if sync else sizes.queue}
     connector = procrastinate.SyncPsycopgConnector(**pool) if sync else procrastinate.PsycopgConnector(**pool)
     app = procrastinate.App(connector=connector)
     app.task(name=RUN_JOB, retry=RetryCrashes())(run_job)

@@ -119,20 +119,23 @@ def write_job(db: DB, *, user: User, params: dict[str, Any], batch_id: str | Non
     covered = covers(db, user, operation=spec.operation, cost=cost)  # a plan's allowance: nothing reserved
     if priority is None:
         priority = PREMIUM_PRIORITY if user.plan == "premium" else 0
+    # `charged` is written with the row (no second UPDATE): if the reservation below fails, the whole
+    # transaction rolls back, job included. Every defaulted field is given (pydantic inspects a default
+    # factory's signature each time it calls it: ~0.2 ms a field).
+    now = utcnow()
     job = Job(
         user_id=user.id, batch_id=batch_id, operation=spec.operation, model=spec.key, provider=spec.provider,
-        params=valid.model_dump(), cost=cost,
-        deadline_at=utcnow() + timedelta(seconds=get_settings().job_timeout_seconds), priority=priority,
+        params=valid.model_dump(), logs=[], cost=cost, charged=0 if covered else cost, created_at=now,
+        deadline_at=now + timedelta(seconds=get_settings().job_timeout_seconds), priority=priority,
     )
     db.add(job)
     db.flush()
     if not covered:
-        try:
-            credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve,
+        try:  # the key names the job just inserted, so no earlier reservation can hold it
+            credits.apply(db, user_id=user.id, delta=-cost, kind=credits.Kind.reserve, new_key=True,
                           idempotency_key=f"job:{job.id}:reserve", reference=f"{spec.label} · job #{job.id}")
         except credits.InsufficientCredits:
             raise UserError("no_credits", cost=cost, balance=user.credits) from None
-        job.charged = cost
     # Last, so only a job that would run counts; a refusal raises and the caller's transaction
     # rolls back the job and its reservation. One atomic hit: parallel submits can't all slip past.
     limit = rate_limit_for(user)
