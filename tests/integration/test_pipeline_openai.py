@@ -12,29 +12,7 @@ from palett.services.accounts import users as accounts
 from palett.services.generation import pipeline
 from palett.services.generation.submit import write_job
 from palett.services.generation.t2i_models import OPENAI_IMAGE_MODEL
-from tests.conftest import reset_caches
-from tests.fakes.openai_images import OpenAIImagesEmulator
-from tests.fakes.server import serve_in_thread
 from tests.integration.test_pipeline_local import balance_matches_ledger
-
-
-@pytest.fixture(scope="module")
-def openai_server():
-    emulator = OpenAIImagesEmulator()
-    base_url, stop = serve_in_thread(emulator.app)
-    yield emulator, base_url
-    stop()
-
-
-@pytest.fixture
-def openai_on(openai_server, monkeypatch):
-    emulator, base_url = openai_server
-    emulator.requests.clear()
-    emulator.mode = "succeed"
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{base_url}/v1")
-    reset_caches()
-    return emulator
 
 
 def run(db, **params) -> tuple[int, int]:

@@ -17,31 +17,9 @@ from palett.services.generation import prompt_tools
 from palett.services.generation.prompt_history import recent_prompts
 from palett.services.generation.prompt_models import LOCAL_LABEL, OPENAI_TEXT_MODEL
 from palett.services.media import uploads
-from tests.conftest import reset_caches
-from tests.fakes.openai_images import OpenAIImagesEmulator
-from tests.fakes.server import serve_in_thread
 from tests.integration.test_pipeline_local import balance_matches_ledger
 
 FLORENCE = "fal-ai/florence-2-large/more-detailed-caption"
-
-
-@pytest.fixture(scope="module")
-def openai_server():
-    emulator = OpenAIImagesEmulator()
-    base_url, stop = serve_in_thread(emulator.app)
-    yield emulator, base_url
-    stop()
-
-
-@pytest.fixture
-def openai_on(openai_server, monkeypatch):
-    emulator, base_url = openai_server
-    emulator.requests.clear()
-    emulator.mode = "succeed"
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{base_url}/v1")
-    reset_caches()
-    return emulator
 
 
 def new_user(db, email: str = "tools@example.com") -> int:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from palett.services.generation import catalog, prompt_models
-from tests.integration.test_pipeline_openai import openai_on, openai_server  # noqa: F401  (fixtures)
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "smoke_live.py"
 
@@ -21,7 +20,7 @@ def load_script():
     return module
 
 
-def test_smoke_live_runs_every_provider_entry_once_and_reports_it(fal_on, openai_on, capsys):  # noqa: F811
+def test_smoke_live_runs_every_provider_entry_once_and_reports_it(fal_on, openai_on, capsys):
     smoke_live = load_script()
     fal_on.behave("fal-ai/flux/dev", "succeed", queue_polls=1, progress_polls=1)
     assert smoke_live.main(["--poll", "0.02"]) == 0
