@@ -77,10 +77,19 @@ def tile(t: GalleryTile) -> rx.Component:
     )
 
 
+def grid_skeleton() -> rx.Component:
+    """Until on_load has brought the first page: empty tiles of the real tiles' size, so nothing moves after."""
+    return rx.el.div(
+        rx.el.span("Loading your images…", class_name="visually-hidden", role="status"),
+        *[rx.el.div(class_name="gallery-tile", aria_hidden="true") for _ in range(8)],
+        class_name="gallery-grid", id="gallery-loading",
+    )
+
+
 def grid() -> rx.Component:
     return rx.cond(
         ~S.loaded,
-        rx.center(rx.spinner(size="3"), padding="64px", width="100%"),
+        grid_skeleton(),
         rx.cond(
             S.library_total == 0,
             empty_state("images", "Your gallery is empty",
@@ -405,7 +414,8 @@ def gallery_page() -> rx.Component:
             rx.flex(
                 rx.box(sidebar(), flex="0 0 240px", max_width="100%", class_name="gallery-side-col"),
                 rx.vstack(
-                    rx.cond(S.library_total > 0, filters()),
+                    # Shown before on_load too, so the grid does not move down when a library arrives.
+                    rx.cond(~S.loaded | (S.library_total > 0), filters()),
                     rx.cond(S.collection_id > 0, rx.heading(rx.icon("folder", size=18), S.collection_name, size="4",
                                                             as_="h2", class_name="collection-heading")),
                     bulk_bar(),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars import Var
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars import VarData
 
 from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
@@ -17,6 +19,17 @@ from palett.state.image import CollectionRef, ImageState, RecipeRow
 
 S = ImageState
 IMG = ImageState.image
+
+# The image id in the address, read in the browser (react-router), so the picture's request starts with the
+# page's first render instead of after the websocket has brought on_load's data: it is the page's largest paint.
+_ROUTE_ID = Var(
+    _js_expr="(/^[0-9]{1,18}$/.test(imageRoute.image_id ?? '') ? imageRoute.image_id : '')",
+    _var_type=str,
+    _var_data=VarData(hooks={"const imageRoute = useParams();": None},
+                      imports={"react-router": [ImportVar(tag="useParams")]}),
+).to(str)
+# The view route redirects the signed-in owner to a fresh signed URL (api/library_routes.view_image).
+VIEW_SRC = rx.cond(_ROUTE_ID != "", "/api/library/images/" + _ROUTE_ID + "/view", IMG["url"])
 
 
 def nav_arrow(target: Var[int], html_id: str, icon: str, label: str) -> rx.Component:
@@ -47,7 +60,8 @@ def viewer() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1", color_scheme="gray"),
+                rx.cond(S.loaded, rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1",
+                                          color_scheme="gray")),
                 rx.spacer(),
                 rx.segmented_control.root(
                     rx.segmented_control.item(rx.hstack(rx.icon("shrink", size=14), "Fit", spacing="1",
@@ -62,7 +76,7 @@ def viewer() -> rx.Component:
             ),
             rx.box(
                 rx.el.button(
-                    rx.image(src=IMG["url"], alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
+                    rx.image(src=VIEW_SRC, alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
                              width=IMG["width"].to_string(), height=IMG["height"].to_string()),
                     on_click=S.toggle_zoom,
                     type="button",
@@ -335,23 +349,23 @@ def image_page() -> rx.Component:
                 empty_state("image_off", "This image isn't here",
                             "It was deleted, or the link points at someone else's image.",
                             link_button("Back to the gallery", href="/gallery", size="3"), id="image-missing"),
-                rx.cond(
-                    S.loaded,
-                    rx.vstack(
-                        toolbar(),
-                        rx.flex(
-                            rx.box(viewer(), flex="2 1 560px", min_width="0"),
+                rx.vstack(
+                    toolbar(),
+                    rx.flex(
+                        rx.box(viewer(), flex="2 1 560px", min_width="0"),
+                        rx.cond(
+                            S.loaded,
                             rx.vstack(prompt_card(), actions_card(), share_card(), collections_card(), recipe_card(),
                                       flex="1 1 340px", min_width="0", spacing="3"),
-                            gap="20px",
-                            wrap="wrap",
-                            align="start",
-                            width="100%",
+                            rx.center(rx.spinner(size="3"), flex="1 1 340px", padding="64px", id="image-loading"),
                         ),
-                        spacing="3",
+                        gap="20px",
+                        wrap="wrap",
+                        align="start",
                         width="100%",
                     ),
-                    rx.center(rx.spinner(size="3"), padding="64px"),
+                    spacing="3",
+                    width="100%",
                 ),
             ),
             id="image-page",
