@@ -32,12 +32,18 @@ C = CollectionDialogs
 # ---- tiles ----------------------------------------------------------------------------------------------
 
 
-def tile(t: GalleryTile) -> rx.Component:
+# Tiles that can be in the first screen load at once: a lazy image waits for layout, and one of them is the
+# page's largest paint.
+EAGER_TILES = 12
+
+
+def tile(t: GalleryTile, index: Var[int]) -> rx.Component:
     chosen = S.selected.contains(t["id"])
     return rx.box(
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
         rx.link(
-            rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
+            rx.image(src=t["thumb"], alt=t["alt"], loading=rx.cond(index < EAGER_TILES, "eager", "lazy"),
+                     class_name="gallery-thumb"),
             href="/image/" + t["id"].to_string(),
             on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
             class_name="gallery-open",

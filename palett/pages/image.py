@@ -77,7 +77,10 @@ def viewer() -> rx.Component:
             rx.box(
                 rx.el.button(
                     rx.image(src=VIEW_SRC, alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
-                             width=IMG["width"].to_string(), height=IMG["height"].to_string()),
+                             # Attributes, not the CSS Reflex makes of width/height keywords (a "0" before
+                             # on_load would hide it): they reserve the picture's shape; the largest paint.
+                             custom_attrs={"width": IMG["width"].to_string(), "height": IMG["height"].to_string(),
+                                           "fetchPriority": "high"}),
                     on_click=S.toggle_zoom,
                     type="button",
                     class_name="viewer-button",
