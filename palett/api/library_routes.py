@@ -19,13 +19,12 @@ import logging
 from datetime import date, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from palett.api.web import current
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError, message_for
 from palett.services.library import gallery, usage
-from palett.services.library.ownership import owned_image
 from palett.services.media.storage import MediaNotFound, content_disposition, get_storage
 from palett.settings import get_settings
 
@@ -66,25 +65,6 @@ def download_image(image_id: int, request: Request, format: str = "png") -> Resp
         return _error(err.code, 404 if err.code == "image_not_found" else 400)
     return Response(converted.data, media_type=converted.media_type,
                     headers=_attachment(converted.filename))
-
-
-@router.get("/images/{image_id}/view")
-def view_image(image_id: int, request: Request) -> Response:
-    """A redirect to a fresh signed URL of the user's image.
-
-    The image page builds this address from its own path, so the picture starts loading with the page's first
-    render instead of after the websocket has delivered the signed URL (the page's largest paint).
-    """
-    user_id = _user_id(request)
-    if user_id is None:
-        return _error("signed_out", 401)
-    try:
-        with session_scope() as db:
-            key = owned_image(db, user_id=user_id, image_id=image_id).image_url
-    except UserError:
-        return _not_found()
-    url = get_storage().url(key, get_settings().media_url_seconds)
-    return RedirectResponse(url, status_code=302, headers=_NO_STORE)
 
 
 @router.get("/download.zip")

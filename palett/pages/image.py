@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars import Var
-from reflex_base.utils.imports import ImportVar
-from reflex_base.vars import VarData
 
 from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
@@ -19,17 +17,6 @@ from palett.state.image import CollectionRef, ImageState, RecipeRow
 
 S = ImageState
 IMG = ImageState.image
-
-# The image id in the address, read in the browser (react-router), so the picture's request starts with the
-# page's first render instead of after the websocket has brought on_load's data: it is the page's largest paint.
-_ROUTE_ID = Var(
-    _js_expr="(/^[0-9]{1,18}$/.test(imageRoute.image_id ?? '') ? imageRoute.image_id : '')",
-    _var_type=str,
-    _var_data=VarData(hooks={"const imageRoute = useParams();": None},
-                      imports={"react-router": [ImportVar(tag="useParams")]}),
-).to(str)
-# The view route redirects the signed-in owner to a fresh signed URL (api/library_routes.view_image).
-VIEW_SRC = rx.cond(_ROUTE_ID != "", "/api/library/images/" + _ROUTE_ID + "/view", IMG["url"])
 
 
 def nav_arrow(target: Var[int], html_id: str, icon: str, label: str) -> rx.Component:
@@ -75,16 +62,21 @@ def viewer() -> rx.Component:
                 align="center",
             ),
             rx.box(
-                rx.el.button(
-                    rx.image(src=VIEW_SRC, alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
-                             # Attributes, not the CSS Reflex makes of width/height keywords (a "0" before
-                             # on_load would hide it): they reserve the picture's shape; the largest paint.
-                             custom_attrs={"width": IMG["width"].to_string(), "height": IMG["height"].to_string(),
-                                           "fetchPriority": "high"}),
-                    on_click=S.toggle_zoom,
-                    type="button",
-                    class_name="viewer-button",
-                    aria_label=rx.cond(S.zoomed, "Fit the image to the screen", "Show the image at 100%"),
+                rx.cond(
+                    IMG["url"] != "",
+                    rx.el.button(
+                        rx.image(src=IMG["url"], alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
+                                 # Attributes, not the CSS Reflex makes of width/height keywords: they reserve the
+                                 # picture's shape while it loads. It is the page's largest paint: fetched first.
+                                 custom_attrs={"width": IMG["width"].to_string(), "height": IMG["height"].to_string(),
+                                               "fetchPriority": "high"}),
+                        on_click=S.toggle_zoom,
+                        type="button",
+                        class_name="viewer-button",
+                        aria_label=rx.cond(S.zoomed, "Fit the image to the screen", "Show the image at 100%"),
+                    ),
+                    # Until on_load: the viewer's space, so the side cards and the picture do not move it.
+                    rx.box(class_name="viewer-placeholder", aria_hidden="true"),
                 ),
                 class_name=rx.cond(S.zoomed, "viewer zoomed", "viewer"),
                 id="viewer",

@@ -19,7 +19,6 @@ from palett.services.common.errors import UserError
 from palett.services.generation import jobs, pipeline
 from palett.services.library import gallery, usage
 from palett.services.library import images as library
-from palett.services.media.storage import get_storage
 from tests.integration.test_gallery import add_image, new_user, run_job
 
 MISSING = 987_654_321
@@ -147,7 +146,7 @@ def signed_in(client, db, user_id: int) -> TestClient:
 
 
 LIBRARY_ROUTES = ("/api/library/images/{id}/download", "/api/library/images/{id}/download?format=jpeg",
-                  "/api/library/images/{id}/view", "/api/library/download.zip?ids={id}")
+                  "/api/library/download.zip?ids={id}")
 
 
 def test_signed_out_gets_401_everywhere(client, world):
@@ -183,12 +182,6 @@ def test_owner_downloads_work(client, db, world):
     webp = client.get(f"/api/library/images/{world['private']}/download?format=webp")
     assert webp.content[8:12] == b"WEBP"
     assert client.get(f"/api/library/images/{world['private']}/download?format=bmp").status_code == 400
-    view = client.get(f"/api/library/images/{world['private']}/view", follow_redirects=False)
-    assert view.status_code == 302 and view.headers["cache-control"] == "private, no-store"
-    assert view.headers["location"].startswith("/api/media/")
-    with db() as s:
-        key = s.get(GeneratedImage, world["private"]).image_url
-    assert client.get(view.headers["location"]).content == get_storage().get(key)
     zipped = client.get(f"/api/library/download.zip?ids={world['private']},{world['public']}")
     assert len(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == 2
     assert client.get("/api/library/usage.csv").text.startswith("job_id,created_at")
