@@ -92,6 +92,7 @@ def main() -> None:
                     statements["n"] += 1
 
             event.listen(get_engine(), "before_cursor_execute", count)
+
             async def measure() -> list[tuple[float, float, int]]:  # one event loop, as in the app
                 await one_round(hashed)  # warm-up: imports, engine, catalog, worker threads
                 counting.set()
