@@ -47,8 +47,7 @@ def viewer() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.cond(S.loaded, rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1",
-                                          color_scheme="gray")),
+                rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.segmented_control.root(
                     rx.segmented_control.item(rx.hstack(rx.icon("shrink", size=14), "Fit", spacing="1",
@@ -62,21 +61,13 @@ def viewer() -> rx.Component:
                 align="center",
             ),
             rx.box(
-                rx.cond(
-                    IMG["url"] != "",
-                    rx.el.button(
-                        rx.image(src=IMG["url"], alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
-                                 # Attributes, not the CSS Reflex makes of width/height keywords: they reserve the
-                                 # picture's shape while it loads. It is the page's largest paint: fetched first.
-                                 custom_attrs={"width": IMG["width"].to_string(), "height": IMG["height"].to_string(),
-                                               "fetchPriority": "high"}),
-                        on_click=S.toggle_zoom,
-                        type="button",
-                        class_name="viewer-button",
-                        aria_label=rx.cond(S.zoomed, "Fit the image to the screen", "Show the image at 100%"),
-                    ),
-                    # Until on_load: the viewer's space, so the side cards and the picture do not move it.
-                    rx.box(class_name="viewer-placeholder", aria_hidden="true"),
+                rx.el.button(
+                    rx.image(src=IMG["url"], alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
+                             width=IMG["width"].to_string(), height=IMG["height"].to_string()),
+                    on_click=S.toggle_zoom,
+                    type="button",
+                    class_name="viewer-button",
+                    aria_label=rx.cond(S.zoomed, "Fit the image to the screen", "Show the image at 100%"),
                 ),
                 class_name=rx.cond(S.zoomed, "viewer zoomed", "viewer"),
                 id="viewer",
@@ -344,23 +335,23 @@ def image_page() -> rx.Component:
                 empty_state("image_off", "This image isn't here",
                             "It was deleted, or the link points at someone else's image.",
                             link_button("Back to the gallery", href="/gallery", size="3"), id="image-missing"),
-                rx.vstack(
-                    toolbar(),
-                    rx.flex(
-                        rx.box(viewer(), flex="2 1 560px", min_width="0"),
-                        rx.cond(
-                            S.loaded,
+                rx.cond(
+                    S.loaded,
+                    rx.vstack(
+                        toolbar(),
+                        rx.flex(
+                            rx.box(viewer(), flex="2 1 560px", min_width="0"),
                             rx.vstack(prompt_card(), actions_card(), share_card(), collections_card(), recipe_card(),
                                       flex="1 1 340px", min_width="0", spacing="3"),
-                            rx.center(rx.spinner(size="3"), flex="1 1 340px", padding="64px", id="image-loading"),
+                            gap="20px",
+                            wrap="wrap",
+                            align="start",
+                            width="100%",
                         ),
-                        gap="20px",
-                        wrap="wrap",
-                        align="start",
+                        spacing="3",
                         width="100%",
                     ),
-                    spacing="3",
-                    width="100%",
+                    rx.center(rx.spinner(size="3"), padding="64px"),
                 ),
             ),
             id="image-page",
