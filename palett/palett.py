@@ -15,7 +15,6 @@ from palett.pages import admin as admin_pages
 from palett.pages import (
     auth,
     billing,
-    dev_components,
     developers,
     edit,
     explore,
@@ -24,7 +23,6 @@ from palett.pages import (
     image,
     landing,
     not_found,
-    outbox,
     profile,
     public_profile,
     settings,
@@ -88,6 +86,9 @@ app.add_page(admin_pages.admin_page, route="/admin", title=f"Admin · {TITLE}", 
 # Reflex shows this page for any URL no other page matches.
 app.add_page(not_found.not_found_page, route="404", title=f"Page not found · {TITLE}", on_load=not_found.ON_LOAD)
 if not _settings.production:
+    # Imported only here: their states would otherwise join every tab's state tree (one hash each on connect).
+    from palett.pages import dev_components, outbox
+
     app.add_page(outbox.outbox_page, route="/dev/outbox", title=f"Dev outbox · {TITLE}", on_load=outbox.ON_LOAD)
     app.add_page(dev_components.dev_components_page, route="/dev/components", title=f"Dev components · {TITLE}",
                  on_load=dev_components.ON_LOAD)

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import EventType
-from reflex.vars import ObjectVar, Var
+from reflex.vars import NumberVar, ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.layout import page
@@ -33,12 +33,18 @@ C = CollectionDialogs
 # ---- tiles ----------------------------------------------------------------------------------------------
 
 
-def tile(t: ObjectVar[GalleryTile]) -> rx.Component:
+# Tiles that can be in the first screen load at once: a lazy image waits for layout, and one of them is the
+# page's largest paint.
+EAGER_TILES = 12
+
+
+def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
     chosen = S.selected.contains(t["id"])
     return rx.box(
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
         rx.link(
-            rx.image(src=t["thumb"], alt=t["alt"], loading="lazy", class_name="gallery-thumb"),
+            rx.image(src=t["thumb"], alt=t["alt"], loading=rx.cond(index < EAGER_TILES, "eager", "lazy"),
+                     class_name="gallery-thumb"),
             href="/image/" + t["id"].to_string(),
             on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
             class_name="gallery-open",
@@ -78,10 +84,19 @@ def tile(t: ObjectVar[GalleryTile]) -> rx.Component:
     )
 
 
+def grid_skeleton() -> rx.Component:
+    """Until on_load has brought the first page: empty tiles of the real tiles' size, so nothing moves after."""
+    return rx.el.div(
+        rx.el.span("Loading your images…", class_name="visually-hidden", role="status"),
+        *[rx.el.div(class_name="gallery-tile", aria_hidden="true") for _ in range(8)],
+        class_name="gallery-grid", id="gallery-loading",
+    )
+
+
 def grid() -> rx.Component:
     return rx.cond(
         ~S.loaded,
-        rx.center(rx.spinner(size="3"), padding="64px", width="100%"),
+        grid_skeleton(),
         rx.cond(
             S.library_total == 0,
             empty_state("images", "Your gallery is empty",
@@ -406,7 +421,8 @@ def gallery_page() -> rx.Component:
             rx.flex(
                 rx.box(sidebar(), flex="0 0 240px", max_width="100%", class_name="gallery-side-col"),
                 rx.vstack(
-                    rx.cond(S.library_total > 0, filters()),
+                    # Shown before on_load too, so the grid does not move down when a library arrives.
+                    rx.cond(~S.loaded | (S.library_total > 0), filters()),
                     rx.cond(S.collection_id > 0, rx.heading(rx.icon("folder", size=18), S.collection_name, size="4",
                                                             as_="h2", class_name="collection-heading")),
                     bulk_bar(),

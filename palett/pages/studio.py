@@ -73,7 +73,9 @@ def options_panel() -> rx.Component:
             rx.select.root(
                 rx.select.trigger(id="model-select", width="100%", aria_label="Model"),
                 rx.select.content(rx.foreach(StudioState.models, model_item)),
-                value=StudioState.model,
+                # Until on_load has run, the model it will pick, so the form is whole in the first paint.
+                value=rx.cond(StudioState.model == "", catalog.default_model("t2i", get_settings()).key,
+                              StudioState.model),
                 on_change=StudioState.pick_model,
                 size="3",
             ),

@@ -40,7 +40,6 @@ class StudioState(JobsState, ReferencesMixin, SessionState):
     guidance: float = 3.5
     negative_prompt: str = ""
     style: str = ""
-    models: list[ModelOption] = []
     batch_mode: bool = False
     batch_prompts: str = ""
     form_version: int = 0  # bumped when the server rewrites the form, to remount uncontrolled inputs
@@ -48,6 +47,12 @@ class StudioState(JobsState, ReferencesMixin, SessionState):
     _defaults_applied: bool = False
 
     # ---- what the chosen model supports (derived from the catalog) ----
+
+    @rx.var
+    def models(self) -> list[ModelOption]:
+        """The catalog's models: computed once, so the build compiles them into the page (a full model menu
+        before on_load) and no hydrate or on_load sends them again."""
+        return model_options("t2i")
 
     def _spec(self) -> catalog.ModelSpec | None:
         try:
@@ -134,7 +139,6 @@ class StudioState(JobsState, ReferencesMixin, SessionState):
     @signed_in
     async def load_studio(self, me: SignedIn) -> Reply:
         settings = get_settings()
-        self.models = model_options("t2i")
         if not self.model or not any(m["key"] == self.model and m["available"] for m in self.models):
             self._apply_model(catalog.default_model("t2i", settings).key)
         if not self._defaults_applied:  # a fresh form starts from the defaults set on the profile page

@@ -92,6 +92,10 @@ def test_find_star_collect_rerun_share_and_bulk_delete(running_app, browser, sho
     page.locator("#lightbox-recipe").click()  # a tile opens the lightbox; its page is a link away
     page.wait_for_url(re.compile(r"/image/\d+$"))
     expect(page.locator("#image-prompt")).to_have_text(PROMPT)
+    # The picture shows, at its own shape (width/height attributes, not CSS).
+    expect(page.locator("#viewer-img")).to_have_attribute("width", re.compile(r"^[1-9][0-9]*$"))
+    page.wait_for_function("() => { const img = document.querySelector('#viewer-img'); "
+                           "return img.complete && img.naturalWidth > 0; }", timeout=15_000)
     expect(page.locator("#recipe")).to_contain_text("Local preview")
     expect(page.locator("#recipe")).to_contain_text("Seed")
     expect(page.locator("#recipe")).to_contain_text("1 credit")
