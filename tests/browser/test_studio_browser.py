@@ -49,6 +49,7 @@ def test_generate_with_the_local_engine_live(running_app, browser, shots):
     src = card.locator("img.result-img").get_attribute("src")
     assert src and "/api/media/" in src and "sig=" in src
     assert page.request.get(src if src.startswith("http") else url + src).status == 200
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page shot of a scrolled page draws the sticky header mid-page
     page.screenshot(path=shots / "studio-desktop-light.png", full_page=True)
 
     # Re-run puts the exact settings back in the form without submitting.
@@ -121,6 +122,7 @@ def test_fal_models_live_progress_and_a_failure_that_costs_nothing(running_app, 
     expect(page.locator("#credits-balance")).to_have_text("9")
     (record,) = fal_emulator.submits("fal-ai/flux/dev")
     assert record.input["prompt"] == "a red fox in the snow, 35mm" and record.input["num_inference_steps"] == 28
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=shots / "studio-desktop-dark.png", full_page=True)
 
     fal_emulator.behave("fal-ai/flux/dev", "fail")
