@@ -20,24 +20,16 @@ Measured:
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from bench._browser_app import VIEWPORT, signed_in_app
 from bench._common import loadavg, median, percentile, table
-from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
-from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
+from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_library_browser import generate, seed_images
 
 SEEDED = 2000
 FIRST_TILES = 12
-VIEWPORT = {"width": 1360, "height": 900}
 
 # Truthy (the time in ms since navigation start) once the first screen of thumbnails is decoded and visible.
 FIRST_SCREEN_JS = """(n) => {
@@ -80,48 +72,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10, help="navigations per first-screen series")
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit("Debian's chromium is missing: apt-get install -y chromium")
+    with signed_in_app("gallery-browser") as run:
+        url, page, email = run.url, run.page, run.email
+        browser, context, data_dir = run.browser, run.context, run.data_dir
+        generate(page, url, "the newest picture of all")
+        seed_images(data_dir, email, SEEDED)
+        open_page(page, f"{url}/gallery")  # one unmeasured visit: the page's bundles are built and cached
+        expect(page.locator("#gallery-total")).to_have_text(f"{SEEDED + 1:,} images")
 
-    load_before = loadavg()
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} CPUs · "
-          f"Python {sys.version.split()[0]} · load average before {load_before}", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="palett-gallery-browser-"))
-    workdir, data_dir = tmp / "app", tmp / "data"
-    data_dir.mkdir()
-    try:
-        subprocess.run(["rsync", "-a", "--exclude", ".web", "--exclude", "data", "--exclude", "test-artifacts",
-                        "--exclude", ".venv", "--exclude", ".git", f"{ROOT}/", f"{workdir}/"], check=True)
-        started = time.monotonic()
-        port = free_port()
-        with serve_app(workdir, data_dir, port, app_env(data_dir, port, {"SIGNUP_CREDITS": "100"})) as app, \
-                sync_playwright() as p:
-            url = app.url
-            print(f"app up at {url} after {time.monotonic() - started:.0f} s (build + start)", flush=True)
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport=VIEWPORT)
-            page = context.new_page()
-            email = unique_email("bench")
-            sign_up(page, url, email)
-            verify(page, url, email)
-            sign_in(page, url, email)
-            generate(page, url, "the newest picture of all")
-            seed_images(data_dir, email, SEEDED)
-            open_page(page, f"{url}/gallery")  # one unmeasured visit: the page's bundles are built and cached
-            expect(page.locator("#gallery-total")).to_have_text(f"{SEEDED + 1:,} images")
-
-            warm = [first_screen(page, url) for _ in range(args.n)]
-            state = context.storage_state()
-            cold = []
-            for _ in range(args.n):
-                ctx = browser.new_context(viewport=VIEWPORT, storage_state=state)
-                cold.append(first_screen(ctx.new_page(), url))
-                ctx.close()
-            most, end, tiles, steps = long_scroll(page, url)
-            browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        warm = [first_screen(page, url) for _ in range(args.n)]
+        state = context.storage_state()
+        cold = []
+        for _ in range(args.n):
+            ctx = browser.new_context(viewport=VIEWPORT, storage_state=state)
+            cold.append(first_screen(ctx.new_page(), url))
+            ctx.close()
+        most, end, tiles, steps = long_scroll(page, url)
 
     rows = []
     for name, series in (("warm cache (same context)", warm), ("cold cache (new context)", cold)):

@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python -m bench.lightbox_browser` (a few minutes, most of it the Reflex prod build).
 
-The app is copied and started exactly as bench/gallery_browser.py does (temp folder, prod build, free 127.0.0.1
+The app is copied and started by bench/_browser_app.py (temp folder, prod build, free 127.0.0.1
 port, temp SQLite). One user makes one local-preview image in the studio; 200 more rows share its stored files
 (tests/browser/test_library_browser.seed_images), and all are made public with share tokens, so the gallery and
 explore both show full windows. The studio shows that job and STUDIO_JOBS more of 4 pictures each (its feed holds
@@ -20,25 +20,18 @@ Escape closes the lightbox between clicks.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
-import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from bench._browser_app import signed_in_app
 from bench._common import loadavg, median, percentile, table
-from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
-from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
+from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_library_browser import generate, seed_images
 
 SEEDED = 200
-VIEWPORT = {"width": 1360, "height": 900}
 GOAL_MS = 100
 
 STUDIO_JOBS = 3
@@ -94,48 +87,23 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="clicks per page")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"which of {', '.join(PAGES)} (comma-separated)")
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit("Debian's chromium is missing: apt-get install -y chromium")
-
-    load_before = loadavg()
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} CPUs · "
-          f"Python {sys.version.split()[0]} · load average before {load_before}", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="palett-lightbox-browser-"))
-    workdir, data_dir = tmp / "app", tmp / "data"
-    data_dir.mkdir()
     results: dict[str, list[dict[str, float]]] = {}
-    try:
-        subprocess.run(["rsync", "-a", "--exclude", ".web", "--exclude", "data", "--exclude", "test-artifacts",
-                        "--exclude", ".venv", "--exclude", ".git", f"{ROOT}/", f"{workdir}/"], check=True)
-        started = time.monotonic()
-        port = free_port()
-        with serve_app(workdir, data_dir, port, app_env(data_dir, port, {"SIGNUP_CREDITS": "100"})) as app, \
-                sync_playwright() as p:
-            url = app.url
-            print(f"app up at {url} after {time.monotonic() - started:.0f} s (build + start)", flush=True)
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_context(viewport=VIEWPORT).new_page()
-            email = unique_email("bench")
-            sign_up(page, url, email)
-            verify(page, url, email)
-            sign_in(page, url, email)
-            for k in range(STUDIO_JOBS):
-                generate(page, url, f"studio batch number {k}", images=4)
-            generate(page, url, "the newest picture of all")
-            seed_images(data_dir, email, SEEDED)
-            publish_all(data_dir, email)
-            for name in args.pages.split(","):
-                path, tiles = PAGES[name]
-                open_page(page, url + path)
-                expect(page.locator(tiles).nth(min(args.n + 1, 4 * STUDIO_JOBS))).to_be_attached()
-                page.evaluate(OPEN_JS, [tiles, 0])  # one unmeasured open: the dialog's code is loaded
-                page.keyboard.press("Escape")
-                expect(page.locator("#lightbox")).to_have_count(0)
-                results[name] = series(page, tiles, args.n)
-            browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with signed_in_app("lightbox-browser") as run:
+        url, page, email = run.url, run.page, run.email
+        data_dir = run.data_dir
+        for k in range(STUDIO_JOBS):
+            generate(page, url, f"studio batch number {k}", images=4)
+        generate(page, url, "the newest picture of all")
+        seed_images(data_dir, email, SEEDED)
+        publish_all(data_dir, email)
+        for name in args.pages.split(","):
+            path, tiles = PAGES[name]
+            open_page(page, url + path)
+            expect(page.locator(tiles).nth(min(args.n + 1, 4 * STUDIO_JOBS))).to_be_attached()
+            page.evaluate(OPEN_JS, [tiles, 0])  # one unmeasured open: the dialog's code is loaded
+            page.keyboard.press("Escape")
+            expect(page.locator("#lightbox")).to_have_count(0)
+            results[name] = series(page, tiles, args.n)
 
     rows = []
     for name, runs in results.items():

@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python -m bench.page_speed` (a few minutes, most of it the Reflex prod build; `--n` loads per page).
 
-The app is copied and started as bench/gallery_browser.py does (temp folder, prod build, free 127.0.0.1 port, temp
+The app is copied and started by bench/_browser_app.py (temp folder, prod build, free 127.0.0.1 port, temp
 SQLite). One user makes two local-preview images in the studio; SEEDED more rows share their files and all are
 public (bench/lightbox_browser.publish_all), so gallery, explore and usage have content.
 
@@ -16,24 +16,16 @@ public (bench/lightbox_browser.publish_all), so gallery, explore and usage have 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
+from bench._browser_app import signed_in_app
 from bench._common import loadavg, median, percentile, table
 from bench.lightbox_browser import publish_all
-from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
-from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
+from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_library_browser import generate, seed_images
 
 SEEDED = 200
-VIEWPORT = {"width": 1360, "height": 900}
 LOAD_GOAL_MS, NAV_GOAL_MS = 1000, 500
 GALLERY_FIRST = "#gallery-grid .gallery-tile img"
 # page → what its first content is (an <img> must also be decoded)
@@ -108,52 +100,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=15, help="loads per page")
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit("Debian's chromium is missing: apt-get install -y chromium")
-
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} CPUs · "
-          f"Python {sys.version.split()[0]} · load average before {loadavg()}", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="palett-page-speed-"))
-    workdir, data_dir = tmp / "app", tmp / "data"
-    data_dir.mkdir()
     results: dict[str, list[dict[str, float]]] = {}
-    try:
-        subprocess.run(["rsync", "-a", "--exclude", ".web", "--exclude", "data", "--exclude", "test-artifacts",
-                        "--exclude", ".venv", "--exclude", ".git", f"{ROOT}/", f"{workdir}/"], check=True)
-        started = time.monotonic()
-        port = free_port()
-        with serve_app(workdir, data_dir, port, app_env(data_dir, port, {"SIGNUP_CREDITS": "100"})) as app, \
-                sync_playwright() as p:
-            url = app.url
-            print(f"app up at {url} after {time.monotonic() - started:.0f} s (build + start)", flush=True)
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport=VIEWPORT)
-            page = context.new_page()
-            email = unique_email("speed")
-            sign_up(page, url, email)
-            verify(page, url, email)
-            sign_in(page, url, email)
-            generate(page, url, "an older picture")
-            generate(page, url, "the newest picture of all")
-            seed_images(data_dir, email, SEEDED)
-            publish_all(data_dir, email)
-            open_page(page, f"{url}/gallery")
-            image = page.locator("#gallery-grid a.gallery-open").first.get_attribute("href")
-            page.close()
-            context.add_init_script(PROBE_JS % list(CONTENT.values()))
-            paths = {"gallery": "/gallery", "image": image, "usage": "/usage", "explore": "/explore"}
-            for name, path in paths.items():  # one unmeasured visit each: bundles cached, server warm
-                hard_load(context, url + str(path), CONTENT[name])
-            studio_to_gallery(context, url)
-            for _ in range(args.n):  # interleaved, so a burst of outside load hits every page alike
-                for name, path in paths.items():
-                    results.setdefault(name, []).append(hard_load(context, url + str(path), CONTENT[name]))
-                ms = studio_to_gallery(context, url)
-                results.setdefault("Studio → Gallery", []).append({"ready": ms, "socket": 0, "state": 0})
-            browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with signed_in_app("page-speed") as run:
+        url, page, email = run.url, run.page, run.email
+        context, data_dir = run.context, run.data_dir
+        generate(page, url, "an older picture")
+        generate(page, url, "the newest picture of all")
+        seed_images(data_dir, email, SEEDED)
+        publish_all(data_dir, email)
+        open_page(page, f"{url}/gallery")
+        image = page.locator("#gallery-grid a.gallery-open").first.get_attribute("href")
+        page.close()
+        context.add_init_script(PROBE_JS % list(CONTENT.values()))
+        paths = {"gallery": "/gallery", "image": image, "usage": "/usage", "explore": "/explore"}
+        for name, path in paths.items():  # one unmeasured visit each: bundles cached, server warm
+            hard_load(context, url + str(path), CONTENT[name])
+        studio_to_gallery(context, url)
+        for _ in range(args.n):  # interleaved, so a burst of outside load hits every page alike
+            for name, path in paths.items():
+                results.setdefault(name, []).append(hard_load(context, url + str(path), CONTENT[name]))
+            ms = studio_to_gallery(context, url)
+            results.setdefault("Studio → Gallery", []).append({"ready": ms, "socket": 0, "state": 0})
 
     rows, split = [], []
     for name, runs in results.items():
