@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.test_accounts_browser import PW, open_mail_link, open_page, sign_in, sign_up, unique_email, verify
 from tests.browser.test_lightbox_browser import image_id, member, publish
 from tests.browser.test_new_user_browser import generate_local
 
 PROMPT = "a red windmill made for remixing"
+
+
+def carries_the_return_address(page: Page, address: str) -> None:
+    """The form's hidden `next` is filled once the page has read its address (a click before that would post none)."""
+    expect(page.locator('form input[type="hidden"][name="next"]')).to_have_value(address)
 
 
 def test_a_signed_out_remix_comes_back_to_the_studio_after_signing_up(running_app, browser, shots):
@@ -32,6 +37,7 @@ def test_a_signed_out_remix_comes_back_to_the_studio_after_signing_up(running_ap
     # New here: the way to an account keeps the address, and so do the mail and the verify page.
     visitor.get_by_role("link", name="Create an account").click()
     visitor.wait_for_url(re.compile(r"/signup/?\?next="))
+    carries_the_return_address(visitor, remix)
     email = unique_email("remixer")
     visitor.get_by_label("Name").fill("Remy Remixer")
     visitor.get_by_label("Email").fill(email)
@@ -42,6 +48,8 @@ def test_a_signed_out_remix_comes_back_to_the_studio_after_signing_up(running_ap
     assert "next=" in visitor.url
     visitor.get_by_role("button", name="Verify my email").click()
     visitor.wait_for_url(re.compile(r"/signin/?\?.*notice=verified"))
+    carries_the_return_address(visitor, remix)
+    expect(visitor.get_by_label("Email")).to_have_value(email)
     visitor.get_by_label("Password").fill(PW)
     visitor.locator("#signin-form").get_by_role("button", name="Sign in").click()
     visitor.wait_for_url(re.compile(re.escape(remix) + "$"))
