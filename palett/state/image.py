@@ -19,7 +19,7 @@ from palett.services.library import gallery
 from palett.settings import get_settings
 from palett.state.costs import CostPreview, cost_preview
 from palett.state.events import Reply
-from palett.state.gallery import GalleryState
+from palett.state.gallery.grid import GalleryState
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 

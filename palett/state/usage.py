@@ -15,7 +15,7 @@ from palett.services.common.presenters import plural
 from palett.services.generation import operations
 from palett.services.library import usage
 from palett.state.events import Reply
-from palett.state.gallery import ALL, parse_day
+from palett.state.gallery.grid import ALL, parse_day
 from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 PAGE_SIZE = 50

@@ -16,9 +16,8 @@ from palett.models import GeneratedImage, ImageLike, User
 from palett.services.common.db import session_scope
 from palett.services.library import gallery
 from palett.services.media import avatars, uploads
-from palett.state.collections import CollectionDialogs
 from palett.state.explore import ExploreState
-from palett.state.gallery import GalleryState
+from palett.state.gallery import CollectionDialogs, GallerySelection, GalleryState
 from palett.state.image import ImageState
 from palett.state.session import SessionState
 from palett.state.studio import StudioState
@@ -42,8 +41,9 @@ def sign_in(monkeypatch):
     return as_user
 
 
-def state(cls):  # type: ignore[no-untyped-def]
-    root = State(_reflex_internal_init=True)
+def state(cls, root=None):  # type: ignore[no-untyped-def]
+    """The instance of `cls` in `root`'s state tree (a fresh tree by default)."""
+    root = root or State(_reflex_internal_init=True)
     return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
@@ -69,30 +69,32 @@ def image(image_id: int) -> GeneratedImage:
 
 def test_gallery_events_only_touch_the_signed_in_users_images(db, world, sign_in):  # noqa: F811
     sign_in(world["bob"])
-    grid = state(GalleryState)
+    root = State(_reflex_internal_init=True)
+    grid, picked = state(GalleryState, root), state(GallerySelection, root)
     fire(GalleryState.load_gallery, grid)
     assert [r["id"] for r in grid.rows] == [world["bobs"]]
     assert [c.name for c in grid.collections] == ["Bob's"]
     for theirs in (world["private"], world["public"]):
         fire(GalleryState.toggle_favorite, grid, theirs)
         assert not image(theirs).favorite
-    grid.selected = [world["private"], world["public"]]
-    fire(GalleryState.set_selected_public, grid, True)
+    picked.selected = [world["private"], world["public"]]
+    fire(GallerySelection.set_selected_public, picked, True)
     assert not image(world["private"]).is_public
-    fire(GalleryState.set_selected_public, grid, False)
+    fire(GallerySelection.set_selected_public, picked, False)
     assert image(world["public"]).is_public
-    fire(GalleryState.add_selected_to, grid, world["album"])  # Alice's collection
-    fire(GalleryState.add_selected_to, grid, world["bob_album"])  # Bob's, with Alice's images
+    fire(GallerySelection.add_selected_to, picked, world["album"])  # Alice's collection
+    fire(GallerySelection.add_selected_to, picked, world["bob_album"])  # Bob's, with Alice's images
     with session_scope() as s:
         assert gallery.list_collections(s, world["bob"])[0].count == 0
         assert gallery.list_collections(s, world["alice"])[0].count == 2
-    grid.selected = [world["private"], world["public"]]
-    fire(GalleryState.delete_selected, grid)
+    picked.selected = [world["private"], world["public"]]
+    fire(GallerySelection.delete_selected, picked)
     assert image(world["private"]) is not None and image(world["public"]) is not None
 
     # Alice's collection as a filter shows nothing of hers.
+    picked.selected = [world["bobs"]]
     fire(GalleryState.show_collection, grid, world["album"])
-    assert grid.rows == [] and grid.problem
+    assert grid.rows == [] and grid.problem and picked.selected == []  # another view forgets the selection
     # Renaming or deleting her collection through a forged id fails and changes nothing.
     dialogs = state(CollectionDialogs)
     dialogs._rename_id, dialogs._remove_id = world["album"], world["album"]
@@ -173,10 +175,9 @@ def test_an_avatar_is_served_only_while_it_is_the_users_current_one(db, world): 
 def test_collection_dialogs_work_on_the_gallerys_selection(db, world, sign_in):  # noqa: F811
     sign_in(world["bob"])
     root = State(_reflex_internal_init=True)
-    grid = root.get_substate(GalleryState.get_full_name().split(".")[1:])
-    dialogs = root.get_substate(CollectionDialogs.get_full_name().split(".")[1:])
+    grid, picked, dialogs = state(GalleryState, root), state(GallerySelection, root), state(CollectionDialogs, root)
     fire(GalleryState.load_gallery, grid)
-    grid.selected = [world["bobs"]]
+    picked.selected = [world["bobs"]]
     fire(CollectionDialogs.open_new_collection, dialogs, True)
     fire(CollectionDialogs.create_collection, dialogs, {"name": "Trips"})
     trips = next(c for c in grid.collections if c.name == "Trips")

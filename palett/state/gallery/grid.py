@@ -1,4 +1,4 @@
-"""The gallery: one window of thumbnails, filters, favourites, bulk selection and collections.
+"""The gallery's grid: one window of thumbnails, its filters and favourites, and its lightbox.
 
 Every handler re-checks the signed-in user and passes that id to services.library.gallery, which filters by owner;
 ids that arrive from the browser are only wishes. The grid keeps a FeedWindow of KEEP_PAGES pages.
@@ -10,7 +10,6 @@ from datetime import date
 from typing import TypedDict
 
 import reflex as rx
-from reflex_base.event import PointerEventInfo
 from sqlmodel import Session as DB
 
 from palett.services.common import presenters
@@ -47,8 +46,6 @@ class FacetOption(TypedDict):
     label: str
 
 
-
-
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
@@ -56,8 +53,6 @@ def as_tile(t: gallery.Tile) -> GalleryTile:
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
         created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
-
-
 
 
 def parse_day(value: str) -> date | None:
@@ -99,23 +94,12 @@ class GalleryState(SessionState):
     operations: list[FacetOption] = []
     models: list[FacetOption] = []
     library_total: int = 0  # all the user's images, whatever the filters
-    # selection
-    selected: list[int] = []
-    _anchor: int = 0
     _return_to: int = 0  # the image page last shown, to scroll back to
-    # the user's collections (their dialogs: CollectionDialogs in state/collections.py)
+    # the user's collections (their dialogs: CollectionDialogs in collections.py)
     collections: list[gallery.CollectionView] = []
     problem: str = ""
 
     # ---- derived ----
-
-    @rx.var
-    def selected_count(self) -> int:
-        return len(self.selected)
-
-    @rx.var
-    def zip_href(self) -> str:
-        return "/api/library/download.zip?ids=" + ",".join(str(i) for i in self.selected)
 
     @rx.var
     def filtered(self) -> bool:
@@ -174,7 +158,8 @@ class GalleryState(SessionState):
             self._clear_filters()
             self.q = params["q"][:200]
             self.loaded = False
-        self.selected, self.problem = [], ""
+        self.problem = ""
+        await self._forget_selection()
         (await self.get_state(GalleryLightbox)).lightbox_id = 0
         await self._refresh_side(user_id)
         if self.loaded and self.rows:
@@ -185,6 +170,12 @@ class GalleryState(SessionState):
         if back_to and any(r["id"] == back_to for r in self.rows):
             return rx.call_script(f"window.palettShowTile && window.palettShowTile({int(back_to)})")
         return None
+
+    async def _forget_selection(self) -> None:
+        # The selection is a substate of this one, so its module imports this one; the package has loaded it.
+        from palett.state.gallery.selection import GallerySelection
+
+        (await self.get_state(GallerySelection)).selected = []
 
     async def _refresh_window(self, user_id: int) -> None:
         """The rows of the current window again (fresh signed URLs, stars), minus what was deleted meanwhile."""
@@ -322,7 +313,7 @@ class GalleryState(SessionState):
     @rx.event
     async def show_collection(self, collection_id: int) -> Reply:
         self.collection_id = int(collection_id)
-        self.selected = []
+        await self._forget_selection()
         return await self._refilter()
 
     @rx.event
@@ -334,7 +325,7 @@ class GalleryState(SessionState):
         self._clear_filters()
         return await self._refilter()
 
-    # ---- favourites and selection ----
+    # ---- favourites ----
 
     @rx.event
     @signed_in
@@ -348,78 +339,6 @@ class GalleryState(SessionState):
             return rx.toast.error(err.message)
         FeedWindow(self).update([image_id], favorite=now)
         return None
-
-    @rx.event
-    def toggle_select(self, image_id: int, info: PointerEventInfo | None = None) -> None:
-        """Click toggles one tile; shift-click selects every tile between the last clicked one and this one."""
-        image_id = int(image_id)
-        ids = [r["id"] for r in self.rows]
-        shift = bool(info and info.get("shift_key"))
-        if shift and self._anchor in ids and image_id in ids:
-            a, b = sorted((ids.index(self._anchor), ids.index(image_id)))
-            span = ids[a:b + 1]
-            self.selected = [*self.selected, *(i for i in span if i not in self.selected)]
-        elif image_id in self.selected:
-            self.selected = [i for i in self.selected if i != image_id]
-        else:
-            self.selected = [*self.selected, image_id]
-        self._anchor = image_id
-        if len(self.selected) > gallery.MAX_SELECTION:
-            self.selected = self.selected[-gallery.MAX_SELECTION:]
-
-    @rx.event
-    def select_all(self) -> None:
-        in_view = [r["id"] for r in self.rows]
-        self.selected = [*self.selected, *(i for i in in_view if i not in self.selected)][-gallery.MAX_SELECTION:]
-
-    @rx.event
-    def clear_selection(self) -> None:
-        self.selected = []
-
-    # ---- bulk actions ----
-
-    @rx.event
-    @signed_in
-    async def delete_selected(self, me: SignedIn) -> Reply:
-        user_id = me.user_id
-        ids = list(self.selected)
-        try:
-            count = await in_db(lambda db: gallery.delete_images(db, user_id, ids))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        FeedWindow(self).remove(ids)
-        self.total = max(0, self.total - count)
-        self.selected = []
-        await self._refresh_side(user_id)
-        return rx.toast.success(f"Deleted {count} image{'' if count == 1 else 's'}.")
-
-    @rx.event
-    @signed_in
-    async def set_selected_public(self, me: SignedIn, public: bool) -> Reply:
-        user_id = me.user_id
-        ids = list(self.selected)
-        try:
-            changed = await in_db(lambda db: gallery.set_public(db, user_id, ids, bool(public)))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        FeedWindow(self).update([v.id for v in changed], is_public=bool(public))
-        what = "public: anyone with the link can see them" if public else "private"
-        return rx.toast.success(f"{len(changed)} image{'' if len(changed) == 1 else 's'} made {what}.")
-
-    @rx.event
-    @signed_in
-    async def add_selected_to(self, me: SignedIn, collection_id: int) -> Reply:
-        user_id = me.user_id
-        return await self._add_to(user_id, int(collection_id), list(self.selected))
-
-    async def _add_to(self, user_id: int, collection_id: int, ids: list[int]) -> Reply:
-        try:
-            added = await in_db(lambda db: gallery.add_images(db, user_id, collection_id, ids))
-        except UserError as err:
-            return rx.toast.error(err.message)
-        await self._refresh_side(user_id)
-        name = next((c.name for c in self.collections if c.id == collection_id), "the collection")
-        return rx.toast.success(f"Added {added} image{'' if added == 1 else 's'} to {name}.")
 
 
 class GalleryLightbox(ResultsLightbox, GalleryState):

@@ -14,7 +14,8 @@ from palett.services.common.db import in_db
 from palett.services.common.errors import UserError
 from palett.services.library import gallery
 from palett.state.events import Reply
-from palett.state.gallery import GalleryState
+from palett.state.gallery.grid import GalleryState
+from palett.state.gallery.selection import GallerySelection
 from palett.state.session import SessionState, SignedIn, signed_in
 
 
@@ -56,10 +57,10 @@ class CollectionDialogs(SessionState):
             self.problem = err.message
             return None
         self.new_open = False
-        grid = await self._gallery()
-        if self.new_adds_selection and grid.selected:
-            return await grid._add_to(user_id, view.id, list(grid.selected))
-        await grid._refresh_side(user_id)
+        picked = await self.get_state(GallerySelection)
+        if self.new_adds_selection and picked.selected:
+            return await picked._add_to(user_id, view.id, list(picked.selected))
+        await (await self._gallery())._refresh_side(user_id)
         return rx.toast.success(f"Created {view.name}.")
 
     @rx.event
