@@ -12,7 +12,8 @@ from reflex.vars import ObjectVar, Var
 
 from palett.components.layout import page
 from palett.pages.usage import AXIS_TICK, TOOLTIP, chart_figure
-from palett.state.admin import AdminState, AuditItem, EventItem, JobItem, LedgerItem, PaymentItem, UserItem
+from palett.services import admin
+from palett.state.admin import AdminState, AuditItem, EventItem, JobItem, LedgerItem, PaymentItem
 
 S = AdminState
 Row = TypeVar("Row")
@@ -91,14 +92,14 @@ def dashboard() -> rx.Component:
 # ---- users --------------------------------------------------------------------------------------------------
 
 
-def user_row(row: ObjectVar[UserItem]) -> rx.Component:
+def user_row(row: ObjectVar[admin.UserRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row["email"], href="#admin-user", on_click=S.select_user(row["id"]),
-                              aria_label="Open " + row["email"])),
-        rx.table.cell(row["plan"]),
-        rx.table.cell(row["credits"]),
-        rx.table.cell(rx.cond(row["disabled"], rx.badge("Disabled", color_scheme="red"), rx.text("No"))),
-        rx.table.cell(rx.cond(row["role"] == "admin", rx.badge("Admin", variant="soft"), rx.text(""))),
+        rx.table.cell(rx.link(row.email, href="#admin-user", on_click=S.select_user(row.id),
+                              aria_label="Open " + row.email)),
+        rx.table.cell(row.plan),
+        rx.table.cell(row.credits),
+        rx.table.cell(rx.cond(row.disabled, rx.badge("Disabled", color_scheme="red"), rx.text("No"))),
+        rx.table.cell(rx.cond(row.role == "admin", rx.badge("Admin", variant="soft"), rx.text(""))),
     )
 
 
@@ -134,12 +135,12 @@ def ledger_row(row: ObjectVar[LedgerItem]) -> rx.Component:
 def user_detail() -> rx.Component:
     sel = S.selected
     return rx.cond(
-        sel["id"] != 0,
+        sel.id != 0,
         card(
             "Account",
-            rx.hstack(rx.text(sel["email"], weight="bold"), rx.badge(sel["plan"]),
-                      rx.text(sel["credits"], " credits"),
-                      rx.cond(sel["disabled"], rx.badge("Disabled", color_scheme="red")), wrap="wrap",
+            rx.hstack(rx.text(sel.email, weight="bold"), rx.badge(sel.plan),
+                      rx.text(sel.credits, " credits"),
+                      rx.cond(sel.disabled, rx.badge("Disabled", color_scheme="red")), wrap="wrap",
                       align="center"),
             rx.text(S.selected_info, size="2", color_scheme="gray"),
             rx.text(S.ledger_check, size="2"),
@@ -161,11 +162,11 @@ def user_detail() -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                sel["disabled"],
+                sel.disabled,
                 rx.button("Enable account", variant="soft", color_scheme="green",
-                          on_click=S.set_disabled(sel["id"], False), id="enable-user"),
+                          on_click=S.set_disabled(sel.id, False), id="enable-user"),
                 rx.button("Disable account", variant="soft", color_scheme="red",
-                          on_click=S.set_disabled(sel["id"], True), id="disable-user"),
+                          on_click=S.set_disabled(sel.id, True), id="disable-user"),
             ),
             rx.heading("Ledger", size="3", as_="h3"),
             table(("When", "Change", "Balance", "Kind", "Reference"), S.ledger, ledger_row, "admin-ledger"),

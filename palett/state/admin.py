@@ -8,6 +8,7 @@ import functools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 import reflex as rx
@@ -28,16 +29,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 JOB_FILTERS = ("failed", "stuck", "active", "all")
-
-
-class UserItem(TypedDict):
-    id: int
-    email: str
-    name: str
-    plan: str
-    credits: int
-    disabled: bool
-    role: str
+NO_USER = admin.UserRow(id=0, email="", name="", role="", plan="", subscription_status=None, credits=0,
+                        disabled=False, created_at=datetime.min)  # no account open
 
 
 class LedgerItem(TypedDict):
@@ -89,11 +82,6 @@ class AuditItem(TypedDict):
     details: str
 
 
-def user_item(u: admin.UserRow) -> UserItem:
-    return UserItem(id=u.id, email=u.email, name=u.name, plan=u.plan, credits=u.credits, disabled=u.disabled,
-                    role=u.role)
-
-
 def dashboard_summary(rows: list[admin.DayStats]) -> str:
     days = len(rows)
     total = {k: sum(getattr(r, k) for r in rows) for k in ("signups", "jobs", "failures", "credits_sold",
@@ -123,8 +111,8 @@ class AdminState(SessionState):
     problem: str = ""
     notice: str = ""
     query: str = ""
-    users: list[UserItem] = []
-    selected: UserItem = UserItem(id=0, email="", name="", plan="", credits=0, disabled=False, role="")
+    users: list[admin.UserRow] = []
+    selected: admin.UserRow = NO_USER
     selected_info: str = ""
     ledger_check: str = ""
     ledger: list[LedgerItem] = []
@@ -164,11 +152,11 @@ class AdminState(SessionState):
 
     async def _load_users(self, me: User) -> None:
         query = self.query
-        self.users = [user_item(u) for u in await in_db(lambda db: admin.search_users(db, me, query))]
+        self.users = await in_db(lambda db: admin.search_users(db, me, query))
 
     async def _load_detail(self, me: User, user_id: int) -> None:
         detail = await in_db(lambda db: admin.view_user(db, me, user_id))
-        self.selected = user_item(detail.user)
+        self.selected = detail.user
         renews = f", renews {sortable(detail.renews_at)}" if detail.renews_at else ""
         self.selected_info = (f"Plan {detail.user.plan} (subscription: {detail.subscription_plan or 'none'}, "
                               f"{detail.user.subscription_status or 'no status'}{renews}). Jobs: "
@@ -244,7 +232,7 @@ class AdminState(SessionState):
     @rx.event
     @admin_only
     async def adjust(self, me: User, form: dict[str, Any]) -> None:
-        user_id = self.selected["id"]
+        user_id = self.selected.id
         try:
             delta = int(str(form.get("delta", "")).strip())
         except ValueError:
@@ -267,7 +255,7 @@ class AdminState(SessionState):
         try:
             await in_db(lambda db: admin.set_disabled(db, me, int(user_id), bool(disabled)))
             await self._load_users(me)
-            if self.selected["id"] == int(user_id):
+            if self.selected.id == int(user_id):
                 await self._load_detail(me, int(user_id))
             self._done("Account disabled; its sessions were signed out." if disabled else "Account enabled.")
         except UserError as err:

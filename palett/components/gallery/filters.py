@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from palett.components.library import choice, date_input, labelled
+from palett.services.library.gallery import Option
 from palett.state.gallery import GalleryState
 
 S = GalleryState
+
+
+def facet_item(option: ObjectVar[Option]) -> rx.Component:
+    return rx.select.item(option.label + " (" + option.count.to_string() + ")", value=option.value)
 
 
 def filters() -> rx.Component:
@@ -37,9 +43,8 @@ def filters() -> rx.Component:
             ),
             rx.el.div(
                 choice("Operation", "filter-operation", S.operation, S.set_operation, S.operations, "All operations",
-                       lambda o: rx.select.item(o["label"], value=o["value"])),
-                choice("Model", "filter-model", S.model, S.set_model, S.models, "All models",
-                       lambda o: rx.select.item(o["label"], value=o["value"])),
+                       facet_item),
+                choice("Model", "filter-model", S.model, S.set_model, S.models, "All models", facet_item),
                 date_input("From", "filter-from", S.date_from, S.set_date_from),
                 date_input("To", "filter-to", S.date_to, S.set_date_to),
                 labelled("Visibility", rx.segmented_control.root(

@@ -41,11 +41,6 @@ class GalleryTile(TypedDict):
     size: str
 
 
-class FacetOption(TypedDict):
-    value: str
-    label: str
-
-
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
@@ -91,8 +86,8 @@ class GalleryState(SessionState):
     visibility: str = ALL
     sort: str = "newest"
     filters_open: bool = False  # phones only: the filters fold away under a button
-    operations: list[FacetOption] = []
-    models: list[FacetOption] = []
+    operations: list[gallery.Option] = []  # the filter menus: each with its count of images
+    models: list[gallery.Option] = []
     library_total: int = 0  # all the user's images, whatever the filters
     _return_to: int = 0  # the image page last shown, to scroll back to
     # the user's collections (their dialogs: CollectionDialogs in collections.py)
@@ -191,8 +186,7 @@ class GalleryState(SessionState):
             return gallery.facets(db, user_id), gallery.list_collections(db, user_id)
 
         facets, views = await in_db(work)
-        self.operations = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.operations]
-        self.models = [FacetOption(value=o.value, label=f"{o.label} ({o.count})") for o in facets.models]
+        self.operations, self.models = facets.operations, facets.models
         self.library_total = facets.total
         self.collections = views
         if self.collection_id and not any(c.id == self.collection_id for c in self.collections):
