@@ -132,4 +132,4 @@ def test_admin_handlers_send_everyone_but_an_admin_away(db, world, tab):  # noqa
     with session_scope() as s:
         s.get(User, world["bob"]).role = "admin"
     assert fire(AdminState.load_admin, page) is None
-    assert page.allowed and {u["email"] for u in page.users} >= {"alice@example.com", "bob@example.com"}
+    assert page.allowed and {u.email for u in page.users} >= {"alice@example.com", "bob@example.com"}
