@@ -104,6 +104,18 @@ def test_gallery_events_only_touch_the_signed_in_users_images(db, world, sign_in
         assert [c.name for c in gallery.list_collections(s, world["alice"])] == ["Alice's"]
 
 
+def test_ticking_a_tile_sends_the_selection_and_not_the_grid(db, world, sign_in):  # noqa: F811
+    sign_in(world["bob"])
+    root = State(_reflex_internal_init=True)
+    grid, picked = state(GalleryState, root), state(GallerySelection, root)
+    fire(GalleryState.load_gallery, grid)
+    root._clean()
+    fire(GallerySelection.toggle_select, picked, world["bobs"])
+    assert picked.selected == [world["bobs"]] and "selected" in picked.dirty_vars
+    assert not grid.dirty_vars  # so the grid (up to 192 rows) is neither sent nor stored again
+    assert grid.get_full_name() not in root.get_delta() and picked.get_full_name() in root.get_delta()
+
+
 def test_image_page_events_refuse_someone_elses_image(db, world, sign_in):  # noqa: F811
     sign_in(world["bob"])
     page = state(ImageState)
