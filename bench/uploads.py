@@ -88,7 +88,7 @@ def in_process(photo: bytes, reps: int) -> list[list[object]]:
     import palett.models  # noqa: F401  (registers the tables)
     from palett.services.accounts import users as accounts
     from palett.services.common.db import get_engine, session_scope
-    from palett.services.media import images, uploads
+    from palett.services.media import images, renditions, uploads
 
     SQLModel.metadata.create_all(get_engine())
     with session_scope() as db:
@@ -114,7 +114,7 @@ def in_process(photo: bytes, reps: int) -> list[list[object]]:
         ("decode (sniff, header, verify, full load)", lambda: uploads.decode(photo, max_pixels)),
         ("clean pixels (orientation, ICC, modes)", lambda: uploads.clean_pixels(decoded.copy())),
         ("encode JPEG q95, 4:2:0", encode),
-        ("thumbnail 384 px WebP (from pixels)", lambda: uploads.thumbnail(cleaned)),
+        ("thumbnail 384 px + display 1600 px WebP (from pixels)", lambda: renditions.make(cleaned)),
         ("  vs images.thumbnail_webp(stored bytes)", lambda: images.thumbnail_webp(stored.data)),
         ("clean() total", lambda: uploads.clean(photo)),
         ("accept_upload (clean + store + row, SQLite)", accept),

@@ -9,7 +9,7 @@ that is missing or someone else's is 404 with the same body, so nobody learns wh
     GET /api/library/export                                      "download my data": images + JSON
     GET /api/library/usage.csv?operation=&status=&date_from=&date_to=
     GET /api/share/{token}                                       a small page with Open Graph tags
-    GET /api/share/{token}/image[?size=thumb]                    the public image itself
+    GET /api/share/{token}/image[?size=thumb|display]            the public image itself
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from palett.api.web import current
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError, message_for
 from palett.services.library import gallery, usage
+from palett.services.media import renditions
 from palett.services.media.storage import MediaNotFound, content_disposition, get_storage
 from palett.settings import get_settings
 
@@ -114,10 +115,12 @@ def usage_csv(request: Request, operation: str = "", status: str = "", date_from
 
 @share_router.get("/{token}/image")
 def share_image(token: str, size: str = "full") -> Response:
-    """The image behind a share link while it is public (also what link previews fetch)."""
+    """The image behind a share link while it is public (also what link previews fetch); `size` picks the
+    thumbnail or the display rendition (the original when there is none)."""
     with session_scope() as db:
         img = gallery.public_image(db, token)
-        key = (img.thumbnail_url or img.image_url) if img and size == "thumb" else (img.image_url if img else None)
+        key = None if img is None else {"thumb": img.thumbnail_url or img.image_url,
+                                        "display": renditions.display_of(img)}.get(size, img.image_url)
     if key is None:
         return Response("Not found", status_code=404, media_type="text/plain", headers=_NO_STORE)
     try:
@@ -164,8 +167,8 @@ def share_page(token: str) -> Response:
     remix = f'<a class="button" href="{e(base)}/studio?remix={e(token)}">Remix</a>'
 
     body = f"""<main>
-<figure><a href="{e(image)}" title="Open the full-size image"><img src="{e(image)}" alt="{e(public.og_title)}"
- width="{public.width}" height="{public.height}"></a>
+<figure><a href="{e(image)}" title="Open the full-size image"><img src="{e(image)}?size=display"
+ alt="{e(public.og_title)}" width="{public.width}" height="{public.height}"></a>
 <figcaption>{author}{prompt}{negative}<ul class="chips">{chips}</ul>
 <div class="buttons remix">{remix}</div></figcaption></figure>
 <section class="cta"><div><h2>Make your own</h2><p>FLUX, Nano Banana, Ideogram and more, plus background removal,

@@ -28,7 +28,7 @@ from palett.api.web import check_origin, current
 from palett.models import GeneratedImage
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError
-from palett.services.media import uploads
+from palett.services.media import renditions, uploads
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
@@ -223,11 +223,11 @@ class FormReader:
 def store_upload(user_id: int, cleaned: uploads.Cleaned, filename: str) -> GeneratedImage:
     with session_scope() as db:
         image = uploads.store(db, user_id=user_id, cleaned=cleaned, filename=filename)
-        keys = (image.image_url, image.thumbnail_url or "")
+        keys = renditions.stored_keys(image)
         try:
             db.commit()
         except BaseException:
-            uploads.forget(*[k for k in keys if k])
+            uploads.forget(*keys)
             raise
         return image
 

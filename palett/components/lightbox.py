@@ -59,7 +59,9 @@ def _stage(state: type[ResultsLightbox]) -> rx.Component:
         # Zoomed, the picture is wider than this box, which scrolls: a finger or a trackpad pans it natively,
         # a mouse drags it (library.js).
         rx.box(
-            rx.image(src=item["url"], alt=alt, class_name="lightbox-img", id="lightbox-img",
+            # Fitted, the display rendition; zoomed in, the original's own pixels.
+            rx.image(src=rx.cond(zoom > 1, item["url"], item["display"]), alt=alt, class_name="lightbox-img",
+                     id="lightbox-img",
                      style={"--zoom": zoom.to_string()}, custom_attrs={"data-id": item["id"].to_string()}),
             class_name=rx.cond(zoom > 1, "lightbox-pan zoomed", "lightbox-pan"), id="lightbox-pan",
         ),

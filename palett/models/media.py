@@ -36,6 +36,9 @@ class GeneratedImage(SQLModel, table=True):
     # Storage keys (not URLs): services.media.storage turns them into short-lived URLs.
     image_url: str
     thumbnail_url: str | None = None
+    # A WebP of at most 1600 px for big views (image page, lightbox); None when the original is no bigger
+    # (or the row predates it): views then show the original.
+    display_url: str | None = None
     width: int = 0
     height: int = 0
     # Fal seeds are 64-bit; SQLite's INTEGER already is (migration 0005).

@@ -63,7 +63,8 @@ def viewer() -> rx.Component:
             ),
             rx.box(
                 rx.el.button(
-                    rx.image(src=IMG["url"], alt=IMG["alt"], class_name="viewer-img", id="viewer-img",
+                    rx.image(src=rx.cond(S.zoomed, IMG["url"], IMG["display"]), alt=IMG["alt"], class_name="viewer-img",
+                             id="viewer-img",
                              # Attributes, not the CSS Reflex makes of width/height keywords (browsers ignored
                              # its unitless "1024"): they reserve the picture's shape while it loads. It is the
                              # page's largest paint: fetched first.

@@ -160,7 +160,8 @@ class EditState(JobsState, SessionState):
         for job in self.jobs:
             if job["status"] == "succeeded" and job["images"] and job["before"] \
                     and job["source_id"] == self.source.id:
-                return {"before": job["before"], "after": job["images"][0]["url"],
+                # The result's display rendition: a 4K upscale's PNG is tens of MB (download keeps it).
+                return {"before": job["before"], "after": job["images"][0]["display"],
                         "id": str(job["images"][0]["id"]), "download": job["images"][0]["download"],
                         **job["compare"]}
         return {"before": "", "after": "", "id": "", "download": "", "aspect": "", "left": "0%", "top": "0%",

@@ -24,6 +24,7 @@ class ExploreTile(TypedDict):
     token: str
     thumb: str
     url: str
+    display: str
     size: str
     prompt: str  # "" when its author keeps the prompt to themselves (the service never sends it)
     alt: str
@@ -36,15 +37,15 @@ class ExploreTile(TypedDict):
 
 def as_tile(t: gallery.PublicTile) -> ExploreTile:
     return ExploreTile(id=t.id, href=f"/api/share/{t.share_token}", token=t.share_token, thumb=t.thumb, url=t.url,
-                       size=f"{t.width} × {t.height}", prompt=t.prompt,
+                       display=t.display, size=f"{t.width} × {t.height}", prompt=t.prompt,
                        alt=t.prompt or gallery.operation_label(t.operation), model_label=t.model_label,
                        likes=t.likes, liked=t.liked, author_name=t.author_name, profile=t.profile)
 
 
 def as_lightbox_item(t: ExploreTile) -> LightboxItem:
-    return item(id=t["id"], url=t["url"], download=t["href"] + "/image", size=t["size"], prompt=t["prompt"],
-                model_label=t["model_label"], local="not AI" in t["model_label"], page=t["href"], likes=t["likes"],
-                liked=t["liked"], author_name=t["author_name"], profile=t["profile"],
+    return item(id=t["id"], url=t["url"], display=t["display"], download=t["href"] + "/image", size=t["size"],
+                prompt=t["prompt"], model_label=t["model_label"], local="not AI" in t["model_label"], page=t["href"],
+                likes=t["likes"], liked=t["liked"], author_name=t["author_name"], profile=t["profile"],
                 remix="/studio?remix=" + t["token"])
 
 

@@ -25,7 +25,8 @@ from palett.state.session import SIGN_IN, SessionState, SignedIn, signed_in
 
 class ImageView(TypedDict):
     id: int
-    url: str
+    url: str  # the original: shown at 100%
+    display: str  # shown fitted: the display rendition (the original when there is none)
     width: int
     height: int
     prompt: str
@@ -48,9 +49,9 @@ class RecipeRow(TypedDict):
     value: str
 
 
-EMPTY = ImageView(id=0, url="", width=0, height=0, prompt="", negative_prompt="", model_label="", local=False,
-                  operation="", operation_label="", favorite=False, is_public=False, source_id=0, source_url="",
-                  mask_url="", likes=0, alt="")
+EMPTY = ImageView(id=0, url="", display="", width=0, height=0, prompt="", negative_prompt="", model_label="",
+                  local=False, operation="", operation_label="", favorite=False, is_public=False, source_id=0,
+                  source_url="", mask_url="", likes=0, alt="")
 PROVIDERS = {"fal": "Fal AI", "openai": "OpenAI", "local": "This server (local engine, not AI)", "upload": "Upload"}
 
 
@@ -147,8 +148,9 @@ class ImageState(SessionState):
             return
         self.missing, self.loaded = False, True
         self.image = ImageView(
-            id=d.id, url=d.url, width=d.width, height=d.height, prompt=d.prompt, negative_prompt=d.negative_prompt,
-            model_label=d.model_label, local=d.local, operation=d.operation, operation_label=d.operation_label,
+            id=d.id, url=d.url, display=d.display, width=d.width, height=d.height, prompt=d.prompt,
+            negative_prompt=d.negative_prompt, model_label=d.model_label, local=d.local, operation=d.operation,
+            operation_label=d.operation_label,
             favorite=d.favorite, is_public=d.is_public, source_id=d.source_image_id or 0, source_url=d.source_url,
             mask_url=d.mask_url, likes=d.likes, alt=d.prompt[:200] or d.operation_label,
         )

@@ -32,6 +32,7 @@ class ModelOption(TypedDict):
 class ImageCard(TypedDict):
     id: int
     url: str
+    display: str
     thumb: str
     download: str
     seed: str
@@ -111,7 +112,7 @@ def _card(view: jobs.JobView) -> JobCard:
         progress=int(view.progress * 100), queue_position=-1 if view.queue_position is None else view.queue_position,
         last_log=view.last_log, error=view.error, created=view.created, before=view.before,
         source_id=int(view.params.get("image_id") or 0), compare=compare_frame(view), batch_id=view.batch_id,
-        images=[ImageCard(id=i.id, url=i.url, thumb=i.thumb, download=i.download,
+        images=[ImageCard(id=i.id, url=i.url, display=i.display, thumb=i.thumb, download=i.download,
                           seed="" if i.seed is None else str(i.seed), size=f"{i.width}×{i.height}")
                 for i in view.images],
     )

@@ -20,7 +20,8 @@ ZOOMS = (1, 2, 3, 4)  # 1 fits the picture to the stage; above that the stage sc
 class LightboxItem(TypedDict):
     id: int
     job_id: int
-    url: str
+    url: str  # the original: shown zoomed in
+    display: str  # what the stage shows fitted: the display rendition (the original when there is none)
     download: str  # "" when this viewer may not download it
     seed: str
     size: str
@@ -36,8 +37,8 @@ class LightboxItem(TypedDict):
     remix: str  # the studio prefilled with its public recipe ("" where Remix makes no sense)
 
 
-EMPTY = LightboxItem(id=0, job_id=0, url="", download="", seed="", size="", prompt="", model_label="", local=False,
-                     page="", favorite=False, likes=0, liked=False, author_name="", profile="", remix="")
+EMPTY = LightboxItem(id=0, job_id=0, url="", display="", download="", seed="", size="", prompt="", model_label="",
+                     local=False, page="", favorite=False, likes=0, liked=False, author_name="", profile="", remix="")
 
 
 def item(**fields: Any) -> LightboxItem:
@@ -47,7 +48,8 @@ def item(**fields: Any) -> LightboxItem:
 
 def flatten(jobs: list[Any]) -> list[LightboxItem]:
     """Every result of the listed jobs, newest job first, in each job's order (the studio)."""
-    return [item(id=img["id"], job_id=job["id"], url=img["url"], download=img["download"], seed=img["seed"],
+    return [item(id=img["id"], job_id=job["id"], url=img["url"], display=img["display"],
+                 download=img["download"], seed=img["seed"],
                  size=img["size"], prompt=job["prompt"], model_label=job["model_label"], local=job["local"],
                  page=f"/image/{img['id']}")
             for job in jobs for img in job["images"]]

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 from moto.server import ThreadedMotoServer
+from sqlmodel import select
 
 from palett.services.media.storage import InvalidKey, MediaNotFound, S3Storage, get_storage, new_key, s3_client
 from tests.conftest import reset_caches
@@ -120,3 +121,39 @@ def test_pipeline_stores_results_in_s3_and_serves_presigned_urls(
     assert image.url.startswith(moto_endpoint) and "Signature=" in image.url
     assert httpx.get(image.url).content[:8] == b"\x89PNG\r\n\x1a\n"
     assert httpx.get(image.thumb).content[8:12] == b"WEBP"
+    assert httpx.get(image.display).content[8:12] == b"WEBP"
+
+
+def test_deleting_an_image_or_an_account_removes_its_rendition_from_s3(
+    db, s3: S3Storage, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from palett.models import GeneratedImage, User
+    from palett.services.accounts import users as accounts
+    from palett.services.generation import pipeline
+    from palett.services.generation.submit import write_job
+    from palett.services.library import gallery
+    from palett.services.media import renditions
+
+    monkeypatch.setenv("S3_BUCKET", s3.bucket)
+    monkeypatch.setenv("S3_ENDPOINT_URL", moto_endpoint)
+    reset_caches()
+    made = []
+    for email in ("one@example.com", "two@example.com"):
+        with db() as session:
+            user = accounts.create_user(session, email=email, verified=True)
+            job = write_job(session, user=session.get(User, user.id),
+                            params={"model": "local-preview", "prompt": "ocean", "size": "square"})
+        asyncio.run(pipeline.execute(job.id))
+        with db() as session:
+            row = session.exec(select(GeneratedImage).where(GeneratedImage.user_id == user.id)).one()
+            made.append((user.id, row.id, renditions.stored_keys(row)))
+    assert all(len(keys) == 3 and all(s3.exists(k) for k in keys) for _, _, keys in made)
+    (one, image, keys), (two, _, other_keys) = made
+    with db() as session:
+        gallery.delete_images(session, one, [image])
+    assert not any(s3.exists(k) for k in keys)
+    with db() as session:
+        accounts.delete_account(session, session.get(User, two), confirmation="DELETE")
+    assert not any(s3.exists(k) for k in other_keys)

@@ -56,8 +56,10 @@ def assert_no_metadata(cleaned: uploads.Cleaned) -> None:
         # APP0 (JFIF), quantisation/huffman tables, frame and scan headers only: no APP1-15 or COM.
         assert not markers & ({0xFE} | set(range(0xE1, 0xF0))), sorted(hex(m) for m in markers)
         assert data.endswith(b"\xff\xd9")
-    assert set(hostile.riff_chunks(cleaned.thumb)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
-    for blob in (data, cleaned.thumb):
+    webps = [cleaned.thumb] + ([cleaned.display] if cleaned.display else [])
+    for webp in webps:
+        assert set(hostile.riff_chunks(webp)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+    for blob in (data, *webps):
         img = pixels(blob)
         assert not img.getexif() and not img.info.get("icc_profile") and not img.info.get("exif")
         assert b"GPS" not in blob and b"<script" not in blob and b"xmpmeta" not in blob
@@ -253,7 +255,7 @@ def test_accept_upload_stores_clean_files_and_a_row(db):
     assert row.thumbnail_url == row.image_url.removesuffix(".png") + "-thumb.webp"
     storage = get_storage()
     stored, thumb = storage.get(row.image_url), storage.get(row.thumbnail_url)
-    assert_no_metadata(uploads.Cleaned(stored, "image/png", "png", thumb, 20, 40, "JPEG"))
+    assert_no_metadata(uploads.Cleaned(stored, "image/png", "png", thumb, None, 20, 40, "JPEG"))
     assert pixels(stored).size == (20, 40)
 
 

@@ -20,6 +20,11 @@ Sel = GallerySelection
 # Tiles that can be in the first screen load at once: a lazy image waits for layout, and one of them is the
 # page's largest paint.
 EAGER_TILES = 12
+# The first row (up to 6 tiles of ≥ 172 px in the widest content column) is fetched first and painted as soon
+# as decoded: the largest paint is one of them.
+FIRST_ROW = 6
+# Square, like the tile (CSS sizes it; the attributes tell the browser its shape before CSS and decoding).
+TILE_ATTRS = {"width": "384", "height": "384"}
 
 
 def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
@@ -28,7 +33,8 @@ def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
         rx.link(
             rx.image(src=t["thumb"], alt=t["alt"], loading=rx.cond(index < EAGER_TILES, "eager", "lazy"),
-                     class_name="gallery-thumb"),
+                     decoding=rx.cond(index < FIRST_ROW, "sync", "async"), class_name="gallery-thumb",
+                     custom_attrs={**TILE_ATTRS, "fetchPriority": rx.cond(index < FIRST_ROW, "high", "auto")}),
             href="/image/" + t["id"].to_string(),
             on_click=[rx.prevent_default, L.open_lightbox(t["id"])],
             class_name="gallery-open",

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from palett.models import ACTIVE, GeneratedImage, Job, JobStatus
 from palett.services.common.errors import UserError
 from palett.services.generation import catalog
+from palett.services.media import renditions
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
@@ -19,6 +20,7 @@ from palett.settings import get_settings
 class ImageView:
     id: int
     url: str
+    display: str  # the display rendition, or the original when there is none
     thumb: str
     download: str
     seed: int | None
@@ -103,6 +105,7 @@ def one(db: DB, user_id: int, job_id: int) -> JobView:
 def _image_view(img: GeneratedImage, storage: Any, ttl: int) -> ImageView:
     extension = img.image_url.rsplit(".", 1)[-1]  # uploads of big photos are kept as JPEG
     return ImageView(id=img.id or 0, url=storage.url(img.image_url, ttl),
+                     display=storage.url(renditions.display_of(img), ttl),
                      thumb=storage.url(img.thumbnail_url or img.image_url, ttl),
                      download=storage.url(img.image_url, ttl, download_name=f"palett-{img.id}.{extension}"),
                      seed=img.seed, width=img.width, height=img.height)

@@ -33,7 +33,7 @@ from palett.services.developers import webhook_events
 from palett.services.generation import catalog, job_events
 from palett.services.generation.providers import ProviderFailed, Result, RunContext, get_provider
 from palett.services.generation.providers.local import LABEL as LOCAL_LABEL
-from palett.services.media import images
+from palett.services.media import images, renditions
 from palett.services.media.fetch import FetchRefused, fetch_bytes
 from palett.services.media.inputs import media_for
 from palett.services.media.storage import get_storage, new_key
@@ -234,23 +234,23 @@ def _load(job_id: int) -> Job | None:
 
 def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str], params: catalog.OpInput
            ) -> dict[str, Any]:
-    """Decode safely, re-encode from pixels (no foreign metadata survives) with our label, add a thumbnail."""
+    """Decode safely, re-encode from pixels (no foreign metadata survives) with our label, add the thumbnail
+    and the display rendition (unless the PNG is smaller), both made from the pixels already decoded."""
     decoded = images.open_safely(data, get_settings().max_output_pixels)
     img = params.finish(decoded)
     key = new_key(user_id, "png")
     # Keep a provider PNG's pixel chunks as they are when nothing changed them; else re-encode.
     png = (images.relabel_png(data, label) if img is decoded else None) or images.to_png(img, label)
     storage.put(key, png, "image/png")
-    thumb, _, _ = images.thumbnail_webp_image(img)
-    thumb_key = key.rsplit(".", 1)[0] + "-thumb.webp"
-    storage.put(thumb_key, thumb, "image/webp")
-    return {"key": key, "thumb": thumb_key, "width": img.width, "height": img.height}
+    thumb_key, display_key = renditions.store(storage, key, renditions.make(img, len(png)))
+    return {"key": key, "thumb": thumb_key, "display": display_key, "width": img.width, "height": img.height}
 
 
 def _forget(storage: Any, stored: list[dict[str, Any]]) -> None:
     for item in stored:
-        storage.delete(item["key"])
-        storage.delete(item["thumb"])
+        for key in (item["key"], item["thumb"], item["display"]):
+            if key:
+                storage.delete(key)
 
 
 def _record(job_id: int, stored: list[dict[str, Any]], result: Result) -> bool:
@@ -267,7 +267,8 @@ def _record(job_id: int, stored: list[dict[str, Any]], result: Result) -> bool:
             db.add(GeneratedImage(
                 user_id=job.user_id, job_id=job.id, prompt=params.get("prompt", ""),
                 negative_prompt=params.get("negative_prompt"), model=job.model, image_url=item["key"],
-                thumbnail_url=item["thumb"], width=item["width"], height=item["height"], seed=item["seed"],
+                thumbnail_url=item["thumb"], display_url=item["display"], width=item["width"], height=item["height"],
+                seed=item["seed"],
                 steps=params.get("steps"), guidance=params.get("guidance"), style=params.get("style"),
                 operation=job.operation, original_image_url=params.get("image_key") or None,
                 recipe={"params": params, "provider": job.provider, "endpoint": spec.endpoint,

@@ -29,7 +29,8 @@ ALL = "all"
 class GalleryTile(TypedDict):
     id: int
     thumb: str
-    url: str  # full size, for the lightbox
+    url: str  # the original, for the lightbox zoomed in
+    display: str  # the display rendition (or the original), for the lightbox fitted
     prompt: str
     alt: str
     model_label: str
@@ -44,7 +45,8 @@ class GalleryTile(TypedDict):
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
-        id=t.id, thumb=t.thumb, url=t.url, prompt=t.prompt, alt=t.prompt or label, model_label=t.model_label,
+        id=t.id, thumb=t.thumb, url=t.url, display=t.display, prompt=t.prompt, alt=t.prompt or label,
+        model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
         created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )
@@ -58,7 +60,8 @@ def parse_day(value: str) -> date | None:
 
 
 def as_lightbox_item(t: GalleryTile) -> LightboxItem:
-    return item(id=t["id"], url=t["url"], download=f"/api/library/images/{t['id']}/download?format=png",
+    return item(id=t["id"], url=t["url"], display=t["display"],
+                download=f"/api/library/images/{t['id']}/download?format=png",
                 size=t["size"], prompt=t["prompt"], model_label=t["model_label"] or t["operation_label"],
                 local="not AI" in t["model_label"], page=f"/image/{t['id']}", favorite=t["favorite"])
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from palett.models import GeneratedImage
 from palett.services.common.paging import iso
 from palett.services.generation import catalog, operations
+from palett.services.media import renditions
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
@@ -22,11 +23,13 @@ PROMPT_PREVIEW = 140
 
 @dataclass
 class Tile:
-    """One thumbnail in a grid: small, with short-lived signed URLs (thumb for the grid, url for the viewer)."""
+    """One thumbnail in a grid: small, with short-lived signed URLs (thumb for the grid, display for the viewer,
+    url for the original)."""
 
     id: int
     thumb: str
     url: str
+    display: str
     width: int
     height: int
     prompt: str  # at most PROMPT_PREVIEW characters
@@ -68,7 +71,7 @@ def signer() -> Signer:
 def tile(img: GeneratedImage, sign: Signer) -> Tile:
     return Tile(
         id=img.id or 0, thumb=sign(img.thumbnail_url or img.image_url), url=sign(img.image_url),
-        width=img.width, height=img.height, prompt=short(img.prompt), model=img.model,
-        model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
+        display=sign(renditions.display_of(img)), width=img.width, height=img.height, prompt=short(img.prompt),
+        model=img.model, model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
         is_public=img.is_public, created=iso(img.created_at),
     )

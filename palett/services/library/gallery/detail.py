@@ -16,6 +16,7 @@ from palett.services.generation import catalog
 from palett.services.library.gallery._common import model_label, operation_label, signer
 from palett.services.library.gallery.collection import CollectionRef, collections_of
 from palett.services.library.ownership import in_user_folder, owned_image
+from palett.services.media import renditions
 from palett.services.media.storage import validate_key
 
 # Filled in by the pipeline from the gallery ids it checks; a re-run sends the ids, never these.
@@ -25,7 +26,8 @@ _PIPELINE_FIELDS = ("image_key", "canvas_key", "source_width", "source_height", 
 @dataclass
 class ImageDetail:
     id: int
-    url: str
+    url: str  # the original (zoom to 100%)
+    display: str  # what the page shows fitted: the display rendition, or the original when there is none
     thumb: str
     download: str  # signed URL that downloads the stored PNG as palett-<id>.png
     width: int
@@ -74,7 +76,8 @@ def detail(db: DB, user_id: int, image_id: int) -> ImageDetail:
     source_id, source_url = _source(db, user_id, img, params, sign)
     mask_key = params.get("mask_key") or ""
     return ImageDetail(
-        id=img.id or 0, url=sign(img.image_url), thumb=sign(img.thumbnail_url or img.image_url),
+        id=img.id or 0, url=sign(img.image_url), display=sign(renditions.display_of(img)),
+        thumb=sign(img.thumbnail_url or img.image_url),
         download=sign(img.image_url, download_name=f"palett-{img.id}.png"), width=img.width, height=img.height,
         size=f"{img.width} × {img.height}", prompt=img.prompt, negative_prompt=img.negative_prompt or "",
         model=img.model, model_label=str(img.recipe.get("model_label") or model_label(img.model)),

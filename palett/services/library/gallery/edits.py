@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from palett.models import CollectionImage, GeneratedImage, ImageLike
 from palett.services.common.db import after_commit
 from palett.services.library.ownership import owned_image, owned_images
+from palett.services.media import renditions
 from palett.services.media.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -80,17 +81,18 @@ def delete_images(db: DB, user_id: int, image_ids: Iterable[int]) -> int:
     if not images:
         return 0
     ids = [img.id for img in images]
-    keys = {k for img in images for k in (img.image_url, img.thumbnail_url) if k}
+    keys = {k for img in images for k in renditions.stored_keys(img)}
     db.execute(delete(CollectionImage).where(col(CollectionImage.image_id).in_(ids)))
     db.execute(delete(ImageLike).where(col(ImageLike.image_id).in_(ids)))
     db.execute(delete(GeneratedImage).where(col(GeneratedImage.id).in_(ids), col(GeneratedImage.user_id) == user_id))
     # Keys are per user (u/<id>/...), so only the user's own remaining rows can share a file.
     still_used = set()
     if keys:
-        rows = db.exec(select(GeneratedImage.image_url, GeneratedImage.thumbnail_url).where(
+        rows = db.exec(select(GeneratedImage).where(
             GeneratedImage.user_id == user_id,
-            or_(col(GeneratedImage.image_url).in_(keys), col(GeneratedImage.thumbnail_url).in_(keys)))).all()
-        still_used = {k for row in rows for k in row if k}
+            or_(col(GeneratedImage.image_url).in_(keys), col(GeneratedImage.thumbnail_url).in_(keys),
+                col(GeneratedImage.display_url).in_(keys)))).all()
+        still_used = {k for row in rows for k in renditions.stored_keys(row)}
     doomed = sorted(keys - still_used)
     after_commit(db, lambda: _delete_files(doomed))
     return len(ids)

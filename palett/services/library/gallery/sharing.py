@@ -19,6 +19,7 @@ from palett.models import GeneratedImage, ImageLike, User
 from palett.services.common.errors import UserError
 from palett.services.common.paging import check_limit, cursor_time, decode_cursor, encode_cursor, iso
 from palett.services.library.gallery._common import Signer, model_label, operation_label, short, signer
+from palett.services.media import renditions
 
 ExploreSort = Literal["newest", "most_liked"]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -30,6 +31,7 @@ class PublicTile:
     share_token: str
     thumb: str
     url: str
+    display: str  # the display rendition, or the original when there is none
     width: int
     height: int
     prompt: str
@@ -57,6 +59,7 @@ class PublicImage:
     id: int
     share_token: str
     url: str
+    display: str
     thumb: str
     width: int
     height: int
@@ -104,9 +107,10 @@ def by_share_token(db: DB, token: str, viewer_id: int | None = None) -> PublicIm
     label = model_label(img.model)
     author = authors(db, [img.user_id])[img.user_id]
     return PublicImage(
-        id=img.id or 0, share_token=token, url=sign(img.image_url), thumb=sign(img.thumbnail_url or img.image_url),
-        width=img.width, height=img.height, prompt=prompt, negative_prompt=negative,
-        model=img.model, model_label=label, operation=img.operation, operation_label=operation_label(img.operation),
+        id=img.id or 0, share_token=token, url=sign(img.image_url), display=sign(renditions.display_of(img)),
+        thumb=sign(img.thumbnail_url or img.image_url), width=img.width, height=img.height, prompt=prompt,
+        negative_prompt=negative, model=img.model, model_label=label, operation=img.operation,
+        operation_label=operation_label(img.operation),
         style=img.style or "", seed=img.seed, steps=img.steps, guidance=img.guidance, likes=img.likes,
         liked=bool(liked), created=iso(img.created_at), og_title=title,
         og_description=f"{operation_label(img.operation)}{' with ' + label if label else ''} · Palett AI",
@@ -232,7 +236,8 @@ def _liked(db: DB, viewer_id: int | None, ids: list[int]) -> set[int]:
 def _public_tile(img: GeneratedImage, sign: Signer, liked: bool, author: tuple[str, str]) -> PublicTile:
     return PublicTile(
         id=img.id or 0, share_token=img.share_token or "", thumb=sign(img.thumbnail_url or img.image_url),
-        url=sign(img.image_url), width=img.width, height=img.height, prompt=short(visible_prompts(img)[0]),
+        url=sign(img.image_url), display=sign(renditions.display_of(img)), width=img.width, height=img.height,
+        prompt=short(visible_prompts(img)[0]),
         model_label=model_label(img.model), operation=img.operation, likes=img.likes, liked=liked,
         created=iso(img.created_at), author_id=img.user_id, author_name=author[0], profile=author[1],
     )

@@ -20,12 +20,11 @@ from palett.services.media.uploads.reencode import (
     Cleaned,
     clean,
     clean_async,
-    thumbnail,
 )
 from palett.services.media.uploads.storing import accept_upload, forget, sanitize_filename, store
 
 __all__ = [
     "DECODE_SLOTS", "JPEG_ABOVE_PIXELS", "JPEG_QUALITY", "CappedBuffer", "Cleaned", "accept_upload",
     "allowed_formats", "clean", "clean_async", "clean_pixels", "declared_size", "decode", "forget",
-    "formats_label", "limits", "read_capped", "sanitize_filename", "sniff", "store", "thumbnail", "too_big",
+    "formats_label", "limits", "read_capped", "sanitize_filename", "sniff", "store", "too_big",
 ]

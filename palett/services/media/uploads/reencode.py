@@ -21,7 +21,7 @@ from typing import IO
 from PIL import Image
 
 from palett.services.common.errors import UserError
-from palett.services.media import images
+from palett.services.media import images, renditions
 from palett.services.media.uploads.checks import decode
 from palett.services.media.uploads.cleaning import clean_pixels
 from palett.services.media.uploads.limits import limits, too_big
@@ -53,6 +53,7 @@ class Cleaned:
     content_type: str
     ext: str
     thumb: bytes
+    display: bytes | None  # the display rendition (renditions.make); None when `data` is smaller
     width: int
     height: int
     source_format: str
@@ -110,10 +111,11 @@ def _clean(source: bytes | IO[bytes], max_bytes: int, max_pixels: int) -> Cleane
         img.info = {}
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=JPEG_QUALITY, subsampling=2)  # 4:2:0, as cameras write it
-        return Cleaned(buf.getvalue(), "image/jpeg", "jpg", thumbnail(img), width, height, fmt)
-    return Cleaned(images.to_png(img, {}), "image/png", "png", thumbnail(img), width, height, fmt)
+        return _cleaned(buf.getvalue(), "image/jpeg", "jpg", img, fmt)
+    return _cleaned(images.to_png(img, {}), "image/png", "png", img, fmt)
 
 
-def thumbnail(img: Image.Image, size: int = images.THUMBNAIL_SIZE) -> bytes:
-    """The WebP thumbnail, made from pixels we already hold (no second decode)."""
-    return images.thumbnail_webp_image(img, size)[0]
+def _cleaned(data: bytes, content_type: str, ext: str, img: Image.Image, fmt: str) -> Cleaned:
+    """The renditions come from the pixels we already hold (no second decode)."""
+    made = renditions.make(img, len(data))
+    return Cleaned(data, content_type, ext, made.thumb, made.display, img.width, img.height, fmt)

@@ -1,4 +1,4 @@
-"""Storing a cleaned upload as the user's own image: the file, its thumbnail and a GeneratedImage row."""
+"""Storing a cleaned upload as the user's own image: the file, its renditions and a GeneratedImage row."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import IO
 from sqlmodel import Session as DB
 
 from palett.models import GeneratedImage
+from palett.services.media import renditions
 from palett.services.media.storage import get_storage, new_key
 from palett.services.media.uploads.reencode import Cleaned, clean
 
@@ -36,23 +37,22 @@ def accept_upload(db: DB, *, user_id: int, data: bytes | IO[bytes], filename: st
 
 
 def store(db: DB, *, user_id: int, cleaned: Cleaned, filename: str) -> GeneratedImage:
-    """Put a cleaned upload and its thumbnail under `u/<user_id>/` and add its GeneratedImage row."""
+    """Put a cleaned upload and its renditions under `u/<user_id>/` and add its GeneratedImage row."""
     name = sanitize_filename(filename)
     storage = get_storage()
     key = new_key(user_id, cleaned.ext)
-    thumb_key = key.rsplit(".", 1)[0] + "-thumb.webp"
     try:
         storage.put(key, cleaned.data, cleaned.content_type)
-        storage.put(thumb_key, cleaned.thumb, "image/webp")
+        thumb_key, display_key = renditions.store(storage, key, renditions.Renditions(cleaned.thumb, cleaned.display))
         image = GeneratedImage(
             user_id=user_id, prompt=name, model="", operation="upload", image_url=key, thumbnail_url=thumb_key,
-            width=cleaned.width, height=cleaned.height,
+            display_url=display_key, width=cleaned.width, height=cleaned.height,
             recipe={"source": "upload", "original_name": name, "original_format": cleaned.source_format},
         )
         db.add(image)
         db.flush()
     except BaseException:
-        forget(key, thumb_key)
+        forget(key, renditions.thumb_key(key), renditions.display_key(key))
         raise
     return image
 
