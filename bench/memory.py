@@ -104,10 +104,11 @@ async def session(user_id: int) -> None:
     from palett.models import GeneratedImage, User
     from palett.services.common.db import session_scope
     from palett.services.generation import pipeline
+    from palett.services.generation import submit as submitting
 
     def submit(params: dict[str, object]) -> int:
         with session_scope() as db:
-            job = pipeline.submit(db, user=db.get(User, user_id), params=params)  # type: ignore[arg-type]
+            job = submitting.write_job(db, user=db.get(User, user_id), params=params)  # type: ignore[arg-type]
             assert job.id is not None
             return job.id
 

@@ -7,10 +7,14 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from palett.services.common import allocator
 from palett.services.generation.local_ops.heavy_work import RecyclingPool
+from palett.services.media import images
 from tests.fakes import hanging
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def running(pid: int) -> bool:
@@ -43,6 +47,31 @@ def test_allocator_calls_are_safe_to_repeat() -> None:
     allocator.limit_arenas()
     allocator.give_back()
     assert allocator.resident_mb() > 0
+
+
+def cut_out_growth_mb(png: bytes) -> float:
+    """In the heavy-work process: how far its RSS peaks above where it was during one 1024² cut-out + PNG."""
+    from palett.services.generation.local_ops import remove_background
+    from palett.services.media import images
+
+    before = allocator.resident_mb()
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM, the peak RSS
+    images.to_png(remove_background(images.open_safely(png, 10**8)), {})
+    peak = next(r for r in Path("/proc/self/status").read_text().splitlines() if r.startswith("VmHWM:"))
+    return int(peak.split()[1]) / 1024 - before
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_a_cut_out_grows_the_process_by_far_less_than_the_memory_goal() -> None:
+    # Issue 15: ≤ 400 MB per process. The process holds ~110 MB before its first cut-out; U²-Net's tensors
+    # took it up by ~295 MB before the session options in segment.py, ~195 MB since.
+    with Image.open(FIXTURES / "astronaut.png") as photo:
+        png = images.to_png(photo.convert("RGB").resize((1024, 1024)), {})
+    pool = RecyclingPool()
+    try:
+        assert asyncio.run(pool.run(cut_out_growth_mb, png)) < 240
+    finally:
+        pool.close()
 
 
 def test_a_cancelled_hung_task_is_killed_and_the_pool_carries_on(tmp_path, monkeypatch) -> None:

@@ -47,12 +47,15 @@ def to_rgb(bgr: Array) -> Array:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def unsharp(rgb: Array, sigma: float, amount: float) -> Array:
-    """Classic unsharp mask on uint8: rgb + amount * (rgb - blur(rgb)), saturated."""
+def unsharp(rgb: Array, sigma: float, amount: float, *, in_place: bool = False) -> Array:
+    """Classic unsharp mask on uint8: rgb + amount * (rgb - blur(rgb)), saturated.
+
+    in_place writes the result over rgb (one full-size buffer less: 48 MB at 4096²).
+    """
     if amount <= 0:
         return rgb
     blurred = cv2.GaussianBlur(rgb, (0, 0), sigma)
-    return cv2.addWeighted(rgb, 1 + amount, blurred, -amount, 0)
+    return cv2.addWeighted(rgb, 1 + amount, blurred, -amount, 0, dst=rgb if in_place else None)
 
 
 def noise_sigma(rgb: Array, known: Array | None = None) -> float:

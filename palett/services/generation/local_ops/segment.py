@@ -52,6 +52,12 @@ def _session(path: str) -> ort.InferenceSession:
     # (measured: 405 MB held after one cut-out, 613 MB after two; 135 MB without it). The price: a cut-out
     # took ~1.09 s instead of ~0.87 s (median of 7, busy 2-CPU host).
     options.enable_cpu_mem_arena = False
+    # The memory pattern plans one block for every intermediate tensor of a run (250 MB here, with the
+    # NCHWc layout that ORT_ENABLE_ALL adds); without it tensors are allocated and freed as the graph runs,
+    # and without the layout rewrite the live set is smaller: ~130 MB less at the peak, the same mask
+    # (within 1/255) and the same time (docs/benchmarks.md, "Backend memory").
+    options.enable_mem_pattern = False
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
 

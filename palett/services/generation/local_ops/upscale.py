@@ -53,7 +53,7 @@ def upscale(
     else:
         big, out_alpha = _resize_premultiplied(rgb, alpha, new_w, new_h)
     # Mild sharpening at the scale interpolation blurs (about half an original pixel).
-    big = unsharp(big, sigma=max(0.8, 0.5 * scale), amount=0.35)
+    big = unsharp(big, sigma=max(0.8, 0.5 * scale), amount=0.35, in_place=True)  # big is ours alone
     return merge(big, out_alpha)
 
 
