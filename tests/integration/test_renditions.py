@@ -22,7 +22,7 @@ from palett.services.library import gallery
 from palett.services.media import images, renditions, uploads
 from palett.services.media.storage import get_storage
 from palett.state import explore as explore_state
-from palett.state import gallery as gallery_state
+from palett.state.gallery import grid as gallery_state
 from palett.state.jobs import _card as as_card  # the studio's job card, as its state builds it
 from palett.state.lightbox import flatten
 
