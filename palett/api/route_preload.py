@@ -33,8 +33,7 @@ class DynamicRoute:
 
 def route_pattern(path: str) -> re.Pattern[str]:
     """`image/:image_id` -> a regex for `/image/<one segment>` (an optional trailing slash)."""
-    parts = [("[^/]+" if part.startswith(":") else ".+" if part == "*" else re.escape(part))
-             for part in path.strip("/").split("/")]
+    parts = ["[^/]+" if part.startswith(":") else re.escape(part) for part in path.strip("/").split("/")]
     return re.compile("^/" + "/".join(parts) + "/?$")
 
 
@@ -47,7 +46,10 @@ def with_preloads(fallback: str, hrefs: list[str]) -> str:
 
 
 def dynamic_routes(root: Path) -> list[DynamicRoute]:
-    """One entry per route with a `:param` or `*` in its path, from the build's manifest (none: no build)."""
+    """One entry per route with a `:param` in its path, from the build's manifest (none: no build).
+
+    The catch-all `*` (the 404 page) is left out: it would match every file under the static folder.
+    """
     from reflex_base import constants
 
     fallback_file = root / constants.ReactRouter.SPA_FALLBACK
@@ -61,7 +63,7 @@ def dynamic_routes(root: Path) -> list[DynamicRoute]:
     manifest = json.loads(manifest_js.removeprefix(_MANIFEST_PREFIX).rstrip(";"))
     return [DynamicRoute(route_pattern(route["path"]), with_preloads(fallback, [route["module"], *route["imports"]]))
             for route in manifest["routes"].values()
-            if ":" in (route.get("path") or "") or "*" in (route.get("path") or "")]
+            if ":" in (route.get("path") or "") and "*" not in route["path"]]
 
 
 _found: dict[Path, list[DynamicRoute]] = {}

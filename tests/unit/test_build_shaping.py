@@ -60,6 +60,7 @@ FALLBACK = ('<html><head><link rel="modulepreload" href="/assets/manifest-1.js"/
 MANIFEST = {"entry": {"module": "/assets/entry-1.js", "imports": []}, "routes": {
     "root": {"id": "root", "path": "", "module": "/assets/root-1.js", "imports": []},
     "routes/_index": {"id": "routes/_index", "path": "", "index": True, "module": "/assets/index-1.js", "imports": []},
+    "routes/404": {"id": "routes/404", "path": "*", "module": "/assets/404-1.js", "imports": []},
     "routes/image": {"id": "routes/image", "path": "image/:image_id", "index": True,
                      "module": "/assets/image-1.js", "imports": ["/assets/entry-1.js", "/assets/radix-1.js"]}}}
 
@@ -101,7 +102,8 @@ def test_a_dynamic_page_gets_the_fallback_with_its_route_modules_preloaded(spa_b
 
 
 def test_static_pages_and_other_paths_pass_through(spa_build: Path) -> None:
-    for path in ("/", "/studio", "/image", "/image/42/x", "/api/image/42", "/assets/image-1.js"):
+    for path in ("/", "/studio", "/nowhere", "/js/library.js", "/image", "/image/42/x", "/api/image/42",
+                 "/assets/image-1.js"):
         assert answer(path) == (path, b"")
 
 
