@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from palett.api import mount_api
+from palett.api.route_preload import preload_dynamic_routes
 from palett.api.slashes import serve_pages_without_redirect
 from palett.pages import admin as admin_pages
 from palett.pages import (
@@ -52,7 +53,8 @@ app = rx.App(
     # Toasts sit just under the sticky header, centred: clear of the recipe and result actions on the right.
     toaster=rx.toast.provider(position="top-center", offset="76px"),
     backend_exception_handler=outages.handle_backend_exception,  # Redis down: "try again shortly", not a 500
-    api_transformer=[mount_api, serve_pages_without_redirect],  # the last one is outermost
+    # The last one is outermost; dynamic pages are answered inside mount_api so its security headers apply.
+    api_transformer=[preload_dynamic_routes, mount_api, serve_pages_without_redirect],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),

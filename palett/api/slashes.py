@@ -14,7 +14,7 @@ from pathlib import Path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Reflex's own endpoints and ours never map to a page folder.
-_NOT_PAGES = ("/api/", "/_event", "/_upload", "/ping", "/_health", "/assets/", "/media/")
+NOT_PAGES = ("/api/", "/_event", "/_upload", "/ping", "/_health", "/assets/", "/media/")
 
 
 def static_dir() -> Path:
@@ -30,7 +30,7 @@ def _has_page(root: Path, path: str) -> bool:
 
 
 def wants_slash(path: str, root: Path) -> bool:
-    if path == "/" or path.endswith("/") or "." in path.rsplit("/", 1)[-1] or path.startswith(_NOT_PAGES):
+    if path == "/" or path.endswith("/") or "." in path.rsplit("/", 1)[-1] or path.startswith(NOT_PAGES):
         return False
     return ".." not in path and _has_page(root, path)
 

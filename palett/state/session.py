@@ -150,21 +150,25 @@ class SessionState(rx.State):
         root._bound_session = session_id
 
     def _show_allowance(self, allowance: billing.Allowance | None) -> None:
-        self.allowance_kind = allowance.kind if allowance else ""
-        self.allowance_left = allowance.remaining if allowance else 0
-        self.allowance_cap = allowance.cap if allowance else 0
+        self._set_changed(allowance_kind=allowance.kind if allowance else "",
+                          allowance_left=allowance.remaining if allowance else 0,
+                          allowance_cap=allowance.cap if allowance else 0)
 
     def _show(self, user: User | None) -> None:
-        self.checked = True
-        self.signed_in = user is not None
-        self.user_name = user.name if user else ""
-        self.user_email = user.email if user else ""
-        self.user_image = (user.image or "") if user else ""
-        self.credits = user.credits if user else 0
-        self.plan = user.plan if user else "free"
+        self._set_changed(checked=True, signed_in=user is not None, user_name=user.name if user else "",
+                          user_email=user.email if user else "", user_image=(user.image or "") if user else "",
+                          credits=user.credits if user else 0, plan=user.plan if user else "free",
+                          is_admin=bool(user and user.role == "admin"))
         if self.plan not in (Plan.pro, Plan.premium):
             self._show_allowance(None)
-        self.is_admin = bool(user and user.role == "admin")
+
+    def _set_changed(self, **values: object) -> None:
+        """Assign only what differs: Reflex sends every assigned var (and the computed vars reading it) in the
+        event's delta, and each delta re-renders every component that reads this state. The hydrate and then
+        each `on_load` handler check the session, so a page load used to send the same user three times."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def sign_in_here(self) -> EventSpec:
         """To sign-in, coming back to this page afterwards (e.g. a Remix link opened while signed out)."""

@@ -102,6 +102,21 @@ def test_the_same_session_keeps_its_state(db, world, tab):  # noqa: F811
     assert sub(root, GalleryState).rows and sub(root, StudioState).prompt == "alice's secret garden"
 
 
+def test_a_second_check_of_the_same_session_sends_no_session_vars(db, world, tab):  # noqa: F811
+    """The hydrate and each on_load handler check the session; only a change goes into the next delta."""
+    root, sign_in = tab
+    fill_as_alice(root, sign_in, world)
+    session = sub(root, SessionState)
+    session._clean()
+    fire(SessionState.load, session)
+    assert session.dirty_vars == set()
+    with session_scope() as s:
+        s.get(User, world["alice"]).credits += 5
+        s.commit()
+    fire(SessionState.load, session)
+    assert session.dirty_vars == {"credits"}
+
+
 def test_a_handler_signed_out_redirects_to_sign_in_and_changes_nothing(db, world, tab):  # noqa: F811
     root, sign_in = tab
     grid = sub(root, GalleryState)

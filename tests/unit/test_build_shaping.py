@@ -1,14 +1,16 @@
-"""Serving pages without a trailing-slash redirect, and the chunk groups added to Reflex's vite.config.js."""
+"""Serving pages without a trailing-slash redirect, dynamic pages with their modules preloaded, and the chunk
+groups added to Reflex's vite.config.js."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 from reflex_base.compiler.templates import vite_config_template
 
-from palett.api import slashes
+from palett.api import route_preload, slashes
 from palett.vite_chunks import MARK, add_chunk_groups
 
 
@@ -51,3 +53,61 @@ def test_chunk_groups_are_added_once_to_the_reflex_template() -> None:
     assert add_chunk_groups(patched) == patched
     with pytest.raises(RuntimeError):
         add_chunk_groups("export default {}")
+
+
+FALLBACK = ('<html><head><link rel="modulepreload" href="/assets/manifest-1.js"/>'
+            '<link rel="modulepreload" href="/assets/entry-1.js"/></head><body></body></html>')
+MANIFEST = {"entry": {"module": "/assets/entry-1.js", "imports": []}, "routes": {
+    "root": {"id": "root", "path": "", "module": "/assets/root-1.js", "imports": []},
+    "routes/_index": {"id": "routes/_index", "path": "", "index": True, "module": "/assets/index-1.js", "imports": []},
+    "routes/404": {"id": "routes/404", "path": "*", "module": "/assets/404-1.js", "imports": []},
+    "routes/image": {"id": "routes/image", "path": "image/:image_id", "index": True,
+                     "module": "/assets/image-1.js", "imports": ["/assets/entry-1.js", "/assets/radix-1.js"]}}}
+
+
+@pytest.fixture
+def spa_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "__spa-fallback.html").write_text(FALLBACK)
+    (tmp_path / "assets/manifest-1.js").write_text("window.__reactRouterManifest=" + json.dumps(MANIFEST) + ";")
+    monkeypatch.setattr(route_preload, "static_dir", lambda: tmp_path)
+    monkeypatch.setattr(route_preload, "_found", {})
+    return tmp_path
+
+
+def answer(path: str) -> tuple[str | None, bytes]:
+    """(the path the wrapped app saw, or None if the wrapper answered; the body the wrapper sent)."""
+    seen: dict[str, str] = {}
+    body = bytearray()
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        seen["path"] = scope["path"]
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        body.extend(message.get("body", b""))
+
+    wrapped = route_preload.preload_dynamic_routes(app)
+    asyncio.run(wrapped({"type": "http", "method": "GET", "path": path, "headers": []}, None, send))
+    return seen.get("path"), bytes(body)
+
+
+def test_a_dynamic_page_gets_the_fallback_with_its_route_modules_preloaded(spa_build: Path) -> None:
+    for path in ("/image/42", "/image/42/"):
+        seen, body = answer(path)
+        html = body.decode()
+        assert seen is None
+        assert html.count('href="/assets/image-1.js"') == 1 and html.count('href="/assets/radix-1.js"') == 1
+        assert html.count('href="/assets/entry-1.js"') == 1  # already preloaded: not twice
+        assert html.index("image-1.js") < html.index("</head>")
+
+
+def test_static_pages_and_other_paths_pass_through(spa_build: Path) -> None:
+    for path in ("/", "/studio", "/nowhere", "/js/library.js", "/image", "/image/42/x", "/api/image/42",
+                 "/assets/image-1.js"):
+        assert answer(path) == (path, b"")
+
+
+def test_without_a_build_every_path_passes_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(route_preload, "static_dir", lambda: tmp_path)
+    monkeypatch.setattr(route_preload, "_found", {})
+    assert answer("/image/42") == ("/image/42", b"")
