@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypedDict
 
@@ -243,15 +244,14 @@ class JobsState(SessionState, mixin=True):
         if found is None:
             return
         user_id = found[1].id or 0
-        while True:
-            seen = job_events.version(user_id)
-            cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
-            async with self:
-                if self._watch_generation != mine:
-                    return  # a newer watcher of this tab took over
-                self.jobs = cards
-                if not active:
-                    await self.current_user()  # final balance after capture or refund
-                    await self._jobs_settled(user_id)
-                    return
-            await job_events.wait(user_id, seen=seen, timeout=SAFETY_POLL_SECONDS)
+        async with contextlib.aclosing(job_events.changes(user_id, timeout=SAFETY_POLL_SECONDS)) as changes:
+            async for _ in changes:
+                cards, active = await asyncio.to_thread(load_cards, user_id, *job_filter)
+                async with self:
+                    if self._watch_generation != mine:
+                        return  # a newer watcher of this tab took over
+                    self.jobs = cards
+                    if not active:
+                        await self.current_user()  # final balance after capture or refund
+                        await self._jobs_settled(user_id)
+                        return

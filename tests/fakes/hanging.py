@@ -29,7 +29,7 @@ def main() -> None:
     from palett.services.generation import procrastinate_queue
     from palett.services.generation.providers import local
 
-    local.render_png = hang  # type: ignore[assignment]
+    local.render_output = hang  # type: ignore[assignment]
     procrastinate_queue.SHUTDOWN_GRACE_SECONDS = float(sys.argv[1])
     worker.main()
 

@@ -55,6 +55,34 @@ def test_a_change_made_while_the_watcher_was_reading_wakes_it_at_once(db):
     assert asyncio.run(scenario()) < 0.1
 
 
+def test_a_burst_of_changes_is_read_once_and_a_later_change_again(db):
+    """Submitted, claimed and first progress land within milliseconds: an open tab reads its cards once for
+    them (one state update), not three times; a change after the burst is still read."""
+    user = new_user(db)
+
+    async def scenario() -> tuple[int, int]:
+        reads = 0
+        await job_events.wait(user.id, seen=job_events.version(user.id), timeout=0.2)  # listening (PostgreSQL)
+
+        async def watch() -> None:
+            nonlocal reads
+            async for _ in job_events.changes(user.id, timeout=30):
+                reads += 1
+
+        watcher = asyncio.create_task(watch())
+        await asyncio.sleep(0.2)
+        for _ in range(3):
+            await asyncio.to_thread(_notify_in_a_transaction, db, user.id)
+        await asyncio.sleep(job_events.SETTLE_SECONDS + 0.5)
+        burst = reads
+        await asyncio.to_thread(_notify_in_a_transaction, db, user.id)
+        await asyncio.sleep(job_events.SETTLE_SECONDS + 0.5)
+        watcher.cancel()
+        return burst, reads
+
+    assert asyncio.run(scenario()) == (2, 3)  # the first read, one for the burst; then one more
+
+
 def _notify_in_a_transaction(db, user_id: int) -> None:
     with db() as s:
         job_events.notify(s, user_id)

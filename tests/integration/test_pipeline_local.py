@@ -18,6 +18,7 @@ from palett.services.billing import credits
 from palett.services.common.errors import UserError
 from palett.services.generation import pipeline
 from palett.services.generation.submit import write_job
+from palett.services.media import images
 from palett.services.media.storage import get_storage
 from tests.conftest import reset_caches
 
@@ -67,6 +68,25 @@ def test_local_job_runs_stores_images_and_captures(db):
         assert kinds == ["grant", "reserve", "capture"]
         assert s.exec(select(UsageLog).where(UsageLog.job_id == job_id)).one().status == "succeeded"
     assert balance_matches_ledger(db, user.id) == 8
+
+
+def test_local_outputs_are_not_decoded_again_and_keep_only_our_label(db, monkeypatch):
+    """The heavy-work process sends its pixels back with the PNG: the pipeline labels the PNG as it is and
+    thumbnails those pixels instead of decoding what our own engine just encoded."""
+    decodes, decode = [], images.open_safely
+    monkeypatch.setattr(images, "open_safely", lambda *a: decodes.append(a) or decode(*a))
+    user = new_user(db)
+    job_id = submit(db, user, num_images=1)
+    asyncio.run(pipeline.execute(job_id))
+    assert decodes == []
+    with db() as s:
+        img = s.exec(select(GeneratedImage).where(GeneratedImage.job_id == job_id)).one()
+    storage = get_storage()
+    png = Image.open(io.BytesIO(storage.get(img.image_url)))
+    assert (png.width, png.height) == (img.width, img.height)
+    assert set(png.text) == {"Software", "palett:engine", "palett:model", "palett:job"}
+    thumb = Image.open(io.BytesIO(storage.get(img.thumbnail_url)))
+    assert max(thumb.size) == images.THUMBNAIL_SIZE
 
 
 def test_not_enough_credits_is_refused_before_anything_is_submitted(db):

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from palett.services.media import storage as storage_module
 from palett.services.media.storage import (
     InvalidKey,
     LocalStorage,
@@ -64,6 +65,25 @@ def test_signed_url_verifies_for_exactly_that_key(store: LocalStorage) -> None:
     assert store.verify(key, q["exp"], q["sig"])
     other = new_key(3, "png")
     assert not store.verify(other, q["exp"], q["sig"])
+
+
+def test_a_recent_url_is_handed_out_again_until_a_tenth_of_its_life_has_passed(
+        store: LocalStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page re-reading its cards keeps the same <img src> (no refetch), and the URL still lives ≥ 90 %."""
+    signings = []
+    sign = store._signed_url
+    monkeypatch.setattr(store, "_signed_url", lambda *args: signings.append(args) or sign(*args))
+    key = new_key(3, "png")
+    first = store.url(key, expires_in=600)
+    assert store.url(key, expires_in=600) == first and len(signings) == 1
+    store.url(key, expires_in=600, download_name="a.png")
+    store.url(key, expires_in=3600)
+    assert len(signings) == 3  # another name or lifetime is another URL
+    later = time.monotonic() + 61
+    monkeypatch.setattr(storage_module.time, "monotonic", lambda: later)
+    _, q = _parts(store.url(key, expires_in=600))
+    assert len(signings) == 4 and store.verify(key, q["exp"], q["sig"])
+    assert int(q["exp"]) - time.time() == pytest.approx(600, abs=5)
 
 
 def test_download_name_is_signed_and_sanitised(store: LocalStorage) -> None:

@@ -9,8 +9,8 @@ that user are woken once the transaction commits (never for a rollback):
   connection that wakes its own waiters.
 
 A watcher remembers the version it has seen, so a change made while it was reading the jobs wakes it at
-once. A lost listener (database restart) only makes watchers fall back to their timeout until it
-reconnects.
+once; `changes()` is that loop, and reads a burst of changes once. A lost listener (database restart) only
+makes watchers fall back to their timeout until it reconnects.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import AsyncGenerator
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -30,6 +31,10 @@ from palett.settings import get_settings
 log = logging.getLogger(__name__)
 CHANNEL = "palett_jobs"
 RECONNECT_SECONDS = 2.0
+# Changes come in bursts (submitted, claimed, first progress within milliseconds; one job's end and the next
+# one's claim): a watcher woken waits this long for the rest, so each burst costs every open tab one read
+# and one update instead of three or four.
+SETTLE_SECONDS = 0.2
 
 _lock = threading.Lock()
 _versions: dict[int, int] = defaultdict(int)
@@ -86,6 +91,15 @@ async def wait(user_id: int, *, seen: int, timeout: float) -> bool:
             _waiters[user_id].discard(entry)
             if not _waiters[user_id]:
                 del _waiters[user_id]
+
+
+async def changes(user_id: int, *, timeout: float) -> AsyncGenerator[None, None]:
+    """Yield at once, then after each burst of changes to the user's jobs, or after `timeout` without one."""
+    while True:
+        seen = version(user_id)
+        yield
+        if await wait(user_id, seen=seen, timeout=timeout):
+            await asyncio.sleep(SETTLE_SECONDS)
 
 
 def _ensure_listener() -> asyncio.Event:

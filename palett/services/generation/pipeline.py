@@ -21,6 +21,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import func, or_, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
@@ -210,7 +211,7 @@ async def complete(job_id: int, result: Result) -> None:
             if output.nsfw:
                 continue
             data = output.data if output.data is not None else await fetch_bytes(output.url or "")
-            stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label, params))
+            stored.append(await asyncio.to_thread(_store, storage, job.user_id, data, label, params, output.image))
             # Some endpoints (Nano Banana) do not echo the seed: keep the one we sent.
             seed = result.seed if result.seed is not None else getattr(params, "seed", None)
             stored[-1]["seed"] = (seed + index) if (spec.is_local and seed is not None) else seed
@@ -232,11 +233,12 @@ def _load(job_id: int) -> Job | None:
         return db.get(Job, job_id)
 
 
-def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str], params: catalog.OpInput
-           ) -> dict[str, Any]:
+def _store(storage: Any, user_id: int, data: bytes, label: dict[str, str], params: catalog.OpInput,
+           pixels: Image.Image | None = None) -> dict[str, Any]:
     """Decode safely, re-encode from pixels (no foreign metadata survives) with our label, add the thumbnail
-    and the display rendition (unless the PNG is smaller), both made from the pixels already decoded."""
-    decoded = images.open_safely(data, get_settings().max_output_pixels)
+    and the display rendition (unless the PNG is smaller), both made from the pixels already decoded.
+    `pixels` are the decoded `data` when our own engine made both: no provider's bytes to distrust."""
+    decoded = pixels if pixels is not None else images.open_safely(data, get_settings().max_output_pixels)
     img = params.finish(decoded)
     key = new_key(user_id, "png")
     # Keep a provider PNG's pixel chunks as they are when nothing changed them; else re-encode.

@@ -33,6 +33,8 @@ _KEY_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT}){{0,7}}")
 _EXT_RE = re.compile(r"[a-z0-9]{1,8}")
 _SIG_RE = re.compile(r"[0-9a-f]{64}")
 _MAX_DOWNLOAD_NAME = 120
+URL_REUSE_SECONDS = 300
+MAX_REUSED_URLS = 10_000
 
 
 class InvalidKey(ValueError):
@@ -75,6 +77,10 @@ def content_disposition(download_name: str) -> str:
 class Storage(ABC):
     """The interface every backend offers; keys are validated before any I/O."""
 
+    def __init__(self) -> None:
+        self._urls: dict[tuple[str, int, str | None], tuple[str, float]] = {}  # what url() signed, and when
+        self._url_lock = threading.Lock()
+
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
@@ -93,15 +99,40 @@ class Storage(ABC):
     def delete_user(self, user_id: int) -> None:
         """Remove everything stored for a user (keys u/<id>/...): uploads, results, masks, canvases."""
 
-    @abstractmethod
     def url(self, key: str, expires_in: int = 3600, download_name: str | None = None) -> str:
-        """A URL that serves the object until `expires_in` seconds from now."""
+        """A URL that serves the object for `expires_in` seconds, less at most a tenth of that.
+
+        A URL signed for the same object less than a tenth of that time ago (5 min at most) is handed out again:
+        a page that re-reads its cards while a job runs then keeps the same <img src>, so the browser does
+        not fetch every thumbnail again (and, on S3, the presigned URLs are not signed again either).
+        """
+        reuse = min(URL_REUSE_SECONDS, expires_in // 10)
+        if reuse <= 0:
+            return self._signed_url(key, expires_in, download_name)
+        now = time.monotonic()
+        wanted = (key, expires_in, download_name)
+        with self._url_lock:
+            signed = self._urls.get(wanted)
+        if signed is not None and now - signed[1] < reuse:
+            return signed[0]
+        url = self._signed_url(key, expires_in, download_name)
+        with self._url_lock:
+            if len(self._urls) >= MAX_REUSED_URLS:  # a cache that may be lost: start over rather than grow
+                self._urls.clear()
+            self._urls[wanted] = (url, now)
+        return url
+
+    @abstractmethod
+    def _signed_url(self, key: str, expires_in: int, download_name: str | None) -> str:
+        """A new URL that serves the object until `expires_in` seconds from now."""
+
 
 
 class LocalStorage(Storage):
     """Files under one root folder, served by our media route through signed, expiring URLs."""
 
     def __init__(self, root: Path, secret: str, url_prefix: str = MEDIA_ROUTE) -> None:
+        super().__init__()
         self.root = Path(root)
         self.url_prefix = url_prefix.rstrip("/")
         # A key derived for this purpose only, so a media signature is never valid elsewhere.
@@ -143,7 +174,7 @@ class LocalStorage(Storage):
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
-    def url(self, key: str, expires_in: int = 3600, download_name: str | None = None) -> str:
+    def _signed_url(self, key: str, expires_in: int, download_name: str | None) -> str:
         validate_key(key)
         exp = int(time.time()) + int(expires_in)
         dl = safe_download_name(download_name) if download_name is not None else None
@@ -173,6 +204,7 @@ class S3Storage(Storage):
     """Objects in an S3 bucket (or MinIO/moto); URLs are S3 presigned GETs."""
 
     def __init__(self, bucket: str, client: Any) -> None:
+        super().__init__()
         self.bucket = bucket
         self.client = client
 
@@ -212,7 +244,7 @@ class S3Storage(Storage):
             raise
         return True
 
-    def url(self, key: str, expires_in: int = 3600, download_name: str | None = None) -> str:
+    def _signed_url(self, key: str, expires_in: int, download_name: str | None) -> str:
         validate_key(key)
         params = {"Bucket": self.bucket, "Key": key}
         if download_name is not None:

@@ -38,7 +38,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 IDLE_SECONDS = 15.0
-MAX_TASKS = 25
+# A new child costs ~1.5 s of CPU (spawn and imports): every 25 jobs that was ~60 ms per local text-to-image
+# job, a fifth of its CPU (docs/benchmarks.md, "CPU per local job"). KEEP_MB already replaces a child that
+# holds on to memory after any job, so this only bounds slow growth that stays under it.
+MAX_TASKS = 100
 KEEP_MB = 160.0  # imports alone (numpy, OpenCV, onnxruntime, Pillow) take ~100 MB
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 

@@ -10,11 +10,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from PIL import Image
+
 
 @dataclass
 class Output:
     url: str | None = None  # a provider URL to copy from (never kept)
     data: bytes | None = None  # or the bytes themselves
+    # The pixels of `data` when our own engine made both (in the heavy-work process): not decoded again.
+    image: Image.Image | None = None
     nsfw: bool = False
 
 
