@@ -7,11 +7,14 @@ creates and drops.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import Engine
 
 from tests.fakes.fal import fal_emulator, fal_emulator_session, prepare_fal_env
 
@@ -64,25 +67,69 @@ def pg_database() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, monkeypatch, tmp_path) -> Iterator[str]:
-    """A migrated, empty database on each backend, set as DATABASE_URL."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file with every table and no rows, copied for each test: a copy costs far less than
+    creating the tables again (docs/benchmarks.md, "Test suite time")."""
     from sqlmodel import SQLModel
 
     import palett.models  # noqa: F401
     from palett.services.common.db import engine_for
 
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = engine_for(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+def _pg_columns(engine: Engine) -> set[tuple[str, str, str, str]]:
+    """The public schema's columns: what tells whether the tables are still the ones create_all made."""
+    with engine.connect() as conn:
+        return set(conn.exec_driver_sql(
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
+            " WHERE table_schema = 'public'").all())
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> dict[str, set[tuple[str, str, str, str]]]:
+    """The column set create_all gives on PostgreSQL, once known (filled by the first `db_url` test)."""
+    return {}
+
+
+def _empty_pg(engine: Engine, pg_schema: dict[str, set[tuple[str, str, str, str]]]) -> None:
+    """Every table, no rows. Emptying the tables is much cheaper than dropping and creating them, so they are
+    only made again when the schema is not the one create_all made (a migration or worker test replaced it)."""
+    from sqlmodel import SQLModel
+
+    if "columns" in pg_schema and _pg_columns(engine) == pg_schema["columns"]:
+        tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        return
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    pg_schema["columns"] = _pg_columns(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, monkeypatch, tmp_path) -> Iterator[str]:
+    """A database with every table and no rows, on each backend, set as DATABASE_URL."""
+    import palett.models  # noqa: F401
+    from palett.services.common.db import engine_for
+
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.db'}"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
     else:
         url = request.getfixturevalue("pg_database")
     monkeypatch.setenv("DATABASE_URL", url)
     reset_caches()
     engine = engine_for(url)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+    if request.param == "postgresql":
+        _empty_pg(engine, request.getfixturevalue("pg_schema"))
     yield url
-    SQLModel.metadata.drop_all(engine)
     engine.dispose()
 
 

@@ -7,20 +7,17 @@ webhooks to the app's /api/webhooks/stripe, then redirects back to /billing like
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, app_env, free_port, serve_app
+from tests.browser.conftest import app_env, free_port, serve_session_build
 from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
 from tests.fakes.stripe_emulator import StripeEmulator
 
 ADMIN_EMAIL = unique_email("billing-admin")
-COPY_EXCLUDES = (".web", "data", "test-artifacts", ".venv", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-                 ".states", ".tools")
 
 
 @dataclass
@@ -30,20 +27,19 @@ class PaidApp:
 
 
 @pytest.fixture(scope="module")
-def paid_app(tmp_path_factory) -> Iterator[PaidApp]:
-    """A second app (its own build folder, data dir and port) with Stripe pointed at the emulator."""
-    work = tmp_path_factory.mktemp("paid-app")
-    src, data_dir = work / "src", work / "data"
-    data_dir.mkdir()
-    excludes = [arg for name in COPY_EXCLUDES for arg in ("--exclude", f"/{name}")]
-    subprocess.run(["rsync", "-a", "--delete", *excludes, f"{ROOT}/", f"{src}/"], check=True)
+def paid_app(running_app, app_extra_env, tmp_path_factory) -> Iterator[PaidApp]:
+    """A second app (its own data dir and port, the session app's build) with Stripe pointed at the emulator.
+
+    It gets the session app's Fal settings too, so its pages compile to the same frontend.
+    """
+    data_dir = tmp_path_factory.mktemp("paid-app")
     port = free_port()
     url = f"http://localhost:{port}"
     emu = StripeEmulator().start()
     emu.webhook_url = f"{url}/api/webhooks/stripe"
-    env = app_env(data_dir, port, {**emu.env(), "ADMIN_EMAILS": ADMIN_EMAIL})
+    env = app_env(data_dir, port, {**app_extra_env, **emu.env(), "ADMIN_EMAILS": ADMIN_EMAIL})
     try:
-        with serve_app(src, data_dir, port, env):
+        with serve_session_build(data_dir, port, env):
             yield PaidApp(url, emu)
     finally:
         emu.stop()

@@ -1,35 +1,29 @@
 """Redis (Reflex's state store) goes down under an open studio and comes back: the user reads "try again
 shortly" (never a 500 or "contact the administrator"), and the app recovers without a restart.
 
-The app runs from a deploy copy of the tree (its own frontend build) with REDIS_URL pointing at a
-redis-server of this test's own; the machine's Redis is never touched.
+A second app instance serves the session app's frontend build (REDIS_URL is not part of the build) with
+REDIS_URL pointing at a redis-server of this test's own; the machine's Redis is never touched.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from palett.services.common.errors import message_for
-from tests.browser.conftest import RunningApp, app_env, free_port, serve_app
+from tests.browser.conftest import RunningApp, app_env, free_port, serve_session_build
 from tests.browser.test_accounts_browser import open_page
 from tests.browser.test_studio_browser import pick_model, signed_in_page
 from tests.integration.test_chaos import OwnRedis
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from scripts.cluster import _deploy_copy  # noqa: E402
 
 TRY_AGAIN = message_for("try_again_shortly")
 
 
 @pytest.fixture(scope="module")
-def redis_and_app(app_extra_env, tmp_path_factory) -> Iterator[tuple[OwnRedis, RunningApp]]:
+def redis_and_app(running_app, app_extra_env, tmp_path_factory) -> Iterator[tuple[OwnRedis, RunningApp]]:
     run_dir = tmp_path_factory.mktemp("redis-outage")
     (run_dir / "redis").mkdir()
     redis = OwnRedis(run_dir / "redis")
@@ -39,7 +33,7 @@ def redis_and_app(app_extra_env, tmp_path_factory) -> Iterator[tuple[OwnRedis, R
     port = free_port()
     env = app_env(data_dir, port, {**app_extra_env, "REDIS_URL": redis.url, "GRANIAN_WORKERS": "1"})
     try:
-        with serve_app(_deploy_copy(run_dir), data_dir, port, env, timeout=300) as app:
+        with serve_session_build(data_dir, port, env) as app:
             yield redis, app
     finally:
         redis.stop()
