@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,6 +137,7 @@ def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[s
             time.sleep(1)
         yield RunningApp(url, data_dir, proc, log)
     finally:
+        workers = _descendants(proc.pid)  # known before the main process goes and they are re-parented
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
         try:
@@ -144,6 +145,34 @@ def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[s
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        live = _processes()
+        for pid, started in workers.items():  # a server worker that outlived its parent (seen after a kill)
+            if live.get(pid, (0, None))[1] == started:  # the same process, not a reused PID
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """PID → (parent PID, start time) from /proc (no psutil in the test requirements)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(stat.parent.name)] = (int(fields[1]), fields[19])
+    return found
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process started under `pid`, with its start time."""
+    table = _processes()
+    found: dict[int, str] = {}
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, (parent, _) in table.items() if parent in frontier}
+        found.update({child: table[child][1] for child in frontier})
+    return found
 
 
 @pytest.fixture(scope="session")
