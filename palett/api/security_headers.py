@@ -8,9 +8,11 @@ What Reflex forces on the policy is explained in docs/security.md.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
+from pathlib import Path
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,6 +110,11 @@ class SecurityHeaders:
             if start is None:
                 await send(message)
                 return
+            if message["type"] == "http.response.pathsend":
+                # A page asked for without "Accept: text/html" (curl, a health probe) keeps Granian's
+                # send-by-path: read the file (a prerendered page, small) so it can be hashed like any other.
+                body = await asyncio.to_thread(Path(message["path"]).read_bytes)
+                message = {"type": "http.response.body", "body": body}
             if message["type"] != "http.response.body":
                 raise RuntimeError(f"cannot hash a page sent as {message['type']}")
             chunks.append(message.get("body", b""))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from pathlib import Path
 
 import pytest
 
-from palett.api.security_headers import csp, script_hashes, static_headers
+from palett.api.security_headers import SecurityHeaders, csp, script_hashes, static_headers
 from palett.services.common.client_address import client_address
 from palett.services.common.origins import is_trusted, origin_of, port_mismatch_warning
 from palett.settings import Settings
@@ -101,3 +102,28 @@ def test_hsts_only_when_public_url_is_https(tmp_path):
     assert "strict-transport-security" not in dict(static_headers(settings(tmp_path, public_url="http://localhost:3000")))
     assert "max-age" in dict(static_headers(settings(tmp_path, public_url="https://palett.example")))[
         "strict-transport-security"]
+
+
+def test_a_page_sent_by_path_to_a_client_without_accept_html_is_hashed_not_a_500(tmp_path):
+    """Granian's pathsend stays on for requests that don't ask for HTML (curl, probes): the page is read."""
+    page = tmp_path / "index.html"
+    page.write_bytes(b"<html><script>window.a = 1;</script></html>")
+
+    async def app(scope, receive, send):
+        assert "http.response.pathsend" in scope["extensions"]  # not asked for HTML: left as it was
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+        await send({"type": "http.response.pathsend", "path": str(page)})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"accept", b"*/*")],
+             "extensions": {"http.response.pathsend": {}}}
+    asyncio.run(SecurityHeaders(app)(scope, None, send))
+    start, body = sent
+    (digest,) = script_hashes(page.read_bytes())
+    assert body == {"type": "http.response.body", "body": page.read_bytes()}
+    assert f"'sha256-{digest}'" in dict(start["headers"])[b"content-security-policy"].decode()
