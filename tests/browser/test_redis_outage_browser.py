@@ -72,3 +72,4 @@ def test_redis_down_says_try_again_shortly_and_the_studio_recovers_by_itself(red
     card = page.locator(".job-card").first
     expect(card.locator(".job-status")).to_have_text("Done", timeout=30_000)
     expect(page.get_by_text("An error occurred")).to_have_count(0)
+    page.context.close()  # an open websocket would hold the app's graceful stop for its full 30 s

@@ -14,9 +14,7 @@ import os
 
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # from glibc's malloc.h
-M_MMAP_THRESHOLD = -3
 ARENAS = 2
-MAP_FROM = 1 << 20  # bytes
 
 def _glibc() -> ctypes.CDLL | None:
     try:
@@ -33,18 +31,6 @@ def limit_arenas(count: int = ARENAS) -> None:
     """Call early, before the process starts its thread pools (arenas already made stay)."""
     if _libc is not None and not _libc.mallopt(M_ARENA_MAX, count):
         log.warning("mallopt(M_ARENA_MAX, %s) was refused", count)
-
-
-def map_large_buffers(threshold: int = MAP_FROM) -> None:
-    """Serve every allocation of `threshold` bytes or more with its own mapping, unmapped when freed.
-
-    glibc raises its mmap threshold (up to 32 MB) each time a mapped block is freed, so after the first
-    few images, buffers of 1-32 MB come from the heap and stay there between frees (RSS ratchets up run
-    after run). A fixed threshold turns that off. For the heavy-work process, whose big buffers are all
-    short-lived.
-    """
-    if _libc is not None and not _libc.mallopt(M_MMAP_THRESHOLD, threshold):
-        log.warning("mallopt(M_MMAP_THRESHOLD, %s) was refused", threshold)
 
 
 def give_back() -> None:

@@ -147,7 +147,6 @@ class RecyclingPool:
 
 def _child_setup() -> None:
     allocator.limit_arenas()
-    allocator.map_large_buffers()
     # Die with the process that started us: a worker killed with SIGKILL must not leave a hung render running.
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
