@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import time
 from pathlib import Path
 
@@ -22,6 +24,35 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+_held: list[bytearray] = []
+# In the child, importing this module takes 80 MB more, the way a worker's main module does.
+_imports_ballast = b"x" * (80 << 20) if multiprocessing.parent_process() is not None else None
+
+
+def hold(mb: int) -> int:
+    """In the child: keep `mb` MB alive after the task (a leak, or buffers glibc kept)."""
+    _held.append(bytearray(b"x" * (mb << 20)))  # written, so resident
+    return os.getpid()
+
+
+def child_pid() -> int:
+    return os.getpid()
+
+
+def test_a_child_is_replaced_when_it_keeps_memory_after_a_job_and_not_for_what_its_imports_take() -> None:
+    pool = RecyclingPool()
+    try:
+        first = asyncio.run(pool.run(child_pid))
+        # The child imported this module (Pillow, palett's services and the ballast) for the call: ~180 MB
+        # that stay, the same for every job, and must not get it replaced (a worker's child was, after
+        # every job: it also imports the worker's main module).
+        assert asyncio.run(pool.run(child_pid)) == first
+        assert asyncio.run(pool.run(hold, 100)) == first
+        assert asyncio.run(pool.run(child_pid)) != first  # it kept 100 MB: replaced before the next job
+    finally:
+        pool.close()
 
 
 def test_results_and_errors_come_back_and_the_process_closes_when_idle() -> None:

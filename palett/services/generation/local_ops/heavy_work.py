@@ -5,7 +5,7 @@ onnxruntime's arena). Done in the web process, glibc keeps most of those pages a
 backend grew from ~200 MB to ~900 MB and stayed there (docs/benchmarks.md, "Backend memory"). Here the
 work runs in a child process (spawned, not forked: the web process has threads) that runs one job at a
 time (the peak stays bounded), is replaced after MAX_TASKS jobs or as soon as it keeps more than
-KEEP_MB after a job, and is shut down after IDLE_SECONDS without work; everything it held is then
+KEEP_MB more than at its start after a job, and is shut down after IDLE_SECONDS without work; everything it held is then
 returned at once.
 
 The child gets bytes and returns bytes: it never reads settings, storage or the database, so what it
@@ -42,7 +42,10 @@ IDLE_SECONDS = 15.0
 # job, a fifth of its CPU (docs/benchmarks.md, "CPU per local job"). KEEP_MB already replaces a child that
 # holds on to memory after any job, so this only bounds slow growth that stays under it.
 MAX_TASKS = 100
-KEEP_MB = 160.0  # imports alone (numpy, OpenCV, onnxruntime, Pillow) take ~100 MB
+# What a child may hold beyond its size when its first task began (imports: ~100 MB in a web process's child,
+# ~150 MB in a worker's, which also imports the worker's main module). An absolute limit of 160 MB replaced a
+# worker's child after every job (a 1.5 s respawn each: 0.41 jobs/s on the cluster, docs/benchmarks.md).
+KEEP_MB = 60.0
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
@@ -152,13 +155,20 @@ def _child_setup() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_start_mb: float | None = None  # in the child: its size when its first task began (imports done)
+
+
 def _run_and_trim(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
-    """In the child: the task, then its freed buffers back to the system; returns what it still holds."""
+    """In the child: the task, then its freed buffers back to the system; returns what it holds beyond its
+    size at the start of its first task."""
+    global _start_mb
+    if _start_mb is None:
+        _start_mb = allocator.resident_mb()
     try:
         result = fn(*args)
     finally:
         allocator.give_back()
-    return result, allocator.resident_mb()
+    return result, allocator.resident_mb() - _start_mb
 
 
 pool = RecyclingPool()
