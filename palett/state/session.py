@@ -140,13 +140,18 @@ class SessionState(rx.State):
         return await asyncio.to_thread(_lookup, hashed) if hashed else None
 
     async def _bind_session(self, session_id: int) -> None:
-        """Reset all user-derived state when it was made for another session than this one."""
+        """Reset all user-derived state when it was made for another session than this one.
+
+        A tab bound to nobody holds no user's data (leaving a session reset it), only what the person at it did
+        since: binding it to a session keeps that. Under load a quick model pick or prompt can be handled before
+        the hydrate's session check, and resetting then threw the person's input away."""
         root = await self.get_state(SessionState)  # the one copy of _bound_session, whichever substate asks
         if session_id == root._bound_session:
             return
-        for cls in _user_state_classes():
-            (await self.get_state(cls)).reset()
-        self._show(None)
+        if root._bound_session:
+            for cls in _user_state_classes():
+                (await self.get_state(cls)).reset()
+            self._show(None)
         root._bound_session = session_id
 
     def _show_allowance(self, allowance: billing.Allowance | None) -> None:

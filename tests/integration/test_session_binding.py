@@ -95,6 +95,21 @@ def test_the_first_frame_of_a_page_is_bound_before_it_is_sent(db, world, tab):  
         assert_nothing_of_alice(root)
 
 
+def test_input_made_before_the_first_session_check_is_kept(db, world, tab):  # noqa: F811
+    """A fresh tab: under load, a size chip and a typed prompt can be handled before the hydrate's session
+    check binds the tab; binding a tab that was bound to nobody keeps what the person did."""
+    root, sign_in = tab
+    studio = sub(root, StudioState)
+    size = next(choice.value for choice in studio.sizes if choice.value != studio.size)
+    fire(StudioState.set_size, studio, size)
+    fire(StudioState.set_prompt, studio, "a lighthouse on a cliff")
+    sign_in(101, world["alice"])
+    for name in _hydrate_event_names():
+        asyncio.run(SessionBinding().preprocess(app=None, state=root, event=Event(name=name)))
+    assert sub(root, SessionState).user_email == "alice@example.com"
+    assert (studio.prompt, studio.size) == ("a lighthouse on a cliff", size)
+
+
 def test_the_same_session_keeps_its_state(db, world, tab):  # noqa: F811
     root, sign_in = tab
     fill_as_alice(root, sign_in, world)
