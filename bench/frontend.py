@@ -49,8 +49,13 @@ LIGHTHOUSE = ROOT / ".bench-node/node_modules/.bin/lighthouse"
 
 # Installed before any page script: the LCP observer and a WebSocket wrapper that stamps the first state delta.
 PROBE_JS = """(() => {
-  window.__probe = {lcp: 0, wsOpen: null, hydrated: null};
-  new PerformanceObserver(list => { for (const e of list.getEntries()) window.__probe.lcp = e.startTime; })
+  window.__probe = {lcp: 0, lcpElement: '', wsOpen: null, hydrated: null};
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      window.__probe.lcp = e.startTime;
+      window.__probe.lcpElement = `${e.element ? e.element.tagName.toLowerCase() : '?'} ${e.size}px²`;
+    }
+  })
     .observe({type: 'largest-contentful-paint', buffered: true});
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
@@ -67,7 +72,9 @@ PROBE_JS = """(() => {
 PAGE_FIGURES_JS = """() => {
   const res = performance.getEntriesByType('resource');
   const isCode = e => /\\.(m?js|css)$/.test(new URL(e.name).pathname);
-  return {lcp: window.__probe.lcp, hydrated: window.__probe.hydrated, wsOpen: window.__probe.wsOpen,
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  return {lcp: window.__probe.lcp, lcpElement: window.__probe.lcpElement, fcp: fcp ? fcp.startTime : null,
+          hydrated: window.__probe.hydrated, wsOpen: window.__probe.wsOpen,
           bytes: res.filter(isCode).reduce((s, e) => s + e.transferSize, 0),
           files: res.filter(isCode).length,
           dom: document.getElementsByTagName('*').length};
@@ -254,6 +261,20 @@ def cpu_per_event(browser: Browser, target: Target, cookies: list, pid: int, n: 
     return spent * 1000 / n
 
 
+def profile_events(browser: Browser, target: Target, cookies: list, pid: int, folder: Path) -> None:  # type: ignore[type-arg]
+    """py-spy's collapsed stacks of `pid` (and its children) while 500 simple events run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{target.name.replace(' ', '-')}-events.txt"
+    spy = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(pid), "--subprocesses", "--idle",
+                            "--rate", "200", "--format", "raw", "--output", str(out)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    cpu_per_event(browser, target, cookies, pid, n=500)
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=60)
+    print(f"py-spy: {out}", flush=True)
+
+
 def lighthouse(url: str, cookie_header: str | None, chromium: str) -> tuple[float, float]:
     """(performance, accessibility) scores 0-100, desktop preset."""
     cmd = [str(LIGHTHOUSE), url, "--preset=desktop", "--output=json", "--quiet",
@@ -297,7 +318,8 @@ def warm(browser: Browser, targets: list[Target], cookies: list) -> None:  # typ
 
 def report(targets: list[Target], cpu: dict[str, float], scores: dict[str, tuple[float, float]]) -> None:
     bare = targets[-1]
-    figures = [("LCP ms", "lcp"), ("socket hydrated ms", "hydrated"), ("click -> DOM ms", "click"),
+    figures = [("LCP ms", "lcp"), ("first contentful paint ms", "fcp"), ("socket hydrated ms", "hydrated"),
+               ("click -> DOM ms", "click"),
                ("JS+CSS KiB", "bytes"), ("JS+CSS files", "files"), ("requests", "requests"), ("DOM nodes", "dom"),
                ("requests leaving the machine", "outside")]
     goals = {"lcp": 1.5, "hydrated": 1.5, "click": 1.5, "bytes": 1.15, "requests": 2.0}
@@ -330,6 +352,8 @@ def report(targets: list[Target], cpu: dict[str, float], scores: dict[str, tuple
     for i, label in ((0, "Lighthouse performance"), (1, "Lighthouse accessibility")):
         if scores:
             rows.append([label, *[scores.get(t.name, (float("nan"),) * 2)[i] for t in targets], "", ""])
+    rows.append(["LCP element (most often)", *[max(elements := [s.get("lcpElement", "") for s in t.samples],
+                                                   key=elements.count, default="") for t in targets], "", ""])
     print()
     print(table(["figure (median)", *[t.name for t in targets], "worst page / bare", "goal"], rows))
 
@@ -341,6 +365,8 @@ def main() -> None:
     parser.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page (median kept)")
     parser.add_argument("--source", type=Path, default=ROOT,
                         help="the Palett tree to build (e.g. `git archive <commit> | tar -x -C DIR` for a before run)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="py-spy each backend during 500 more simple events (collapsed stacks to this folder)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if not chromium:
@@ -388,6 +414,9 @@ def main() -> None:
                 for t, pid in ((targets[1], app.proc.pid), (targets[-1], bare_proc.pid)):
                     value = cpu_per_event(browser, t, cookies, pid)
                     cpu[t.name] = min(cpu.get(t.name, value), value)
+            if args.profile:
+                for t, pid in ((targets[1], app.proc.pid), (targets[-1], bare_proc.pid)):
+                    profile_events(browser, t, cookies, pid, args.profile)
             print("backend RSS MB per process: palett " + ", ".join(f"{v:.0f}" for v in tree_rss_mb(app.proc.pid))
                   + " · counter " + ", ".join(f"{v:.0f}" for v in tree_rss_mb(bare_proc.pid)), flush=True)
             browser.close()

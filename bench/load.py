@@ -12,7 +12,8 @@ Run: `.venv/bin/python -m bench.load [--layout default|cluster|both] [--users 40
   pick the local engine and press Generate M times (the Reflex websocket event a person sends). A job's
   submit→result time runs from its click to its card showing "Done"; a click that never gets a card is lost.
 - Lock warnings: lines of the app's logs about Reflex state locks (held too long, expired). Peak RSS: sampled
-  every 0.5 s for every process of the layout (Granian workers included).
+  every 0.5 s for every process of the layout (Granian workers included), with each process's CPU time, and
+  this bench's own (its Chromium included): where the 2 cores went, per kind of process and per job.
 
 Goals (issue 12): N*M succeed, zero lock warnings, zero lost clicks, submit→result p95 <= 5 s, sign-in p95 <= 2 s,
 RSS <= 400 MB per web process.
@@ -27,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bench._common import loadavg, machine, percentile, table
 from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
@@ -58,6 +61,7 @@ class Layout:
     data_dir: Path
     logs: list[Path]
     pids: dict[str, int]  # process name -> main pid (children are sampled too)
+    database_url: str
 
 
 @dataclass
@@ -71,6 +75,10 @@ class Results:
     errors: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # label -> CPU seconds last seen (ours: since start)
+    page_s: dict[str, float] = field(default_factory=dict)  # Chromium's own timings, summed over the tabs
+    queued_s: list[float] = field(default_factory=list)  # each job's created -> started, from the job table
+    ran_s: list[float] = field(default_factory=list)  # started -> finished
 
 
 # ---- the two layouts --------------------------------------------------------------------------------------
@@ -84,7 +92,8 @@ def default_layout(run_dir: Path) -> Iterator[Layout]:
     env = {**app_env(data_dir, port), **LIMITS}
     processes: list[int] = []
     with serve_app(_deploy_copy(run_dir), data_dir, port, env, timeout=600) as app:
-        yield Layout("default", app.url, data_dir, [app.log], {"web": app.proc.pid})
+        yield Layout("default", app.url, data_dir, [app.log], {"web": app.proc.pid},
+                     f"sqlite:///{data_dir / 'palett.db'}")
         processes = _tree(app.proc.pid)
     for pid in processes[1:]:  # a backend process can outlive the reflex command serve_app stopped (and ignore TERM)
         with contextlib.suppress(OSError):  # gone already; only ours (still running in our folder) is killed
@@ -96,7 +105,8 @@ def default_layout(run_dir: Path) -> Iterator[Layout]:
 def cluster_layout(run_dir: Path) -> Iterator[Layout]:
     with cluster(extra_env=LIMITS, run_dir=run_dir, timeout=600) as c:
         pids = {name: proc.popen.pid for name, proc in c.procs.items()}
-        yield Layout("cluster", c.url, Path(c.env["DATA_DIR"]), [p.log for p in c.procs.values()], pids)
+        yield Layout("cluster", c.url, Path(c.env["DATA_DIR"]), [p.log for p in c.procs.values()], pids,
+                     c.database_url)
 
 
 # ---- memory --------------------------------------------------------------------------------------------------
@@ -139,13 +149,56 @@ def _label(pid: int, root: str) -> str:
     return f"{root} / {kind} ({pid})"
 
 
-def sample_rss(layout: Layout, peaks: dict[str, float], stop: threading.Event) -> None:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (a process that is gone keeps its last sample)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _servers() -> dict[str, int]:
+    """The PostgreSQL and Redis servers the layouts use (started by the machine, not by us): their main pids."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            comm = (proc / "comm").read_text().strip()
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if comm in ("postgres", "redis-server") and parent == 1:
+            found[f"server {comm}"] = int(proc.name)
+    return found
+
+
+def sample(layout: Layout, res: Results, stop: threading.Event) -> None:
+    """Peak RSS and CPU time of every process of the layout, of PostgreSQL and Redis, and of this bench with
+    its Chromium (the layout's processes are the bench's children too: each is counted once, under the layout)."""
+    roots = {**layout.pids, **_servers(), "bench + chromium": os.getpid()}
+    start = {pid: _cpu_s(pid) for root in roots.values() for pid in _tree(root)}  # CPU before the run is not its
     while not stop.is_set():
-        for name, root in layout.pids.items():
+        seen: set[int] = set()
+        for name, root in roots.items():
             for pid in _tree(root):
-                label = _label(pid, name)
-                peaks[label] = max(peaks.get(label, 0.0), _rss_mb(pid))
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                label = f"{name} ({pid})" if name.startswith("server") else _label(pid, name)
+                if name in layout.pids:
+                    res.peak_rss_mb[label] = max(res.peak_rss_mb.get(label, 0.0), _rss_mb(pid))
+                if (cpu := _cpu_s(pid)) > 0:
+                    res.cpu_s[label] = cpu - start.get(pid, 0.0)
         stop.wait(0.5)
+
+
+def cpu_by_kind(cpu_s: dict[str, float]) -> dict[str, float]:
+    """CPU seconds summed over processes of one kind (the label without its pid)."""
+    kinds: dict[str, float] = {}
+    for label, seconds in cpu_s.items():
+        kind = re.sub(r" \(\d+\)$", "", label)
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    return kinds
 
 
 # ---- users over HTTP -------------------------------------------------------------------------------------------
@@ -194,35 +247,84 @@ async def sign_in(client: httpx.AsyncClient, email: str, res: Results) -> None:
 # ---- generating in the browser ---------------------------------------------------------------------------------
 
 
+PAGE_METRICS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+
+
 async def generate(page: Page, url: str, jobs: int, res: Results) -> None:
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Performance.enable")
+    try:
+        await _generate(page, url, jobs, res)
+    finally:
+        metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
+        for name in PAGE_METRICS:
+            res.page_s[name] = res.page_s.get(name, 0.0) + metrics.get(name, 0.0)
+
+
+# Times clicks and finished cards inside the page (its own clock), so the bench does not poll the tab: each
+# poll would be script work in a renderer that shares the 2 cores with the app.
+WATCH_JS = """() => {
+  const w = window.__load = {clicks: [], done: [], finished: 0};
+  document.addEventListener('click', e => { if (e.target.closest('#generate')) w.clicks.push(performance.now()); },
+                            true);
+  const count = () => {
+    const texts = [...document.querySelectorAll('.job-card .job-status')].map(e => e.textContent.trim());
+    const done = texts.filter(t => t === 'Done').length;
+    while (w.done.length < done) w.done.push(performance.now());
+    w.finished = texts.filter(t => ['Done', 'Failed', 'Cancelled'].includes(t)).length;
+  };
+  new MutationObserver(count).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+async def _generate(page: Page, url: str, jobs: int, res: Results) -> None:
     await page.goto(f"{url}/studio")
     await page.wait_for_load_state("networkidle")
     await page.locator("#model-select").click()
     await page.get_by_role("option", name="Local preview — not AI").click()
     await page.get_by_label("Prompt", exact=True).fill("a lighthouse on a cliff at golden hour")
-    cards, statuses = page.locator(".job-card"), page.locator(".job-card .job-status")
-    clicks: list[float] = []
+    await page.evaluate(WATCH_JS)
     for _ in range(jobs):
         await page.locator("#generate").click()
-        clicks.append(time.monotonic())
         await asyncio.sleep(0.3)  # a person's pace between clicks
-    done_at: list[float] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        texts = await statuses.all_inner_texts()
-        finished = sum(t.strip() in ("Done", "Failed", "Cancelled") for t in texts)
-        done_at += [time.monotonic()] * (sum(t.strip() == "Done" for t in texts) - len(done_at))
-        if finished >= jobs:
-            break
-        await asyncio.sleep(0.1)
-    texts = await statuses.all_inner_texts()
+    with contextlib.suppress(PlaywrightTimeout):  # what did not finish in time is counted below
+        await page.wait_for_function(f"window.__load.finished >= {jobs}", polling=250, timeout=120_000)
+    watch = await page.evaluate("window.__load")
+    texts = await page.locator(".job-card .job-status").all_inner_texts()
     res.done += sum(t.strip() == "Done" for t in texts)
     res.failed += sum(t.strip() == "Failed" for t in texts)
-    res.lost_clicks += max(0, jobs - await cards.count())
-    res.latencies += [done - click for click, done in zip(clicks, done_at, strict=False)]  # FIFO: k-th done, k-th click
+    res.lost_clicks += max(0, jobs - await page.locator(".job-card").count())
+    # FIFO: the k-th card to finish answers the k-th click (ms on the page's clock).
+    res.latencies += [(done - click) / 1000 for click, done in zip(watch["clicks"], watch["done"], strict=False)]
 
 
-async def run_users(layout: Layout, users: int, jobs: int, pages: int, res: Results) -> None:
+async def _form(page: Page) -> str:
+    """What the studio form showed when a step failed."""
+    try:
+        return " | form: " + repr(await page.evaluate("""() => ({
+            prompt: document.getElementById('prompt')?.value,
+            model: document.getElementById('model-select')?.textContent,
+            cost: document.getElementById('run-cost')?.textContent, watched: !!window.__load})"""))
+    except Exception as exc:
+        return f" | form unreadable: {exc!r}"[:100]
+
+
+def background_chromium(folder: Path, weight: int) -> str:
+    """Debian's Chromium in a CPU cgroup of `weight` (cgroup v1 cpu.shares; other processes have 1024), or as
+    it is when `weight` is 0. Chromium resets its processes' nice values itself, so nice cannot lower it."""
+    chromium = shutil.which("chromium") or sys.exit("Debian's chromium is missing (make setup-dev)")
+    if not weight:
+        return chromium
+    group = Path("/sys/fs/cgroup/cpu") / f"palett-bench-{os.getpid()}"
+    group.mkdir(exist_ok=True)
+    (group / "cpu.shares").write_text(str(weight))
+    wrapper = folder / "chromium-background"
+    wrapper.write_text(f'#!/bin/sh\necho $$ > {group}/cgroup.procs\nexec {chromium} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+async def run_users(layout: Layout, users: int, jobs: int, pages: int, res: Results, chromium: str) -> None:
     outbox = layout.data_dir / "outbox"
     emails = [f"load-{i}-{int(time.time())}@example.com" for i in range(users)]
     headers = {"Origin": layout.url}
@@ -231,7 +333,7 @@ async def run_users(layout: Layout, users: int, jobs: int, pages: int, res: Resu
         await asyncio.gather(*(sign_up(c, outbox, e, res) for c, e in zip(clients, emails, strict=True)))
         await asyncio.gather(*(sign_in(c, e, res) for c, e in zip(clients, emails, strict=True)))  # the burst
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             slots = asyncio.Semaphore(pages)
 
             async def one(client: httpx.AsyncClient) -> None:
@@ -240,9 +342,10 @@ async def run_users(layout: Layout, users: int, jobs: int, pages: int, res: Resu
                     await context.add_cookies([{"name": c.name, "value": c.value or "", "url": layout.url}
                                                for c in client.cookies.jar])
                     try:
-                        await generate(await context.new_page(), layout.url, jobs, res)
+                        page = await context.new_page()
+                        await generate(page, layout.url, jobs, res)
                     except Exception as exc:  # counted, and the run goes on
-                        res.errors.append(f"browser: {exc!r}"[:300])
+                        res.errors.append(f"browser: {exc!r}"[:200] + await _form(page))
                     finally:
                         await context.close()
 
@@ -254,28 +357,63 @@ async def run_users(layout: Layout, users: int, jobs: int, pages: int, res: Resu
         await asyncio.gather(*(c.aclose() for c in clients))
 
 
+def _spy(layout: Layout, folder: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every process of the layout (wall time: idle frames kept, children included)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--idle",
+                              "--subprocesses", "--rate", "50", "--format", "raw",
+                              "--output", str(folder / f"{layout.name}-{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in layout.pids.items() if name != "caddy"]
+
+
+def job_phases(database_url: str, res: Results) -> None:
+    """How long each job waited for a runner and how long it ran, from the job rows the app wrote."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sqlalchemy.text(
+            "SELECT created_at, started_at, finished_at FROM job WHERE finished_at IS NOT NULL")).all()
+    engine.dispose()
+    res.queued_s = [(started - created).total_seconds() for created, started, _ in rows if started]
+    res.ran_s = [(finished - started).total_seconds() for _, started, finished in rows if started]
+
+
 def lock_warnings(logs: list[Path]) -> list[str]:
     """The log lines about state locks (printed with the report: the logs go with the run folder)."""
     return [f"{log.stem}: {line.strip()[:300]}" for log in logs if log.exists()
             for line in log.read_text(errors="replace").splitlines() if LOCK_WARNING.search(line)]
 
 
-def measure(start: Callable[[Path], object], users: int, jobs: int, pages: int) -> tuple[Layout, Results, list[str]]:
+def measure(start: Callable[[Path], object], users: int, jobs: int, pages: int, browser_shares: int,
+            profile: Path | None = None) -> tuple[Layout, Results, list[str]]:
     run_dir = Path(tempfile.mkdtemp(prefix="palett-load-"))
     try:
         with start(run_dir) as layout:  # type: ignore[attr-defined]
             res, stop = Results(), threading.Event()
-            sampler = threading.Thread(target=sample_rss, args=(layout, res.peak_rss_mb, stop), daemon=True)
+            sampler = threading.Thread(target=sample, args=(layout, res, stop), daemon=True)
             sampler.start()
             print(f"{layout.name}: up at {layout.url}; load {loadavg()}", flush=True)
+            spies = _spy(layout, profile) if profile else []
             try:
-                asyncio.run(run_users(layout, users, jobs, pages, res))
+                asyncio.run(run_users(layout, users, jobs, pages, res, background_chromium(run_dir, browser_shares)))
             finally:
                 stop.set()
                 sampler.join()
+                for spy in spies:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=60)
+            job_phases(layout.database_url, res)
             return layout, res, lock_warnings(layout.logs)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the browser's cgroup, empty once Chromium has exited
+            (Path("/sys/fs/cgroup/cpu") / f"palett-bench-{os.getpid()}").rmdir()
+
+
+def _p50_p95(values: list[float]) -> str:
+    return f"{percentile(values, 50):.2f} / {percentile(values, 95):.2f}" if values else "-"
 
 
 def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int) -> None:
@@ -296,6 +434,8 @@ def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int
         ["throughput (jobs/s)", f"{res.done / res.wall_s:.2f}" if res.wall_s else "-", ""],
         ["submit→result p50 (s)", f"{p50:.2f}", ""],
         ["submit→result p95 (s)", f"{p95:.2f}", goal(p95 <= 5)],
+        ["  of which waiting for a runner p50 / p95 (s)", _p50_p95(res.queued_s), ""],
+        ["  of which running (claim to result) p50 / p95 (s)", _p50_p95(res.ran_s), ""],
         ["sign-up p95 (s)", f"{percentile(res.signup_s, 95):.2f}" if res.signup_s else "-", ""],
         [f"sign-in p95, burst of {users} (s)", f"{signin95:.2f}", goal(bool(res.signin_s) and signin95 <= 2)],
         ["errors", len(res.errors), goal(not res.errors)],
@@ -304,6 +444,14 @@ def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int
     ]))
     print(table(["process", "peak RSS (MB)"], sorted(([n, f"{mb:.0f}"] for n, mb in res.peak_rss_mb.items()
                                                        if mb > 0), key=lambda r: r[0])))
+    spent = cpu_by_kind(res.cpu_s)
+    total_cpu = sum(spent.values()) or 1.0
+    print(f"CPU from the sign-ups to the end (the browser part took {res.wall_s:.0f} s):")
+    print(table(["processes", "CPU s", "share", "CPU ms per job done"],
+                [[kind, f"{sec:.1f}", f"{sec / total_cpu:.0%}", f"{sec * 1000 / max(res.done, 1):.0f}"]
+                 for kind, sec in sorted(spent.items(), key=lambda kv: -kv[1]) if sec >= 0.5]))
+    print("the tabs' main threads (Chromium's Performance metrics, summed over tabs), ms per job done: "
+          + ", ".join(f"{name} {sec * 1000 / max(res.done, 1):.0f}" for name, sec in res.page_s.items()))
     for error in res.errors[:10]:
         print("  error:", error)
     for line in locks[:10]:
@@ -316,11 +464,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=3, help="Generate clicks per user")
     parser.add_argument("--pages", type=int, default=8, help="browser tabs open at once")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy the layout's processes into this folder")
+    parser.add_argument("--browser-shares", type=int, default=0,
+                        help="run Chromium in a cgroup with these CPU shares (others: 1024; 0: no cgroup). The tabs "
+                             "stand in for the users' own machines; as root only")
     args = parser.parse_args(argv)
     print(machine(), flush=True)
     layouts = {"default": default_layout, "cluster": cluster_layout}
     for name in (["default", "cluster"] if args.layout == "both" else [args.layout]):
-        layout, res, locks = measure(layouts[name], args.users, args.jobs, args.pages)
+        layout, res, locks = measure(layouts[name], args.users, args.jobs, args.pages, args.browser_shares,
+                                     args.profile)
         report(layout, res, locks, args.users, args.jobs)
     return 0
 
