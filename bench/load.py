@@ -10,7 +10,12 @@ Run: `.venv/bin/python -m bench.load [--layout default|cluster|both] [--users 40
   at once: a burst of N sign-ins (POST /api/auth/login), timed one by one.
 - Each user's session cookie goes into a headless Chromium context; `--pages` tabs at a time open /studio,
   pick the local engine and press Generate M times (the Reflex websocket event a person sends). A job's
-  submit→result time runs from its click to its card showing "Done"; a click that never gets a card is lost.
+  submit→result time runs from its click to its card showing "Done", both stamped in the page; a click that
+  never gets a card is lost. The job table adds how long each job waited for a runner and how long it ran.
+- The tabs stand in for 40 people's own computers, yet here they share the 2 cores with the app: Chromium used
+  ~65% of the CPU in an equal-share run (docs/benchmarks.md). By default it runs in a CPU cgroup with 128 shares
+  (every other process has 1024), so the app gets the cores first and the tabs everything left over;
+  `--browser-shares 0` makes them equals.
 - Lock warnings: lines of the app's logs about Reflex state locks (held too long, expired). Peak RSS: sampled
   every 0.5 s for every process of the layout (Granian workers included), with each process's CPU time, and
   this bench's own (its Chromium included): where the 2 cores went, per kind of process and per job.
@@ -416,7 +421,7 @@ def _p50_p95(values: list[float]) -> str:
     return f"{percentile(values, 50):.2f} / {percentile(values, 95):.2f}" if values else "-"
 
 
-def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int) -> None:
+def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int, shares: int) -> None:
     total = users * jobs
     p50, p95 = (percentile(res.latencies, 50), percentile(res.latencies, 95)) if res.latencies else (0, 0)
     signin95 = percentile(res.signin_s, 95) if res.signin_s else 0.0
@@ -426,7 +431,8 @@ def report(layout: Layout, res: Results, locks: list[str], users: int, jobs: int
     def goal(ok: bool) -> str:
         return "MET" if ok else "NOT MET"
 
-    print(f"\n== {layout.name}: {users} users x {jobs} jobs, load {loadavg()} ==")
+    print(f"\n== {layout.name}: {users} users x {jobs} jobs, load {loadavg()}; Chromium's CPU shares "
+          f"{shares or 'as any process'} ==")
     print(table(["measure", "value", "goal"], [
         ["jobs done / asked", f"{res.done}/{total}", goal(res.done == total)],
         ["failed jobs", res.failed, ""],
@@ -465,16 +471,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=3, help="Generate clicks per user")
     parser.add_argument("--pages", type=int, default=8, help="browser tabs open at once")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy the layout's processes into this folder")
-    parser.add_argument("--browser-shares", type=int, default=0,
-                        help="run Chromium in a cgroup with these CPU shares (others: 1024; 0: no cgroup). The tabs "
-                             "stand in for the users' own machines; as root only")
+    parser.add_argument("--browser-shares", type=int, default=128,
+                        help="run Chromium in a CPU cgroup with these shares (every other process: 1024; 0: no cgroup, "
+                             "the tabs compete with the app as equals). The tabs stand in for 40 people's own "
+                             "computers; needs a writable /sys/fs/cgroup/cpu (root)")
     args = parser.parse_args(argv)
     print(machine(), flush=True)
     layouts = {"default": default_layout, "cluster": cluster_layout}
     for name in (["default", "cluster"] if args.layout == "both" else [args.layout]):
         layout, res, locks = measure(layouts[name], args.users, args.jobs, args.pages, args.browser_shares,
                                      args.profile)
-        report(layout, res, locks, args.users, args.jobs)
+        report(layout, res, locks, args.users, args.jobs, args.browser_shares)
     return 0
 
 
