@@ -80,7 +80,9 @@ class Results:
     errors: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
-    cpu_s: dict[str, float] = field(default_factory=dict)  # label -> CPU seconds last seen (ours: since start)
+    # pid -> (its label when first seen, CPU seconds since the run began, as last seen): an exited process keeps
+    # its last figure, and a zombie (no command line any more) keeps the label it had alive.
+    cpu_s: dict[int, tuple[str, float]] = field(default_factory=dict)
     page_s: dict[str, float] = field(default_factory=dict)  # Chromium's own timings, summed over the tabs
     queued_s: list[float] = field(default_factory=list)  # each job's created -> started, from the job table
     ran_s: list[float] = field(default_factory=list)  # started -> finished
@@ -193,14 +195,14 @@ def sample(layout: Layout, res: Results, stop: threading.Event) -> None:
                 if name in layout.pids:
                     res.peak_rss_mb[label] = max(res.peak_rss_mb.get(label, 0.0), _rss_mb(pid))
                 if (cpu := _cpu_s(pid)) > 0:
-                    res.cpu_s[label] = cpu - start.get(pid, 0.0)
+                    res.cpu_s[pid] = (res.cpu_s.get(pid, (label, 0.0))[0], cpu - start.get(pid, 0.0))
         stop.wait(0.5)
 
 
-def cpu_by_kind(cpu_s: dict[str, float]) -> dict[str, float]:
+def cpu_by_kind(cpu_s: dict[int, tuple[str, float]]) -> dict[str, float]:
     """CPU seconds summed over processes of one kind (the label without its pid)."""
     kinds: dict[str, float] = {}
-    for label, seconds in cpu_s.items():
+    for label, seconds in cpu_s.values():
         kind = re.sub(r" \(\d+\)$", "", label)
         kinds[kind] = kinds.get(kind, 0.0) + seconds
     return kinds
