@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -383,8 +384,9 @@ def job_phases(database_url: str, res: Results) -> None:
         rows = conn.execute(sqlalchemy.text(
             "SELECT created_at, started_at, finished_at FROM job WHERE finished_at IS NOT NULL")).all()
     engine.dispose()
-    res.queued_s = [(started - created).total_seconds() for created, started, _ in rows if started]
-    res.ran_s = [(finished - started).total_seconds() for _, started, finished in rows if started]
+    when = [tuple(datetime.fromisoformat(v) if isinstance(v, str) else v for v in row) for row in rows]  # SQLite: text
+    res.queued_s = [(started - created).total_seconds() for created, started, _ in when if started]
+    res.ran_s = [(finished - started).total_seconds() for _, started, finished in when if started]
 
 
 def lock_warnings(logs: list[Path]) -> list[str]:
