@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import shutil
 import signal
@@ -14,11 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from scripts.cluster import point_build_at
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -80,33 +79,17 @@ def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeo
                         ) -> Iterator[RunningApp]:
     """Another app instance on `port` serving the session app's production build: no compile, no build.
 
-    Reflex bakes the backend address into one chunk of the build (`reflex-env-*.js`, from .web/env.json); a
-    copy of the build with that address changed is what building with this port gives, as long as `env`
-    changes nothing the pages are compiled from (docs/benchmarks.md, "Test suite time").
+    A copy of the build with its baked backend address changed (scripts/cluster.py `point_build_at`) is what
+    building with this port gives, as long as `env` changes nothing the pages are compiled from
+    (docs/benchmarks.md, "Test suite time").
     """
     web = data_dir / "web"
     shutil.copytree(ROOT / ".web", web, symlinks=True, ignore=shutil.ignore_patterns("node_modules"))
-    _point_build_at(web, port)
+    point_build_at(web, port)
     command = [str(BIN / "python"), str(ROOT / "scripts" / "cluster.py"), "_serve", str(port)]
     env = {**env, "REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(data_dir / "states")}
     with _serve(command, ROOT, data_dir, port, env, timeout) as app:
         yield app
-
-
-def _point_build_at(web: Path, port: int) -> None:
-    """Change the backend address baked into a copied build (the chunk, its gzip twin that is served first,
-    and env.json it was made from)."""
-    baked = urlsplit(json.loads((web / "env.json").read_text())["PING"]).netloc  # localhost:<session port>
-    chunks = list((web / "build" / "client" / "assets").glob("reflex-env-*.js"))
-    assert len(chunks) == 1, f"expected one reflex-env chunk in the build, found {chunks}"
-    for path in (web / "env.json", chunks[0]):
-        text = path.read_text()
-        assert text.count(baked) == 6, f"{path.name} no longer holds the six endpoint URLs: check _point_build_at"
-        path.write_text(text.replace(baked, f"localhost:{port}"))
-    for twin in chunks[0].parent.glob(chunks[0].name + ".*"):
-        twin.unlink()
-    gz = chunks[0].with_name(chunks[0].name + ".gz")
-    gz.write_bytes(gzip.compress(chunks[0].read_bytes(), mtime=0))
 
 
 @contextmanager
