@@ -5,7 +5,8 @@ On 127.0.0.1 only it starts
 - two app instances on different ports (standing in for two machines), built ONCE: instance A is
   `reflex run --env prod --single-port` (it compiles and builds the frontend with REFLEX_API_URL = the Caddy
   origin); instance B serves the same build with Reflex's production backend (`python scripts/cluster.py
-  _serve PORT`, i.e. Granian with the compiled frontend mounted, no compile, no build),
+  _serve PORT`, i.e. Granian with the compiled frontend mounted, no compile, no build). Given a build made
+  elsewhere (`cluster(web=...)`, the browser tests' session build), both instances serve a copy of it,
 - two procrastinate workers (`python -m palett.worker`),
 - moto's S3 server standing in for AWS S3 (a fresh bucket),
 and uses the running PostgreSQL (a fresh database, dropped at the end) and Redis (its own DB number,
@@ -22,6 +23,8 @@ Only the processes started here are signalled, each by its own PID.
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import secrets
 import shutil
@@ -37,6 +40,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -114,11 +118,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _deploy_copy(run_dir: Path) -> Path:
+def _deploy_copy(run_dir: Path, web: Path | None = None) -> Path:
     """The tree the cluster runs from: a copy, as a deploy would have, so that its frontend build (with the
-    proxy's address baked in) never replaces the one in this checkout that other app runs serve."""
+    proxy's address baked in) never replaces the one in this checkout that other app runs serve. With `web`,
+    that build (without node_modules, which only building needs) becomes the copy's .web."""
     target = run_dir / "app"
     top_level = {".git", ".venv", ".tools", "models", "data", "test-artifacts", ".bench-node"}
+    if web is not None:
+        top_level.add(".web")
 
     def skip(folder: str, names: list[str]) -> set[str]:
         own = top_level if Path(folder) == ROOT else set()
@@ -128,7 +135,30 @@ def _deploy_copy(run_dir: Path) -> Path:
     for shared in (".venv", ".tools", "models"):  # installed once per machine, not per deploy
         if (ROOT / shared).exists():
             (target / shared).symlink_to(ROOT / shared)
+    if web is not None:
+        shutil.copytree(web, target / ".web", symlinks=True, ignore=shutil.ignore_patterns("node_modules"))
     return target
+
+
+def point_build_at(web: Path, port: int) -> None:
+    """Change the backend address baked into a built frontend (`web`, a .web folder) to localhost:`port`.
+
+    Reflex bakes it into one chunk of the build (`reflex-env-*.js`, six endpoint URLs from env.json); nothing
+    else in the build depends on it, so the result is what building for that address gives, as long as the
+    pages were compiled under the same settings (docs/benchmarks.md, "Test suite time"). Changed: the chunk,
+    its gzip twin (served first) and env.json.
+    """
+    baked = urlsplit(json.loads((web / "env.json").read_text())["PING"]).netloc  # localhost:<port built for>
+    chunks = list((web / "build" / "client" / "assets").glob("reflex-env-*.js"))
+    assert len(chunks) == 1, f"expected one reflex-env chunk in the build, found {chunks}"
+    for path in (web / "env.json", chunks[0]):
+        text = path.read_text()
+        assert text.count(baked) == 6, f"{path.name} no longer holds the six endpoint URLs: check point_build_at"
+        path.write_text(text.replace(baked, f"localhost:{port}"))
+    for twin in chunks[0].parent.glob(chunks[0].name + ".*"):
+        twin.unlink()
+    gz = chunks[0].with_name(chunks[0].name + ".gz")
+    gz.write_bytes(gzip.compress(chunks[0].read_bytes(), mtime=0))
 
 
 def _start(name: str, cmd: list[str], env: dict[str, str], run_dir: Path, cwd: Path = ROOT) -> Proc:
@@ -188,8 +218,14 @@ def base_env(extra: dict[str, str] | None) -> dict[str, str]:
 
 @contextmanager
 def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db: int | None = None,
-            run_dir: Path | None = None, granian_workers: int = 2, timeout: float = 420) -> Iterator[Cluster]:
-    """Start the whole layout, yield it once Caddy answers through both instances, stop everything after."""
+            run_dir: Path | None = None, granian_workers: int = 2, timeout: float = 420, web: Path | None = None
+            ) -> Iterator[Cluster]:
+    """Start the whole layout, yield it once Caddy answers through both instances, stop everything after.
+
+    `web`: an already-built frontend (a .web folder) that both instances serve, its backend address changed to
+    the proxy's, instead of building one. Its pages must have been compiled under settings that compile them
+    the same way (FAL_KEY set or not does change them; REDIS_URL, DATABASE_URL, S3 and Stripe settings do not).
+    """
     import boto3
     import psycopg
     import redis
@@ -260,7 +296,9 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
         )
 
         # Migrations: once, before anything starts (app and workers refuse another revision).
-        app_root = _deploy_copy(run_dir)
+        app_root = _deploy_copy(run_dir, web)
+        if web is not None:
+            point_build_at(app_root / ".web", port)  # the Caddy origin, as REFLEX_API_URL gives a build
         subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=app_root, env=env, check=True,
                        capture_output=True)
 
@@ -277,19 +315,29 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
         for name in ("worker-1", "worker-2"):
             procs[name] = _start(name, [str(BIN / "python"), "-m", "palett.worker"], env, run_dir, app_root)
 
-        # Instance A compiles the app and builds the frontend once, then serves it.
-        a_env = {**env, "PALETT_PORT": str(app_ports[0]), "PALETT_BACKEND_PORT": str(app_ports[0])}
-        procs["app-a"] = _start("app-a", [str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-                                          "--loglevel", "info"], a_env, run_dir, app_root)
-        _wait_http(f"{c.app_url(0)}/api/health", procs["app-a"], timeout)
-        _wait_http(f"{c.app_url(0)}/", procs["app-a"], 60)
+        def start_app(index: int, command: list[str]) -> None:
+            port_ = str(app_ports[index])
+            name = f"app-{'ab'[index]}"
+            procs[name] = _start(name, command, {**env, "PALETT_PORT": port_, "PALETT_BACKEND_PORT": port_},
+                                 run_dir, app_root)
 
-        # Instance B serves the same build: no compile, no second frontend build.
-        b_env = {**env, "PALETT_PORT": str(app_ports[1]), "PALETT_BACKEND_PORT": str(app_ports[1])}
-        procs["app-b"] = _start("app-b", [str(BIN / "python"), str(app_root / "scripts" / "cluster.py"), "_serve",
-                                          str(app_ports[1])], b_env, run_dir, app_root)
-        _wait_http(f"{c.app_url(1)}/api/health", procs["app-b"], 120)
-        _wait_http(f"{c.app_url(1)}/", procs["app-b"], 60)
+        def wait_app(index: int, health_timeout: float) -> None:
+            _wait_http(f"{c.app_url(index)}/api/health", procs[f"app-{'ab'[index]}"], health_timeout)
+            _wait_http(f"{c.app_url(index)}/", procs[f"app-{'ab'[index]}"], 60)
+
+        serve = [str(BIN / "python"), str(app_root / "scripts" / "cluster.py"), "_serve"]
+        if web is None:
+            # Instance A compiles the app and builds the frontend once, then serves it; instance B serves the
+            # same build: no compile, no second frontend build.
+            start_app(0, [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"])
+            wait_app(0, timeout)
+            start_app(1, [*serve, str(app_ports[1])])
+            wait_app(1, 120)
+        else:  # both serve the given build, started together
+            for index in (0, 1):
+                start_app(index, [*serve, str(app_ports[index])])
+            for index in (0, 1):
+                wait_app(index, 120)
 
         # Caddy, from the template.
         caddyfile = run_dir / "Caddyfile"

@@ -23,6 +23,24 @@ prepare_fal_env()  # before anything imports fal_client: it reads its hosts at i
 PG_ADMIN = os.environ.get("PALETT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_app_launch(request, tmp_path_factory) -> Iterator[object]:
+    """The browser tests' shared app (`running_app`), started in the background with the run's first test: its
+    compile and frontend build then overlap the unit and integration tests, which run first. None when no
+    collected test uses it."""
+    if os.environ.get("PALETT_TEST_APP_URL") or not any(
+            "running_app" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    from tests.browser.conftest import SessionAppLaunch
+
+    launch = SessionAppLaunch(tmp_path_factory, request.getfixturevalue("fal_emulator_session"))
+    try:
+        yield launch
+    finally:
+        launch.close()
+
+
 def reset_caches() -> None:
     from palett.services.common import ratelimit
     from palett.services.common.db import engine_for
@@ -157,5 +175,6 @@ __all__ = ["fal_emulator", "fal_emulator_session"]
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread."""
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread; and their
+    app's compile and frontend build (started with the first test, session_app_launch) overlap the rest."""
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath))

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from scripts.cluster import point_build_at
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -55,14 +55,37 @@ class RunningApp:
     def __init__(self, url: str, data_dir: Path, proc: subprocess.Popen, log: Path) -> None:
         self.url, self.data_dir, self.proc, self.log = url, data_dir, proc, log
 
+    def wait_ready(self, timeout: float) -> None:
+        """Until the app answers on /api/health and / (a `reflex run` compiles and builds the frontend first)."""
+        deadline = time.time() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{self.log.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200 and \
+                        httpx.get(f"{self.url}/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"the app did not start:\n{self.log.read_text()[-4000:]}")
+            time.sleep(1)
 
-@pytest.fixture(scope="session")
-def app_extra_env(fal_emulator_session) -> dict[str, str]:
+
+REFLEX_RUN = [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"]  # as `make run`
+
+
+def fal_app_env(fal_emulator) -> dict[str, str]:
     """The app talks to the local Fal emulator (so FLUX, Imagen and Ideogram are enabled)."""
     from tests.fakes.fal import configure_env
 
-    fal = configure_env(fal_emulator_session.port, fal_emulator_session.ca_file)
-    return {**fal, "SSRF_ALLOW_HOSTS": "127.0.0.1,localhost", "FAL_JWKS_URL": fal_emulator_session.jwks_url}
+    fal = configure_env(fal_emulator.port, fal_emulator.ca_file)
+    return {**fal, "SSRF_ALLOW_HOSTS": "127.0.0.1,localhost", "FAL_JWKS_URL": fal_emulator.jwks_url}
+
+
+@pytest.fixture(scope="session")
+def app_extra_env(fal_emulator_session) -> dict[str, str]:
+    return fal_app_env(fal_emulator_session)
 
 
 @contextmanager
@@ -70,49 +93,75 @@ def serve_app(cwd: Path, data_dir: Path, port: int, env: dict[str, str], *, time
               ) -> Iterator[RunningApp]:
     """Migrate, start `reflex run --env prod --single-port` from `cwd` (it compiles and builds the frontend),
     wait until it answers, stop it after."""
-    command = [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"]
-    with _serve(command, cwd, data_dir, port, env, timeout) as app:
+    with _serve(REFLEX_RUN, cwd, data_dir, port, env, timeout) as app:
         yield app
 
 
+class SessionAppLaunch:
+    """The session app (`running_app`) from this checkout, started in a thread: migrations, then `reflex run`
+    (compile, frontend build into .web, which serve_session_build and the cluster test copy). Nothing here
+    waits for it; `ready` does."""
+
+    def __init__(self, tmp_path_factory, fal_emulator) -> None:
+        data_dir = tmp_path_factory.mktemp("app-data")
+        port = free_port()
+        env = app_env(data_dir, port, fal_app_env(fal_emulator))
+        self._stack = ExitStack()
+        self._app: RunningApp | None = None
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._start, args=(data_dir, port, env), daemon=True)
+        self._thread.start()
+
+    def _start(self, data_dir: Path, port: int, env: dict[str, str]) -> None:
+        try:
+            self._app = self._stack.enter_context(_started(REFLEX_RUN, ROOT, data_dir, port, env))
+        except Exception as error:  # raised by `ready`, in the tests that need the app
+            self._error = error
+
+    def ready(self, timeout: float) -> RunningApp:
+        self._thread.join()
+        if self._app is None:
+            raise RuntimeError("the session app could not be started") from self._error
+        self._app.wait_ready(timeout)
+        return self._app
+
+    def close(self) -> None:
+        self._thread.join()
+        self._stack.close()
+
+
 @contextmanager
-def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeout: float = 120
-                        ) -> Iterator[RunningApp]:
+def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeout: float = 120,
+                        stop_timeout: float = 30) -> Iterator[RunningApp]:
     """Another app instance on `port` serving the session app's production build: no compile, no build.
 
-    Reflex bakes the backend address into one chunk of the build (`reflex-env-*.js`, from .web/env.json); a
-    copy of the build with that address changed is what building with this port gives, as long as `env`
-    changes nothing the pages are compiled from (docs/benchmarks.md, "Test suite time").
+    A copy of the build with its baked backend address changed (scripts/cluster.py `point_build_at`) is what
+    building with this port gives, as long as `env` changes nothing the pages are compiled from
+    (docs/benchmarks.md, "Test suite time").
     """
     web = data_dir / "web"
     shutil.copytree(ROOT / ".web", web, symlinks=True, ignore=shutil.ignore_patterns("node_modules"))
-    _point_build_at(web, port)
+    point_build_at(web, port)
     command = [str(BIN / "python"), str(ROOT / "scripts" / "cluster.py"), "_serve", str(port)]
     env = {**env, "REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(data_dir / "states")}
-    with _serve(command, ROOT, data_dir, port, env, timeout) as app:
+    with _serve(command, ROOT, data_dir, port, env, timeout, stop_timeout) as app:
         yield app
 
 
-def _point_build_at(web: Path, port: int) -> None:
-    """Change the backend address baked into a copied build (the chunk, its gzip twin that is served first,
-    and env.json it was made from)."""
-    baked = urlsplit(json.loads((web / "env.json").read_text())["PING"]).netloc  # localhost:<session port>
-    chunks = list((web / "build" / "client" / "assets").glob("reflex-env-*.js"))
-    assert len(chunks) == 1, f"expected one reflex-env chunk in the build, found {chunks}"
-    for path in (web / "env.json", chunks[0]):
-        text = path.read_text()
-        assert text.count(baked) == 6, f"{path.name} no longer holds the six endpoint URLs: check _point_build_at"
-        path.write_text(text.replace(baked, f"localhost:{port}"))
-    for twin in chunks[0].parent.glob(chunks[0].name + ".*"):
-        twin.unlink()
-    gz = chunks[0].with_name(chunks[0].name + ".gz")
-    gz.write_bytes(gzip.compress(chunks[0].read_bytes(), mtime=0))
+@contextmanager
+def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str], timeout: float,
+           stop_timeout: float = 30) -> Iterator[RunningApp]:
+    """Migrate, start `command`, wait until it answers, stop it after."""
+    with _started(command, cwd, data_dir, port, env, stop_timeout) as app:
+        app.wait_ready(timeout)
+        yield app
 
 
 @contextmanager
-def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str], timeout: float
-           ) -> Iterator[RunningApp]:
-    """Migrate, start `command`, wait until it answers, stop it after.
+def _started(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str],
+             stop_timeout: float = 30) -> Iterator[RunningApp]:
+    """Migrate, start `command` (it may still be starting when this yields), stop it after: SIGINT, then a
+    kill once `stop_timeout` seconds have passed.
 
     Only the main PID is signalled (signalling the process group hung in tests, see the notes).
     """
@@ -120,28 +169,14 @@ def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[s
     log = data_dir / "reflex.log"
     with log.open("w") as out:
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
     try:
-        deadline = time.time() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and \
-                        httpx.get(f"{url}/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the app did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(1)
-        yield RunningApp(url, data_dir, proc, log)
+        yield RunningApp(f"http://localhost:{port}", data_dir, proc, log)
     finally:
         workers = _descendants(proc.pid)  # known before the main process goes and they are re-parented
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
@@ -176,14 +211,14 @@ def _descendants(pid: int) -> dict[int, str]:
 
 
 @pytest.fixture(scope="session")
-def running_app(tmp_path_factory, app_extra_env) -> Iterator[RunningApp]:
-    data_dir = tmp_path_factory.mktemp("app-data")
+def running_app(tmp_path_factory, session_app_launch: SessionAppLaunch | None) -> RunningApp:
+    """The app most browser tests share. tests/conftest.py started it with the run's first test, so that it
+    builds while the unit and integration tests run; this waits until it answers."""
     if os.environ.get("PALETT_TEST_APP_URL"):  # iterate against an app you started yourself
-        yield RunningApp(os.environ["PALETT_TEST_APP_URL"], data_dir, None, data_dir / "none.log")  # type: ignore[arg-type]
-        return
-    port = free_port()
-    with serve_app(ROOT, data_dir, port, app_env(data_dir, port, app_extra_env), timeout=300) as app:
-        yield app
+        data_dir = tmp_path_factory.mktemp("app-data")
+        return RunningApp(os.environ["PALETT_TEST_APP_URL"], data_dir, None, data_dir / "none.log")  # type: ignore[arg-type]
+    assert session_app_launch is not None, "tests/conftest.py starts the app for every test that uses it"
+    return session_app_launch.ready(300)
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,16 @@
 """The multi-machine layout (scripts/cluster.py, `make cluster`) driven through Caddy in Chromium.
 
-Caddy in front of two app instances (one frontend build), two procrastinate workers, PostgreSQL, Redis and
-moto's S3. PALETT_ENV is unset (development mode) so the sign-up mail lands in the dev outbox, which both
-instances share through one DATA_DIR; everything else is the production layout.
+Caddy in front of two app instances, two procrastinate workers, PostgreSQL, Redis and moto's S3. PALETT_ENV is
+unset (development mode) so the sign-up mail lands in the dev outbox, which both instances share through one
+DATA_DIR; everything else is the production layout. Both instances serve a copy of the session app's frontend
+build pointed at the proxy (`make cluster` builds its own): the pages compile the same under both apps'
+settings (docs/benchmarks.md, "Test suite time").
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -27,11 +30,13 @@ from scripts.cluster import Cluster, cluster  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def running_cluster(app_extra_env, tmp_path_factory) -> Iterator[Cluster]:
+def running_cluster(running_app, app_extra_env, tmp_path_factory) -> Iterator[Cluster]:
     extra = {**app_extra_env,
              "SIGNUP_LIMIT_PER_IP": "1000/hour", "MAIL_LIMIT_PER_IP": "1000/hour",
              "LOGIN_ATTEMPTS_PER_IP": "1000/15 minutes"}
-    with cluster(extra_env=extra, run_dir=tmp_path_factory.mktemp("cluster")) as c:
+    # running_app made the session build in .web (an app started by hand did not: then the cluster builds).
+    web = None if os.environ.get("PALETT_TEST_APP_URL") else ROOT / ".web"
+    with cluster(extra_env=extra, run_dir=tmp_path_factory.mktemp("cluster"), web=web) as c:
         yield c
 
 
