@@ -66,7 +66,7 @@ worker: setup
 	DISPATCH=worker $(BIN)/python -m palett.worker
 
 ## The multi-machine layout on one machine (127.0.0.1 only): Caddy on :$(CLUSTER_PORT) in front of two app
-## instances, two workers, PostgreSQL (a fresh database), Redis (DB 13) and moto's S3. Ctrl-C stops it.
+## instances, two workers, PostgreSQL (a fresh database), Redis (a free DB of 13..8) and moto's S3. Ctrl-C stops it.
 CLUSTER_PORT ?= 8080
 cluster: setup-dev
 	$(BIN)/python scripts/cluster.py --port $(CLUSTER_PORT)

@@ -238,9 +238,12 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
     run_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://localhost:{port}"
-    redis_db = redis_db if redis_db is not None else int(os.environ.get("PALETT_CLUSTER_REDIS_DB", "13"))
-    redis_url = f"{REDIS_BASE}/{redis_db}"
     db_name = f"palett_cluster_{uuid.uuid4().hex[:10]}"
+    if redis_db is None and os.environ.get("PALETT_CLUSTER_REDIS_DB"):
+        redis_db = int(os.environ["PALETT_CLUSTER_REDIS_DB"])
+    claimed = redis_db is None  # a DB we pick is empty but for our claim; one we are given is flushed first
+    redis_db = _claim_redis_db(db_name) if redis_db is None else redis_db
+    redis_url = f"{REDIS_BASE}/{redis_db}"
     app_ports = [free_port(), free_port()]
 
     with ExitStack() as stack:
@@ -255,9 +258,9 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
         stack.callback(drop_db)
         database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{db_name}".replace("postgresql://", "postgresql+psycopg://", 1)
 
-        # Redis: our own DB number, empty.
-        r = redis.Redis.from_url(redis_url)
-        r.flushdb()
+        # Redis: our own DB number, empty (emptied again at the end, our claim with it).
+        if not claimed:
+            redis.Redis.from_url(redis_url).flushdb()
         stack.callback(lambda: redis.Redis.from_url(redis_url).flushdb())
 
         # S3: moto's server and a fresh bucket (its per-request log lines are not wanted here).
@@ -355,6 +358,24 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
         yield c
 
 
+CLAIM_KEY = "palett:cluster-claim"
+CLAIMABLE_DBS = range(13, 7, -1)
+
+
+def _claim_redis_db(owner: str) -> int:
+    """A Redis DB number no other cluster on this machine uses (tests, `make cluster` and bench/load.py may run
+    at once, and each empties its DB at the end): the first of 13..8 that is empty, claimed with a key."""
+    import redis
+
+    for number in CLAIMABLE_DBS:
+        r = redis.Redis.from_url(f"{REDIS_BASE}/{number}")
+        if r.set(CLAIM_KEY, owner, nx=True, ex=24 * 3600):  # a run that died leaves its claim for a day
+            if r.dbsize() == 1:
+                return number
+            r.delete(CLAIM_KEY)  # someone's data without a claim: not ours to empty
+    raise RuntimeError(f"no free Redis DB among {list(CLAIMABLE_DBS)}: set PALETT_CLUSTER_REDIS_DB or --redis-db")
+
+
 def _serve_built(port: int) -> None:
     """Instance B: Reflex's production backend with the already-built frontend mounted (no compile/build)."""
     from reflex import constants
@@ -375,7 +396,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=int(os.environ.get("CLUSTER_PORT", "8080")),
                         help="Caddy's port on 127.0.0.1 (default 8080)")
-    parser.add_argument("--redis-db", type=int, default=None, help="Redis DB number (default 13; flushed)")
+    parser.add_argument("--redis-db", type=int, default=None,
+                        help="Redis DB number, flushed at start and end (default: the first free one of 13..8)")
     parser.add_argument("--granian-workers", type=int, default=2)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
