@@ -183,7 +183,8 @@ def _stop(proc: Proc, timeout: float = 20) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _wait_http(url: str, proc: Proc | None, timeout: float, ok=(200,)) -> None:
+def wait_http(url: str, proc: Proc | None, timeout: float, ok=(200,)) -> None:
+    """Until `url` answers with one of `ok`; fails early (with the log's tail) if `proc` exits."""
     import httpx
 
     deadline = time.time() + timeout
@@ -325,8 +326,8 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
                                  run_dir, app_root)
 
         def wait_app(index: int, health_timeout: float) -> None:
-            _wait_http(f"{c.app_url(index)}/api/health", procs[f"app-{'ab'[index]}"], health_timeout)
-            _wait_http(f"{c.app_url(index)}/", procs[f"app-{'ab'[index]}"], 60)
+            wait_http(f"{c.app_url(index)}/api/health", procs[f"app-{'ab'[index]}"], health_timeout)
+            wait_http(f"{c.app_url(index)}/", procs[f"app-{'ab'[index]}"], 60)
 
         serve = [str(BIN / "python"), str(app_root / "scripts" / "cluster.py"), "_serve"]
         if web is None:
@@ -351,7 +352,7 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
                      "HOME": str(run_dir)}
         procs["caddy"] = _start("caddy", [caddy, "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
                                 caddy_env, run_dir)
-        _wait_http(f"{url}/api/ready", procs["caddy"], 60)
+        wait_http(f"{url}/api/ready", procs["caddy"], 60)
         for name in ("worker-1", "worker-2"):
             if not procs[name].alive():
                 raise RuntimeError(f"{name} exited:\n{procs[name].tail()}")

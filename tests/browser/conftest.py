@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from scripts.cluster import point_build_at
+from scripts.cluster import Proc, point_build_at, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -57,19 +56,10 @@ class RunningApp:
 
     def wait_ready(self, timeout: float) -> None:
         """Until the app answers on /api/health and / (a `reflex run` compiles and builds the frontend first)."""
+        app = Proc("the app", self.proc, self.log)
         deadline = time.time() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the app exited early:\n{self.log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200 and \
-                        httpx.get(f"{self.url}/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the app did not start:\n{self.log.read_text()[-4000:]}")
-            time.sleep(1)
+        wait_http(f"{self.url}/api/health", app, timeout)
+        wait_http(f"{self.url}/", app, max(1.0, deadline - time.time()))
 
 
 REFLEX_RUN = [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"]  # as `make run`
