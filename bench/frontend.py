@@ -36,10 +36,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
 from playwright.sync_api import Browser, sync_playwright
 
-from bench._common import loadavg, median, table
+from bench._common import cpu_seconds, loadavg, median, process_tree, rss_mb, table
+from scripts.cluster import Proc, wait_http
 from tests.browser.conftest import BIN, CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
 from tests.browser.test_accounts_browser import open_page, sign_in, sign_up, unique_email, verify
 from tests.browser.test_library_browser import generate
@@ -145,18 +145,7 @@ def serve_counter(folder: Path, port: int, env: dict[str, str], timeout: float =
         proc = subprocess.Popen([str(BIN / "reflex"), "run", "--env", "prod", "--single-port"], cwd=folder, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the counter exited early:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"http://localhost:{port}/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the counter did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(1)
+        wait_http(f"http://localhost:{port}/", Proc("the counter", proc, log), timeout)
         yield proc
     finally:
         if proc.poll() is None:
@@ -169,43 +158,12 @@ def serve_counter(folder: Path, port: int, env: dict[str, str], timeout: float =
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of `pid` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            pass
-        todo.extend(children.get(p, []))
-    return total
+    return sum(cpu_seconds(p) for p in process_tree(pid))
 
 
 def tree_rss_mb(pid: int) -> list[float]:
     """RSS in MB of `pid` and each descendant (one number per process)."""
-    out = []
-    for p in [pid, *descendants(pid)]:
-        try:
-            for row in Path(f"/proc/{p}/status").read_text().splitlines():
-                if row.startswith("VmRSS:"):
-                    out.append(int(row.split()[1]) / 1024)
-        except OSError:
-            pass
-    return out
-
-
-def descendants(pid: int) -> list[int]:
-    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    kids = [int(x) for x in result.stdout.split()]
-    return kids + [d for k in kids for d in descendants(k)]
+    return [rss_mb(p) for p in process_tree(pid)]
 
 
 class Target:

@@ -48,7 +48,7 @@ import httpx
 from playwright.async_api import Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from bench._common import loadavg, machine, percentile, table
+from bench._common import cpu_seconds, loadavg, machine, percentile, process_tree, rss_mb, table
 from tests.browser.conftest import CHROMIUM_ARGS, ROOT, app_env, free_port, serve_app
 from tests.browser.test_accounts_browser import PW
 
@@ -102,7 +102,7 @@ def default_layout(run_dir: Path) -> Iterator[Layout]:
     with serve_app(_deploy_copy(run_dir), data_dir, port, env, timeout=600) as app:
         yield Layout("default", app.url, data_dir, [app.log], {"web": app.proc.pid},
                      f"sqlite:///{data_dir / 'palett.db'}")
-        processes = _tree(app.proc.pid)
+        processes = process_tree(app.proc.pid)
     for pid in processes[1:]:  # a backend process can outlive the reflex command serve_app stopped (and ignore TERM)
         with contextlib.suppress(OSError):  # gone already; only ours (still running in our folder) is killed
             if Path(f"/proc/{pid}/cwd").resolve().is_relative_to(run_dir):
@@ -120,29 +120,6 @@ def cluster_layout(run_dir: Path) -> Iterator[Layout]:
 # ---- memory --------------------------------------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def _label(pid: int, root: str) -> str:
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
@@ -155,15 +132,6 @@ def _label(pid: int, root: str) -> str:
     else:  # the interpreter's path says nothing: keep what it runs
         kind = " ".join(part.rsplit("/", 1)[-1] for part in cmd.split()[1:4]) or cmd
     return f"{root} / {kind} ({pid})"
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of one process (a process that is gone keeps its last sample)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _servers() -> dict[str, int]:
@@ -184,18 +152,19 @@ def sample(layout: Layout, res: Results, stop: threading.Event) -> None:
     """Peak RSS and CPU time of every process of the layout, of PostgreSQL and Redis, and of this bench with
     its Chromium (the layout's processes are the bench's children too: each is counted once, under the layout)."""
     roots = {**layout.pids, **_servers(), "bench + chromium": os.getpid()}
-    start = {pid: _cpu_s(pid) for root in roots.values() for pid in _tree(root)}  # CPU before the run is not its
+    # CPU spent before the run is not the run's.
+    start = {pid: cpu_seconds(pid) for root in roots.values() for pid in process_tree(root)}
     while not stop.is_set():
         seen: set[int] = set()
         for name, root in roots.items():
-            for pid in _tree(root):
+            for pid in process_tree(root):
                 if pid in seen:
                     continue
                 seen.add(pid)
                 label = f"{name} ({pid})" if name.startswith("server") else _label(pid, name)
                 if name in layout.pids:
-                    res.peak_rss_mb[label] = max(res.peak_rss_mb.get(label, 0.0), _rss_mb(pid))
-                if (cpu := _cpu_s(pid)) > 0:
+                    res.peak_rss_mb[label] = max(res.peak_rss_mb.get(label, 0.0), rss_mb(pid))
+                if (cpu := cpu_seconds(pid)) > 0:
                     res.cpu_s[pid] = (res.cpu_s.get(pid, (label, 0.0))[0], cpu - start.get(pid, 0.0))
         stop.wait(0.5)
 

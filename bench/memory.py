@@ -28,22 +28,9 @@ import threading
 import time
 from pathlib import Path
 
-from bench._common import ROOT, loadavg, table
+from bench._common import ROOT, loadavg, process_tree, table
 
 AFTER = 60.0  # seconds to wait after the work
-
-
-def children(pid: int) -> list[int]:
-    """Every descendant of pid (heavy_work's pool process, multiprocessing's resource tracker)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            kids = [int(k) for k in task.read_text().split()]
-        except OSError:
-            continue
-        for kid in kids:
-            found += [kid, *children(kid)]
-    return found
 
 
 def rss(pid: int) -> tuple[float, float]:
@@ -179,7 +166,7 @@ def main() -> None:
                 samples.append((time.monotonic(), phase, *rss(proc.pid)))
             except (OSError, ValueError):
                 return
-            for kid in children(proc.pid):
+            for kid in process_tree(proc.pid)[1:]:
                 with contextlib.suppress(OSError, ValueError):
                     child_peaks[kid] = max(child_peaks.get(kid, 0.0), rss(kid)[0])
             time.sleep(0.05)
@@ -192,7 +179,7 @@ def main() -> None:
         if line in ("IDLE", "WORK", "DONE", "END"):
             marks[line] = (time.monotonic(), *rss(proc.pid))
             if line == "END":
-                alive_at_end = {kid: rss(kid)[0] for kid in children(proc.pid)}
+                alive_at_end = {kid: rss(kid)[0] for kid in process_tree(proc.pid)[1:]}
             phase = line.lower()
         else:
             print(line, flush=True)
