@@ -40,8 +40,9 @@ def example_prompts(use: Callable[[str], Any]) -> rx.Component:
         rx.text("Or start from an example:", size="2", weight="medium"),
         rx.el.div(
             *[rx.el.button(
+                # Lazy: fetched after the first layout, not beside the page's stylesheet and scripts.
                 rx.image(src=f"/examples/{e.key}.webp", alt="", width="64px", height="64px",
-                         class_name="example-thumb"),
+                         class_name="example-thumb", loading="lazy", decoding="async"),
                 rx.vstack(rx.text(e.label, size="2", weight="medium"),
                           rx.text(e.prompt, size="1", color_scheme="gray", class_name="example-prompt"),
                           spacing="0", align="start"),
