@@ -33,9 +33,7 @@ def redis_and_app(running_app, app_extra_env, tmp_path_factory) -> Iterator[tupl
     port = free_port()
     env = app_env(data_dir, port, {**app_extra_env, "REDIS_URL": redis.url, "GRANIAN_WORKERS": "1"})
     try:
-        # After the outage Granian's worker can sit in its graceful stop ("Stopping worker-1") for the whole
-        # 30 s even with the tab closed (seen at load ~20); how this app stops is not what this module tests.
-        with serve_session_build(data_dir, port, env, stop_timeout=5) as app:
+        with serve_session_build(data_dir, port, env) as app:
             yield redis, app
     finally:
         redis.stop()

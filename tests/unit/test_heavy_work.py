@@ -131,3 +131,21 @@ def test_a_cancelled_hung_task_is_killed_and_the_pool_carries_on(tmp_path, monke
         asyncio.run(session())
     finally:
         pool.close()
+
+
+def _use_the_pool_then_return() -> None:
+    """In a process started by multiprocessing (as Granian starts a web worker): one job, then exit."""
+    assert asyncio.run(RecyclingPool().run(child_pid)) != os.getpid()
+
+
+def test_a_process_started_by_multiprocessing_exits_right_after_a_job() -> None:
+    """Its exit handler used to join the idle heavy-work child, which never got the stop sentinel: a hang."""
+    worker = multiprocessing.get_context("spawn").Process(target=_use_the_pool_then_return)
+    worker.start()
+    try:
+        worker.join(timeout=10)  # the idle close (IDLE_SECONDS) must not be what ends it
+        assert worker.exitcode == 0, "the process did not exit (or failed) after its job"
+    finally:
+        if worker.is_alive():
+            worker.kill()
+            worker.join()

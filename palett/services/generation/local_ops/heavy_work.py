@@ -22,6 +22,8 @@ import asyncio
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.util
+import os
 import signal
 import sys
 import threading
@@ -69,6 +71,7 @@ class RecyclingPool:
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="heavy-work")
         self._busy = 0
         self._last_done = 0.0
+        self._exit_hook_pid = 0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
@@ -98,6 +101,7 @@ class RecyclingPool:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                  max_tasks_per_child=self.max_tasks,
                                                  initializer=_child_setup)
+                self._close_at_exit()
             pool = call.pool = self._pool
             running = pool.submit(_run_and_trim, fn, *args)
         try:
@@ -146,6 +150,20 @@ class RecyclingPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _close_at_exit(self) -> None:
+        """Close the pool before this process's multiprocessing exit handler waits for its children.
+
+        A process started by multiprocessing (a Granian web worker) runs that handler before the interpreter's
+        own shutdown: it stops the call queue's feeder thread, then joins every child. The child, idle in its
+        call queue, then never received the executor's stop sentinel, and the worker hung in its graceful
+        stop until killed (seen after every local job in the last 15 s). A multiprocessing finalizer with a
+        priority above the queue's own (10) runs first, while the sentinel can still be sent. Once per process
+        (finalizers are not inherited across a fork).
+        """
+        if self._exit_hook_pid != os.getpid():
+            self._exit_hook_pid = os.getpid()
+            multiprocessing.util.Finalize(self, self.close, exitpriority=20)
 
 
 def _child_setup() -> None:
