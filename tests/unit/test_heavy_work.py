@@ -139,7 +139,7 @@ def _use_the_pool_then_return() -> None:
 
 
 def test_a_process_started_by_multiprocessing_exits_right_after_a_job() -> None:
-    """Its exit handler used to join the idle heavy-work child, which never got the stop sentinel: a hang."""
+    """Its exit handler used to wait for the idle heavy-work child: 15 s here, for ever in a Granian worker."""
     worker = multiprocessing.get_context("spawn").Process(target=_use_the_pool_then_return)
     worker.start()
     try:

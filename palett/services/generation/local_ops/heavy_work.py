@@ -155,11 +155,11 @@ class RecyclingPool:
         """Close the pool before this process's multiprocessing exit handler waits for its children.
 
         A process started by multiprocessing (a Granian web worker) runs that handler before the interpreter's
-        own shutdown: it stops the call queue's feeder thread, then joins every child. The child, idle in its
-        call queue, then never received the executor's stop sentinel, and the worker hung in its graceful
-        stop until killed (seen after every local job in the last 15 s). A multiprocessing finalizer with a
-        priority above the queue's own (10) runs first, while the sentinel can still be sent. Once per process
-        (finalizers are not inherited across a fork).
+        own shutdown, which is what tells executors to stop: it joined the idle child, which only ended with the
+        idle close (15 s) in a test, and never in a Granian worker (py-spy: the worker joining the child, the
+        child waiting in its call queue; the worker was killed at the end of its graceful stop). A
+        multiprocessing finalizer runs before that join, and with a priority above the call queue's own (10)
+        while the queue can still carry the stop sentinel. Once per process (a fork does not inherit finalizers).
         """
         if self._exit_hook_pid != os.getpid():
             self._exit_hook_pid = os.getpid()
