@@ -106,9 +106,9 @@ def hero() -> rx.Component:
 
 def showcase(src: str, size: tuple[int, int], label: str, icon: str, extra: str, lcp: bool = False
              ) -> rx.Component:
-    # WebP with its size (no layout shift); the tall picture is fetched first and never lazily (on a phone it
-    # is the largest paint), decoded off the first frame so the headline paints without waiting for it. The
-    # two others sit below the fold on narrow screens.
+    # WebP with its size (no layout shift); the tall picture is fetched first and never lazily (it is in the
+    # first screen on a desktop), decoded off the first frame so the headline paints without waiting for it.
+    # The two others sit below the fold on narrow screens.
     # (custom_attrs: Reflex turns width/height/fetch_priority keywords into CSS, not attributes)
     attrs = {"width": str(size[0]), "height": str(size[1])} | ({"fetchPriority": "high"} if lcp else {})
     return rx.box(
