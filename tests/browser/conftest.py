@@ -121,8 +121,8 @@ class SessionAppLaunch:
 
 
 @contextmanager
-def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeout: float = 120,
-                        stop_timeout: float = 30) -> Iterator[RunningApp]:
+def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeout: float = 120
+                        ) -> Iterator[RunningApp]:
     """Another app instance on `port` serving the session app's production build: no compile, no build.
 
     A copy of the build with its baked backend address changed (scripts/cluster.py `point_build_at`) is what
@@ -134,24 +134,24 @@ def serve_session_build(data_dir: Path, port: int, env: dict[str, str], *, timeo
     point_build_at(web, port)
     command = [str(BIN / "python"), str(ROOT / "scripts" / "cluster.py"), "_serve", str(port)]
     env = {**env, "REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(data_dir / "states")}
-    with _serve(command, ROOT, data_dir, port, env, timeout, stop_timeout) as app:
+    with _serve(command, ROOT, data_dir, port, env, timeout) as app:
         yield app
 
 
 @contextmanager
-def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str], timeout: float,
-           stop_timeout: float = 30) -> Iterator[RunningApp]:
+def _serve(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str], timeout: float
+           ) -> Iterator[RunningApp]:
     """Migrate, start `command`, wait until it answers, stop it after."""
-    with _started(command, cwd, data_dir, port, env, stop_timeout) as app:
+    with _started(command, cwd, data_dir, port, env) as app:
         app.wait_ready(timeout)
         yield app
 
 
 @contextmanager
-def _started(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str],
-             stop_timeout: float = 30) -> Iterator[RunningApp]:
+def _started(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict[str, str]
+             ) -> Iterator[RunningApp]:
     """Migrate, start `command` (it may still be starting when this yields), stop it after: SIGINT, then a
-    kill once `stop_timeout` seconds have passed.
+    kill after 30 s.
 
     Only the main PID is signalled (signalling the process group hung in tests, see the notes).
     """
@@ -166,7 +166,7 @@ def _started(command: list[str], cwd: Path, data_dir: Path, port: int, env: dict
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=stop_timeout)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
