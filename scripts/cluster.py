@@ -201,6 +201,13 @@ def wait_http(url: str, proc: Proc | None, timeout: float, ok=(200,)) -> None:
         time.sleep(0.5)
 
 
+def wait_ready(url: str, proc: Proc | None, timeout: float) -> None:
+    """Until an app instance answers on /api/health, then on / (a `reflex run` compiles and builds first)."""
+    deadline = time.time() + timeout
+    wait_http(f"{url}/api/health", proc, timeout)
+    wait_http(f"{url}/", proc, max(1.0, deadline - time.time()))
+
+
 def base_env(extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GOOGLE_", "GITHUB_", "SMTP_", "DATABASE_URL", "REDIS_URL", "PALETT_ENV", "S3_",
@@ -326,8 +333,7 @@ def cluster(*, port: int = 0, extra_env: dict[str, str] | None = None, redis_db:
                                  run_dir, app_root)
 
         def wait_app(index: int, health_timeout: float) -> None:
-            wait_http(f"{c.app_url(index)}/api/health", procs[f"app-{'ab'[index]}"], health_timeout)
-            wait_http(f"{c.app_url(index)}/", procs[f"app-{'ab'[index]}"], 60)
+            wait_ready(c.app_url(index), procs[f"app-{'ab'[index]}"], health_timeout + 60)
 
         serve = [str(BIN / "python"), str(app_root / "scripts" / "cluster.py"), "_serve"]
         if web is None:

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from scripts.cluster import Proc, point_build_at, wait_http
+from scripts.cluster import Proc, point_build_at, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -55,11 +54,7 @@ class RunningApp:
         self.url, self.data_dir, self.proc, self.log = url, data_dir, proc, log
 
     def wait_ready(self, timeout: float) -> None:
-        """Until the app answers on /api/health and / (a `reflex run` compiles and builds the frontend first)."""
-        app = Proc("the app", self.proc, self.log)
-        deadline = time.time() + timeout
-        wait_http(f"{self.url}/api/health", app, timeout)
-        wait_http(f"{self.url}/", app, max(1.0, deadline - time.time()))
+        wait_ready(self.url, Proc("the app", self.proc, self.log), timeout)
 
 
 REFLEX_RUN = [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--loglevel", "info"]  # as `make run`
