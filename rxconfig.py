@@ -2,9 +2,9 @@ import os
 
 import reflex as rx
 
+from palett.build_shaping import BuildShapingPlugin
 from palett.services.common.origins import trusted_origins
 from palett.settings import get_settings
-from palett.vite_chunks import ViteChunksPlugin
 
 _settings = get_settings()
 
@@ -22,7 +22,7 @@ config = rx.Config(
     cors_allowed_origins=sorted(trusted_origins(_settings)),
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
-        ViteChunksPlugin(),  # fewer JS chunks per page (palett/vite_chunks.py)
+        BuildShapingPlugin(),  # fewer JS chunks per page, prerendered dynamic pages (palett/build_shaping.py)
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(
                 appearance="inherit",

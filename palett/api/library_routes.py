@@ -4,6 +4,7 @@ Signed-in routes (/api/library/...) read the session cookie on every request: si
 that is missing or someone else's is 404 with the same body, so nobody learns what exists. Share routes
 (/api/share/{token}...) need no session and serve an image only while it is public.
 
+    GET /api/library/images/{id}/view[?size=thumb|display]       one image: a redirect to its signed URL
     GET /api/library/images/{id}/download?format=png|jpeg|webp   one image, converted
     GET /api/library/download.zip?ids=1,2,3                      a zip of selected images (at most 500)
     GET /api/library/export                                      "download my data": images + JSON
@@ -19,12 +20,12 @@ import logging
 from datetime import date, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from palett.api.web import current
 from palett.services.common.db import session_scope
 from palett.services.common.errors import UserError, message_for
-from palett.services.library import gallery, usage
+from palett.services.library import gallery, ownership, usage
 from palett.services.media import renditions
 from palett.services.media.storage import MediaNotFound, content_disposition, get_storage
 from palett.settings import get_settings
@@ -52,6 +53,28 @@ def _user_id(request: Request) -> int | None:
 
 def _attachment(filename: str) -> dict[str, str]:
     return {**_NO_STORE, "Content-Disposition": content_disposition(filename)}
+
+
+@router.get("/images/{image_id}/view")
+def view_image(image_id: int, request: Request, size: str = "full") -> Response:
+    """A redirect to the image's short-lived signed URL (`size`: thumb, display, else the original).
+
+    A page can name the picture by its id alone: the image page renders it, and its HTML preloads it, before
+    the page has any state (the signed URLs come with the socket's first answer, a round trip later).
+    """
+    with session_scope() as db:
+        found = current(db, request)
+        if found is None:
+            return _error("signed_out", 401)
+        try:
+            img = ownership.owned_image(db, user_id=found[1].id or 0, image_id=image_id)
+        except UserError:
+            return _not_found()
+        key = renditions.key_for_size(img, size)
+    signed = get_storage().url(key, get_settings().media_url_seconds)
+    # Cached briefly: the storage hands out the same signed URL for a few minutes anyway.
+    return RedirectResponse(signed, status_code=302,
+                            headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/images/{image_id}/download")
@@ -119,8 +142,7 @@ def share_image(token: str, size: str = "full") -> Response:
     thumbnail or the display rendition (the original when there is none)."""
     with session_scope() as db:
         img = gallery.public_image(db, token)
-        key = None if img is None else {"thumb": img.thumbnail_url or img.image_url,
-                                        "display": renditions.display_of(img)}.get(size, img.image_url)
+        key = None if img is None else renditions.key_for_size(img, size)
     if key is None:
         return Response("Not found", status_code=404, media_type="text/plain", headers=_NO_STORE)
     try:

@@ -12,12 +12,17 @@ from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.forms import link_button
 from palett.components.layout import page
 from palett.components.library import empty_state
+from palett.components.routing import route_param
 from palett.services.generation.operations import editor_operations
 from palett.services.library.gallery import CollectionRef
 from palett.state.image import ImageState, RecipeRow
 
 S = ImageState
 IMG = ImageState.image
+# The picture by the id in the path, not by the signed URL the state brings: it is in the page's prerendered
+# shell (palett/build_shaping.py), so it is fetched with the HTML and drawn before any JavaScript has run.
+NO_ATTRIBUTE = rx.Var.create(None)  # React leaves a null attribute out
+PICTURE = "/api/library/images/" + route_param("image_id") + "/view?size=display"
 
 
 def nav_arrow(target: NumberVar[int], html_id: str, icon: str, label: str) -> rx.Component:
@@ -48,7 +53,8 @@ def viewer() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(IMG["width"].to_string() + " × " + IMG["height"].to_string(), size="1", color_scheme="gray"),
+                rx.text(rx.cond(S.loaded, IMG["width"].to_string() + " × " + IMG["height"].to_string(), ""),
+                        size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.segmented_control.root(
                     rx.segmented_control.item(rx.hstack(rx.icon("shrink", size=14), "Fit", spacing="1",
@@ -63,12 +69,14 @@ def viewer() -> rx.Component:
             ),
             rx.box(
                 rx.el.button(
-                    rx.image(src=rx.cond(S.zoomed, IMG["url"], IMG["display"]), alt=IMG["alt"], class_name="viewer-img",
-                             id="viewer-img",
+                    rx.image(src=rx.cond(S.zoomed & S.loaded, IMG["url"], PICTURE),
+                             alt=rx.cond(S.loaded, IMG["alt"], ""),  # nothing drawn if the id is not theirs
+                             class_name="viewer-img", id="viewer-img",
                              # Attributes, not the CSS Reflex makes of width/height keywords (browsers ignored
-                             # its unitless "1024"): they reserve the picture's shape while it loads. It is the
-                             # page's largest paint: fetched first.
-                             custom_attrs={"width": IMG["width"].to_string(), "height": IMG["height"].to_string(),
+                             # its unitless "1024"): they reserve the picture's shape while it loads (once the
+                             # state has it). It is the page's largest paint: fetched first.
+                             custom_attrs={"width": rx.cond(S.loaded, IMG["width"].to_string(), NO_ATTRIBUTE),
+                                           "height": rx.cond(S.loaded, IMG["height"].to_string(), NO_ATTRIBUTE),
                                            "fetchPriority": "high"}),
                     on_click=S.toggle_zoom,
                     type="button",
@@ -341,23 +349,26 @@ def image_page() -> rx.Component:
                 empty_state("image_off", "This image isn't here",
                             "It was deleted, or the link points at someone else's image.",
                             link_button("Back to the gallery", href="/gallery", size="3"), id="image-missing"),
-                rx.cond(
-                    S.loaded,
-                    rx.vstack(
-                        toolbar(),
-                        rx.flex(
-                            rx.box(viewer(), flex="2 1 560px", min_width="0"),
+                rx.vstack(
+                    toolbar(),
+                    rx.flex(
+                        rx.box(viewer(), flex="2 1 560px", min_width="0"),
+                        rx.cond(
+                            S.loaded,
                             rx.vstack(prompt_card(), actions_card(), share_card(), collections_card(), recipe_card(),
                                       flex="1 1 340px", min_width="0", spacing="3"),
-                            gap="20px",
-                            wrap="wrap",
-                            align="start",
-                            width="100%",
+                            rx.vstack(*[rx.skeleton(rx.box(height=h, width="100%"), loading=True)
+                                        for h in ("120px", "180px", "96px")],
+                                      flex="1 1 340px", min_width="0", spacing="3", aria_busy="true",
+                                      aria_label="Loading the image's details"),
                         ),
-                        spacing="3",
+                        gap="20px",
+                        wrap="wrap",
+                        align="start",
                         width="100%",
                     ),
-                    rx.center(rx.spinner(size="3"), padding="64px"),
+                    spacing="3",
+                    width="100%",
                 ),
             ),
             id="image-page",

@@ -243,3 +243,40 @@ def test_the_empty_studio_offers_example_prompts(running_app, browser, shots):
     page.locator("#example-fox").click()
     expect(page.locator("#prompt")).to_have_value(re.compile(r"^A red fox made of layered paper"))
     expect(page.locator("#prompt")).to_be_focused()
+
+
+def test_the_image_page_draws_its_picture_before_its_state_arrives(running_app, browser):
+    url = running_app.url
+    page, _ = member(browser, url, "Early Bird")
+    generate_local(page, url, "two gulls on a pier", images=2)
+    newest = image_id(page, url, "two gulls on a pier")
+    picture = f"/api/library/images/{newest}/view?size=display"
+    assert f'<link rel="preload" as="image" href="{picture}"' in page.request.get(f"{url}/image/{newest}").text()
+
+    # With the socket going nowhere no state ever comes, and the picture still shows: it is named by the path.
+    offline = page.context.new_page()
+    offline.route_web_socket(re.compile(r"/_event"), lambda socket: None)
+    offline.goto(f"{url}/image/{newest}")
+    expect(offline.locator("#viewer-img")).to_have_attribute("src", picture)
+    offline.wait_for_function("() => { const img = document.querySelector('#viewer-img');"
+                              " return img.complete && img.naturalWidth > 0; }")
+    expect(offline.locator("[aria-busy='true']")).to_have_attribute("aria-label", "Loading the image's details")
+    expect(offline.locator("#image-prompt")).to_have_count(0)
+    offline.close()
+
+    # With the state the details come, and the arrow swaps the picture for its neighbour's at once.
+    open_page(page, f"{url}/image/{newest}")
+    expect(page.locator("#image-prompt")).to_have_text("two gulls on a pier")
+    expect(page.locator("#viewer-img")).to_have_attribute("width", re.compile(r"^[1-9][0-9]*$"))
+    page.locator("#next-image").click()
+    page.wait_for_url(lambda address: re.search(r"/image/\d+$", address) is not None
+                      and not address.endswith(f"/image/{newest}"))
+    older = int(page.url.rsplit("/", 1)[-1])
+    expect(page.locator("#viewer-img")).to_have_attribute("src", f"/api/library/images/{older}/view?size=display")
+    page.wait_for_function("() => { const img = document.querySelector('#viewer-img');"
+                           " return img.complete && img.naturalWidth > 0; }")
+
+    # An id that is not theirs: the page says so, and no broken picture is drawn on the way.
+    open_page(page, f"{url}/image/987654321")
+    expect(page.locator("#image-missing")).to_be_visible()
+    expect(page.locator("#viewer-img")).to_have_count(0)

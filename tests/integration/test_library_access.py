@@ -146,7 +146,7 @@ def signed_in(client, db, user_id: int) -> TestClient:
 
 
 LIBRARY_ROUTES = ("/api/library/images/{id}/download", "/api/library/images/{id}/download?format=jpeg",
-                  "/api/library/download.zip?ids={id}")
+                  "/api/library/download.zip?ids={id}", "/api/library/images/{id}/view?size=display")
 
 
 def test_signed_out_gets_401_everywhere(client, world):
@@ -185,6 +185,22 @@ def test_owner_downloads_work(client, db, world):
     zipped = client.get(f"/api/library/download.zip?ids={world['private']},{world['public']}")
     assert len(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == 2
     assert client.get("/api/library/usage.csv").text.startswith("job_id,created_at")
+
+
+def test_the_owner_views_an_image_by_id_through_a_short_lived_signed_url(client, db, world):
+    signed_in(client, db, world["alice"])
+    with db() as s:
+        img = s.get(GeneratedImage, world["private"])
+        thumb_key, original_key = img.thumbnail_url, img.image_url
+    view = client.get(f"/api/library/images/{world['private']}/view?size=thumb", follow_redirects=False)
+    assert view.status_code == 302 and view.headers["cache-control"] == "private, max-age=60"
+    assert view.headers["location"].startswith(f"/api/media/{thumb_key}?exp=")
+    assert client.get(view.headers["location"]).content[8:12] == b"WEBP"
+    original = client.get(f"/api/library/images/{world['private']}/view", follow_redirects=False)
+    assert original.headers["location"].startswith(f"/api/media/{original_key}?exp=")
+    assert client.get(original.headers["location"]).headers["content-type"] == "image/png"
+    assert client.get("/api/library/images/0/view").status_code == 404
+    assert client.get("/api/library/images/x/view").status_code == 422  # not an id: FastAPI's validation
 
 
 def test_share_routes_serve_only_while_public(client, db, world):

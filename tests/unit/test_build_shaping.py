@@ -11,7 +11,7 @@ import pytest
 from reflex_base.compiler.templates import vite_config_template
 
 from palett.api import route_preload, slashes
-from palett.vite_chunks import MARK, add_chunk_groups
+from palett.build_shaping import MARK, add_chunk_groups, add_shells
 
 
 @pytest.fixture
@@ -62,7 +62,12 @@ MANIFEST = {"entry": {"module": "/assets/entry-1.js", "imports": []}, "routes": 
     "routes/_index": {"id": "routes/_index", "path": "", "index": True, "module": "/assets/index-1.js", "imports": []},
     "routes/404": {"id": "routes/404", "path": "*", "module": "/assets/404-1.js", "imports": []},
     "routes/image": {"id": "routes/image", "path": "image/:image_id", "index": True,
-                     "module": "/assets/image-1.js", "imports": ["/assets/entry-1.js", "/assets/radix-1.js"]}}}
+                     "module": "/assets/image-1.js", "imports": ["/assets/entry-1.js", "/assets/radix-1.js"]},
+    "routes/u": {"id": "routes/u", "path": "u/:handle", "index": True,
+                 "module": "/assets/u-1.js", "imports": ["/assets/entry-1.js", "/assets/radix-1.js"]}}}
+SHELL = ('<html><head><link rel="modulepreload" href="/assets/image-1.js"/></head><body>'
+         '<img src="/api/library/images/__image_id__/view?size=display"/>'
+         '<script>window.__reactRouterContext = {"url":"/image/__image_id__"};</script></body></html>')
 
 
 @pytest.fixture
@@ -70,6 +75,8 @@ def spa_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "assets").mkdir()
     (tmp_path / "__spa-fallback.html").write_text(FALLBACK)
     (tmp_path / "assets/manifest-1.js").write_text("window.__reactRouterManifest=" + json.dumps(MANIFEST) + ";")
+    (tmp_path / "image/__image_id__").mkdir(parents=True)
+    (tmp_path / "image/__image_id__/index.html").write_text(SHELL)
     monkeypatch.setattr(route_preload, "static_dir", lambda: tmp_path)
     monkeypatch.setattr(route_preload, "_found", {})
     return tmp_path
@@ -92,13 +99,31 @@ def answer(path: str) -> tuple[str | None, bytes]:
 
 
 def test_a_dynamic_page_gets_the_fallback_with_its_route_modules_preloaded(spa_build: Path) -> None:
-    for path in ("/image/42", "/image/42/"):
+    for path in ("/u/42-kite", "/u/42-kite/"):
         seen, body = answer(path)
         html = body.decode()
         assert seen is None
-        assert html.count('href="/assets/image-1.js"') == 1 and html.count('href="/assets/radix-1.js"') == 1
+        assert html.count('href="/assets/u-1.js"') == 1 and html.count('href="/assets/radix-1.js"') == 1
         assert html.count('href="/assets/entry-1.js"') == 1  # already preloaded: not twice
-        assert html.index("image-1.js") < html.index("</head>")
+        assert html.index("u-1.js") < html.index("</head>")
+
+
+def test_a_dynamic_page_with_a_prerendered_shell_gets_it_with_its_parameter_filled_in(spa_build: Path) -> None:
+    for path in ("/image/42", "/image/42/"):
+        seen, body = answer(path)
+        assert seen is None
+        assert body.decode() == SHELL.replace("__image_id__", "42")
+    # the path's segment is quoted, never copied raw into the page
+    hostile = answer('/image/"><img src=x onerror=alert(1)>')[1].decode()
+    assert hostile == SHELL.replace("__image_id__", "%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E")
+    assert answer('/image/"><b>/x')[0] == '/image/"><b>/x'  # two segments: not this route
+
+
+def test_the_router_config_prerenders_the_shells_and_only_when_it_prerenders_at_all() -> None:
+    made = 'export default {"ssr": false, "prerender": true, "build": "build"};'
+    assert add_shells(made) == ('export default {"ssr": false, "prerender": ({getStaticPaths}) => '
+                                '[...getStaticPaths(), "/image/__image_id__"], "build": "build"};')
+    assert add_shells('export default {"ssr": false};') == 'export default {"ssr": false};'
 
 
 def test_static_pages_and_other_paths_pass_through(spa_build: Path) -> None:

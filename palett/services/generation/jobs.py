@@ -106,7 +106,7 @@ def _image_view(img: GeneratedImage, storage: Any, ttl: int) -> ImageView:
     extension = img.image_url.rsplit(".", 1)[-1]  # uploads of big photos are kept as JPEG
     return ImageView(id=img.id or 0, url=storage.url(img.image_url, ttl),
                      display=storage.url(renditions.display_of(img), ttl),
-                     thumb=storage.url(img.thumbnail_url or img.image_url, ttl),
+                     thumb=storage.url(renditions.thumb_of(img), ttl),
                      download=storage.url(img.image_url, ttl, download_name=f"palett-{img.id}.{extension}"),
                      seed=img.seed, width=img.width, height=img.height)
 

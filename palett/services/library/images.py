@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from palett.models import GeneratedImage
 from palett.services.generation import operations
 from palett.services.library import ownership
+from palett.services.media import renditions
 from palett.services.media.storage import get_storage
 from palett.settings import get_settings
 
@@ -28,7 +29,7 @@ def _ref(img: GeneratedImage) -> ImageRef:
     storage, ttl = get_storage(), get_settings().media_url_seconds
     label = img.prompt[:60] if img.prompt else operations.label_of(img.operation)
     return ImageRef(id=img.id or 0, url=storage.url(img.image_url, ttl),
-                    thumb=storage.url(img.thumbnail_url or img.image_url, ttl), width=img.width, height=img.height,
+                    thumb=storage.url(renditions.thumb_of(img), ttl), width=img.width, height=img.height,
                     label=label)
 
 

@@ -49,6 +49,16 @@ def display_of(img: GeneratedImage) -> str:
     return img.display_url or img.image_url
 
 
+def thumb_of(img: GeneratedImage) -> str:
+    """The key a grid shows: the thumbnail, or the original when there is none."""
+    return img.thumbnail_url or img.image_url
+
+
+def key_for_size(img: GeneratedImage, size: str) -> str:
+    """The key behind a `size` query value: "thumb", "display", anything else the original."""
+    return thumb_of(img) if size == "thumb" else display_of(img) if size == "display" else img.image_url
+
+
 def stored_keys(img: GeneratedImage) -> list[str]:
     """Every stored object of the row (original and renditions): what deleting it must remove."""
     return [k for k in (img.image_url, img.thumbnail_url, img.display_url) if k]

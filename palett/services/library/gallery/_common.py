@@ -70,7 +70,7 @@ def signer() -> Signer:
 
 def tile(img: GeneratedImage, sign: Signer) -> Tile:
     return Tile(
-        id=img.id or 0, thumb=sign(img.thumbnail_url or img.image_url), url=sign(img.image_url),
+        id=img.id or 0, thumb=sign(renditions.thumb_of(img)), url=sign(img.image_url),
         display=sign(renditions.display_of(img)), width=img.width, height=img.height, prompt=short(img.prompt),
         model=img.model, model_label=model_label(img.model), operation=img.operation, favorite=img.favorite,
         is_public=img.is_public, created=iso(img.created_at),

@@ -77,7 +77,7 @@ def detail(db: DB, user_id: int, image_id: int) -> ImageDetail:
     mask_key = params.get("mask_key") or ""
     return ImageDetail(
         id=img.id or 0, url=sign(img.image_url), display=sign(renditions.display_of(img)),
-        thumb=sign(img.thumbnail_url or img.image_url),
+        thumb=sign(renditions.thumb_of(img)),
         download=sign(img.image_url, download_name=f"palett-{img.id}.png"), width=img.width, height=img.height,
         size=f"{img.width} × {img.height}", prompt=img.prompt, negative_prompt=img.negative_prompt or "",
         model=img.model, model_label=str(img.recipe.get("model_label") or model_label(img.model)),

@@ -108,7 +108,7 @@ def by_share_token(db: DB, token: str, viewer_id: int | None = None) -> PublicIm
     author = authors(db, [img.user_id])[img.user_id]
     return PublicImage(
         id=img.id or 0, share_token=token, url=sign(img.image_url), display=sign(renditions.display_of(img)),
-        thumb=sign(img.thumbnail_url or img.image_url), width=img.width, height=img.height, prompt=prompt,
+        thumb=sign(renditions.thumb_of(img)), width=img.width, height=img.height, prompt=prompt,
         negative_prompt=negative, model=img.model, model_label=label, operation=img.operation,
         operation_label=operation_label(img.operation),
         style=img.style or "", seed=img.seed, steps=img.steps, guidance=img.guidance, likes=img.likes,
@@ -235,7 +235,7 @@ def _liked(db: DB, viewer_id: int | None, ids: list[int]) -> set[int]:
 
 def _public_tile(img: GeneratedImage, sign: Signer, liked: bool, author: tuple[str, str]) -> PublicTile:
     return PublicTile(
-        id=img.id or 0, share_token=img.share_token or "", thumb=sign(img.thumbnail_url or img.image_url),
+        id=img.id or 0, share_token=img.share_token or "", thumb=sign(renditions.thumb_of(img)),
         url=sign(img.image_url), display=sign(renditions.display_of(img)), width=img.width, height=img.height,
         prompt=short(visible_prompts(img)[0]),
         model_label=model_label(img.model), operation=img.operation, likes=img.likes, liked=liked,
