@@ -72,9 +72,9 @@ def view_image(image_id: int, request: Request, size: str = "full") -> Response:
             return _not_found()
         key = renditions.key_for_size(img, size)
     signed = get_storage().url(key, get_settings().media_url_seconds)
-    # Cached briefly: the storage hands out the same signed URL for a few minutes anyway.
-    return RedirectResponse(signed, status_code=302,
-                            headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"})
+    # Never cached: the browser's cache is keyed by URL, not by who is signed in, so the next person in the
+    # same browser would be sent to the previous one's picture.
+    return RedirectResponse(signed, status_code=302, headers=_NO_STORE)
 
 
 @router.get("/images/{image_id}/download")

@@ -36,6 +36,9 @@ def test_the_next_user_of_a_tab_receives_nothing_of_the_previous_one(running_app
     for path in ("/settings", "/usage", "/gallery"):  # A's ledger, usage and gallery now sit in this tab's state
         open_page(page, f"{url}{path}")
     expect(page.locator(f'img[alt="{A_PROMPT}"]').first).to_be_visible()
+    a_image = page.locator("#gallery-grid a.gallery-open").first.get_attribute("data-lightbox-tile")
+    open_page(page, f"{url}/image/{a_image}")  # A's picture, fetched by this browser through its id
+    page.wait_for_function("() => document.querySelector('#viewer-img')?.naturalWidth > 0")
 
     frames: list[str] = []
 
@@ -51,6 +54,19 @@ def test_the_next_user_of_a_tab_receives_nothing_of_the_previous_one(running_app
     for path in ("/settings", "/gallery", "/usage", "/studio"):
         open_page(page, f"{url}{path}")
     expect(page.locator("#credits-balance")).to_have_text("10")
+    # The browser's cache must not hand B A's picture by its id: for B that address is a 404, so any picture
+    # that loads from it came from A's session (a cached redirect to A's signed URL).
+    page.add_init_script("document.addEventListener('load', e => { if (e.target.tagName === 'IMG')"
+                         " (window.__loaded ||= []).push(e.target.src); }, true);"
+                         "document.addEventListener('error', e => { if (e.target.tagName === 'IMG')"
+                         " (window.__failed ||= []).push(e.target.src); }, true);")
+    open_page(page, f"{url}/image/{a_image}")
+    expect(page.locator("#image-missing")).to_be_visible()
+    view = f"/api/library/images/{a_image}/view"
+    assert not any(view in src for src in page.evaluate("window.__loaded || []")), "B was shown A's picture"
+    assert any(view in src for src in page.evaluate("window.__failed || []"))  # it was asked, and refused
+    response = page.request.get(f"{url}/api/library/images/{a_image}/view?size=display", max_redirects=0)
+    assert response.status == 404
 
     received = "\n".join(frames)
     assert b_email in received  # the recording works: B's own data arrived
