@@ -12,6 +12,7 @@ import reflex as rx
 from palett.api import mount_api
 from palett.api.route_preload import preload_dynamic_routes
 from palett.api.slashes import serve_pages_without_redirect
+from palett.components.layout import SESSION_HINT_JS
 from palett.pages import admin as admin_pages
 from palett.pages import (
     auth,
@@ -61,6 +62,7 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.script(src="/js/uploads.js"),
         rx.script(src="/js/library.js"),
+        rx.el.script(SESSION_HINT_JS),  # a plain <script> in the HTML (rx.script is added by Helmet, late)
     ],
 )
 app.add_middleware(SessionBinding())  # the previous user's data never reaches the next user of a tab

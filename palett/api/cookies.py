@@ -1,11 +1,12 @@
-"""The session cookie: set by API routes only, HttpOnly, never readable by page scripts."""
+"""The session cookie: set by API routes only, HttpOnly, never readable by page scripts. Beside it, a hint
+cookie that page scripts may read: it holds no token, only that a session was started in this browser."""
 
 from __future__ import annotations
 
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from palett.services.accounts.session_cookie import cookie_name, hash_session_token
+from palett.services.accounts.session_cookie import cookie_name, hash_session_token, hint_cookie_name
 from palett.settings import get_settings
 
 
@@ -20,11 +21,14 @@ def set_session_cookie(response: Response, token: str) -> None:
         samesite="lax",
         path="/",
     )
+    response.set_cookie(hint_cookie_name(), "1", max_age=settings.session_days * 86400, httponly=False,
+                        secure=settings.secure_cookies, samesite="lax", path="/")
 
 
 def clear_session_cookie(response: Response) -> None:
     settings = get_settings()
     response.delete_cookie(cookie_name(), path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
+    response.delete_cookie(hint_cookie_name(), path="/", secure=settings.secure_cookies, samesite="lax")
 
 
 def token_from_request(request: Request) -> str:

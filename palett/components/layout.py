@@ -149,6 +149,9 @@ def topbar() -> rx.Component:
                         rx.box(link_button("Get started", href="/signup", size="2"), class_name="hide-sm"),
                         spacing="4",
                         align="center",
+                        # Until the session is checked, hidden for a browser with the signed-in hint
+                        # (SESSION_HINT_JS): a signed-in person does not see "Sign in" flash on each load.
+                        class_name=rx.cond(SessionState.checked, "guest-nav", "guest-nav unchecked"),
                     ),
                 ),
                 align="center",
@@ -207,3 +210,9 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
         ),
         width="1120px",
     )
+
+
+# Runs in <head> before the first paint. Either cookie name: the build does not know whether cookies will be
+# secure (`__Host-` prefixed) where it is served.
+SESSION_HINT_JS = ("if (/(^|; )(__Host-)?palett_signed_in=1(;|$)/.test(document.cookie))"
+                   " document.documentElement.dataset.session = 'in';")

@@ -262,7 +262,14 @@ def test_the_image_page_draws_its_picture_before_its_state_arrives(running_app, 
                               " return img.complete && img.naturalWidth > 0; }")
     expect(offline.locator("[aria-busy='true']")).to_have_attribute("aria-label", "Loading the image's details")
     expect(offline.locator("#image-prompt")).to_have_count(0)
+    # Nor does a signed-in person see "Sign in" in the header before the session is known (the hint cookie).
+    expect(offline.locator(".guest-nav")).to_be_hidden()
     offline.close()
+    visitor = browser.new_context().new_page()
+    visitor.route_web_socket(re.compile(r"/_event"), lambda socket: None)
+    visitor.goto(f"{url}/explore")
+    expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()  # no hint: the guest's header at once
+    visitor.context.close()
 
     # With the state the details come, and the arrow swaps the picture for its neighbour's at once.
     open_page(page, f"{url}/image/{newest}")

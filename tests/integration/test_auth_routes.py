@@ -59,10 +59,16 @@ def test_signup_verify_signin_signout(client):
     response = client.post("/api/auth/login", data={"email": "ada@example.com", "password": PW}, headers=ORIGIN)
     assert where(response)[0] == "/app"
     cookie = response.cookies["palett_session"]
-    set_cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    session_cookie, hint_cookie = (c.lower() for c in response.headers.get_list("set-cookie"))
+    assert session_cookie.startswith("palett_session=")
+    assert "httponly" in session_cookie and "samesite=lax" in session_cookie
+    # the hint a page script may read holds no token, only that someone signed in here
+    assert hint_cookie.startswith("palett_signed_in=1;") and "httponly" not in hint_cookie
     with session_scope() as db:
         assert sessions.lookup(db, token_hash(cookie))
+    out = client.post("/api/auth/logout", headers=ORIGIN, follow_redirects=False)
+    assert {c.split("=", 1)[0] for c in out.headers.get_list("set-cookie")} == {"palett_session", "palett_signed_in"}
+    assert all("max-age=0" in c.lower() for c in out.headers.get_list("set-cookie"))  # both removed
     path, q = where(client.post("/api/auth/logout", headers=ORIGIN))
     assert path == "/"
     with session_scope() as db:

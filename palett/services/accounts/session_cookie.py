@@ -17,6 +17,12 @@ def cookie_name() -> str:
     return "__Host-palett_session" if get_settings().secure_cookies else "palett_session"
 
 
+def hint_cookie_name() -> str:
+    """A cookie that only says "someone is signed in here", readable by the page before it has any state: the
+    header leaves out "Sign in"/"Get started" until the session is checked (palett/components/layout.py)."""
+    return "__Host-palett_signed_in" if get_settings().secure_cookies else "palett_signed_in"
+
+
 def hashed_from_cookie_header(header: str) -> str:
     """The session hash as the Reflex state sees it (after hash_session_token)."""
     jar = SimpleCookie()
