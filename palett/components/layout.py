@@ -6,6 +6,7 @@ import reflex as rx
 
 from palett.components.forms import PostForm, link_button
 from palett.components.toasts import page_toasts
+from palett.services.accounts.session_cookie import HINT_COOKIE
 from palett.state.session import SessionState
 
 
@@ -214,5 +215,5 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
 
 # Runs in <head> before the first paint. Either cookie name: the build does not know whether cookies will be
 # secure (`__Host-` prefixed) where it is served.
-SESSION_HINT_JS = ("if (/(^|; )(__Host-)?palett_signed_in=1(;|$)/.test(document.cookie))"
+SESSION_HINT_JS = (f"if (/(^|; )(__Host-)?{HINT_COOKIE}=1(;|$)/.test(document.cookie))"
                    " document.documentElement.dataset.session = 'in';")

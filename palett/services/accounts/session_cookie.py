@@ -11,6 +11,8 @@ from http.cookies import SimpleCookie
 from palett.services.accounts.security import token_hash
 from palett.settings import get_settings
 
+HINT_COOKIE = "palett_signed_in"
+
 
 def cookie_name() -> str:
     # __Host- stops a page script from shadowing the cookie on a narrower path.
@@ -20,7 +22,7 @@ def cookie_name() -> str:
 def hint_cookie_name() -> str:
     """A cookie that only says "someone is signed in here", readable by the page before it has any state: the
     header leaves out "Sign in"/"Get started" until the session is checked (palett/components/layout.py)."""
-    return "__Host-palett_signed_in" if get_settings().secure_cookies else "palett_signed_in"
+    return f"__Host-{HINT_COOKIE}" if get_settings().secure_cookies else HINT_COOKIE
 
 
 def hashed_from_cookie_header(header: str) -> str:
