@@ -9,6 +9,13 @@ from palett.components.toasts import page_toasts
 from palett.services.accounts.session_cookie import HINT_COOKIE
 from palett.state.session import SessionState
 
+NEEDS_SESSION = "needs-session"  # a class for what is drawn from the signed-in person's data
+
+# Runs in <head> before the first paint. Either cookie name: the build does not know whether cookies will be
+# secure (`__Host-` prefixed) where it is served.
+SESSION_HINT_JS = (f"if (/(^|; )(__Host-)?{HINT_COOKIE}=1(;|$)/.test(document.cookie))"
+                   " document.documentElement.dataset.session = 'in';")
+
 
 def logo() -> rx.Component:
     return rx.link(
@@ -150,9 +157,7 @@ def topbar() -> rx.Component:
                         rx.box(link_button("Get started", href="/signup", size="2"), class_name="hide-sm"),
                         spacing="4",
                         align="center",
-                        # Until the session is checked, hidden for a browser with the signed-in hint
-                        # (SESSION_HINT_JS): a signed-in person does not see "Sign in" flash on each load.
-                        class_name=rx.cond(SessionState.checked, "guest-nav", "guest-nav unchecked"),
+                        class_name=f"guest-nav {NEEDS_SESSION}",
                     ),
                 ),
                 align="center",
@@ -179,7 +184,12 @@ def footer() -> rx.Component:
 
 
 def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
-    """Every page: skip link, top bar, main content, footer."""
+    """Every page: skip link, top bar, main content, footer.
+
+    Until the hydrate has checked the session, parts marked NEEDS_SESSION are hidden in a browser with the
+    signed-in hint (SESSION_HINT_JS, assets/styles.css): the prerendered HTML is drawn for nobody, so a
+    signed-in person would otherwise see "Sign in", "Unverified" or a balance of 0 flash on every full load.
+    """
     return rx.box(
         rx.el.a("Skip to content", href="#main", class_name="skip-link"),
         topbar(),
@@ -187,7 +197,7 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
                    class_name="main"),
         footer(),
         page_toasts(),
-        class_name="shell",
+        class_name=rx.cond(SessionState.checked, "shell", "shell unchecked"),
     )
 
 
@@ -211,9 +221,3 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
         ),
         width="1120px",
     )
-
-
-# Runs in <head> before the first paint. Either cookie name: the build does not know whether cookies will be
-# secure (`__Host-` prefixed) where it is served.
-SESSION_HINT_JS = (f"if (/(^|; )(__Host-)?{HINT_COOKIE}=1(;|$)/.test(document.cookie))"
-                   " document.documentElement.dataset.session = 'in';")

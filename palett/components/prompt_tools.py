@@ -75,8 +75,10 @@ def suggestion_panel() -> rx.Component:
 
 def prompt_tools_panel() -> rx.Component:
     offer = rx.cond(S.use_local, rx.text(LOCAL_LABEL, ": free", size="1", color_scheme="gray"),
-                    rx.text("Enhance: ", S.enhance_offer, " · Describe: ", S.describe_offer, size="1",
-                            color_scheme="gray"))
+                    rx.cond(S.enhance_offer != "",
+                            rx.text("Enhance: ", S.enhance_offer, " · Describe: ", S.describe_offer, size="1",
+                                    color_scheme="gray"),
+                            rx.text("\u00a0", size="1", aria_hidden="true")))  # the line's height until on_load
     return rx.vstack(
         rx.flex(
             rx.button(rx.icon("wand_sparkles", size=16), "Enhance prompt", on_click=S.enhance, size="2",

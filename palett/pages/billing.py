@@ -10,7 +10,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from palett.components.forms import flash, post_form
-from palett.components.layout import page
+from palett.components.layout import NEEDS_SESSION, page
 from palett.services.billing.catalog import BASIC_TOOLS_TEXT, PackOffer, PlanOffer
 from palett.state.billing import BillingState, HistoryRow
 from palett.state.session import FlashState
@@ -52,7 +52,7 @@ def current_plan() -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.text("Current plan", size="2", color_scheme="gray"),
-                rx.hstack(rx.heading(S.plan_name, size="7", as_="h2", id="billing-plan"),
+                rx.hstack(rx.heading(S.plan_name, size="7", as_="h2", id="billing-plan", class_name=NEEDS_SESSION),
                           rx.cond(S.status_label != "", rx.badge(S.status_label, variant="soft",
                                                                  id="billing-status")),
                           align="center", wrap="wrap"),
@@ -65,7 +65,7 @@ def current_plan() -> rx.Component:
             ),
             rx.vstack(
                 rx.text("Credit balance", size="2", color_scheme="gray"),
-                rx.text(S.balance, size="8", weight="bold", id="billing-balance"),
+                rx.text(S.balance, size="8", weight="bold", id="billing-balance", class_name=NEEDS_SESSION),
                 spacing="1",
                 flex="1 1 160px",
             ),
@@ -159,7 +159,7 @@ def plans() -> rx.Component:
         rx.text("Pro makes ", BASIC_TOOLS_TEXT, " free, up to ", S.pro_basic_cap.to_string(),
                 " a month. Premium jobs skip the credit check within fair use and run ahead of the queue. "
                 "If a payment fails or a plan ends, Free rules apply until it's sorted.",
-                size="2", color_scheme="gray", id="plans-rules"),
+                size="2", color_scheme="gray", id="plans-rules", class_name=NEEDS_SESSION),
         rx.grid(rx.foreach(S.plans, plan_card), columns=rx.breakpoints(initial="1", md="3"), spacing="4",
                 width="100%"),
         spacing="3",
@@ -251,7 +251,8 @@ def history() -> rx.Component:
                     role="region",
                     aria_label="Purchase history",
                 ),
-                rx.text("No purchases yet.", size="2", color_scheme="gray", id="no-purchases"),
+                rx.text("No purchases yet.", size="2", color_scheme="gray", id="no-purchases",
+                        class_name=NEEDS_SESSION),
             ),
             spacing="3",
             width="100%",

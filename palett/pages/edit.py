@@ -10,7 +10,7 @@ from palett.components.credits import continue_offer, cost_summary, run_label
 from palett.components.edit_settings import label, settings_for_tool
 from palett.components.forms import link_button
 from palett.components.jobs import batch_summaries, job_card
-from palett.components.layout import page
+from palett.components.layout import NEEDS_SESSION, page
 from palett.components.mask_editor import mask_editor
 from palett.services.generation.operations import OpKey
 from palett.services.library.images import ImageRef
@@ -140,7 +140,7 @@ def library_strip() -> rx.Component:
                     rx.grid(rx.foreach(EditState.library_images, library_tile),
                             columns=rx.breakpoints(initial="4", sm="6", md="8"), spacing="2", width="100%"),
                     rx.text("Nothing yet: upload an image or make one in the Studio.", size="2",
-                            color_scheme="gray")),
+                            color_scheme="gray", class_name=NEEDS_SESSION)),
             spacing="2", width="100%",
         ),
         size="2", width="100%",

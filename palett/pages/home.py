@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from palett.components.forms import link_button
-from palett.components.layout import page
+from palett.components.layout import NEEDS_SESSION, page
 from palett.state.account import AccountState, LedgerRow
 from palett.state.session import SessionState
 
@@ -37,17 +37,19 @@ def stat(icon: str, label: str, value: rx.Component, note: str) -> rx.Component:
 def home() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("Welcome, ", SessionState.user_name, size="8", as_="h1"),
+            rx.heading("Welcome, ", SessionState.user_name, size="8", as_="h1", class_name=NEEDS_SESSION),
             rx.text("Your studio account is ready.", color_scheme="gray", size="3"),
             rx.grid(
                 stat("coins", "Credit balance",
-                     rx.text(SessionState.credits, size="8", weight="bold", id="home-credits"),
+                     rx.text(SessionState.credits, size="8", weight="bold", id="home-credits",
+                             class_name=NEEDS_SESSION),
                      "One credit per image for most tools."),
-                stat("crown", "Plan", rx.text(SessionState.plan.upper(), size="6", weight="bold"),
+                stat("crown", "Plan", rx.text(SessionState.plan.upper(), size="6", weight="bold",
+                                              class_name=NEEDS_SESSION),
                      "Free plan: 10 credits every month."),
                 stat("shield_check", "Account",
                      rx.text(rx.cond(AccountState.email_verified, "Verified", "Unverified"), size="6",
-                             weight="bold"),
+                             weight="bold", class_name=NEEDS_SESSION),
                      "Manage sign-in methods and devices in Settings."),
                 columns=rx.breakpoints(initial="1", md="3"),
                 spacing="4",

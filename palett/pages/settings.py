@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from palett.components.forms import brand_mark, field, flash, link_button, post_form
-from palett.components.layout import page
+from palett.components.layout import NEEDS_SESSION, page
 from palett.state.account import AccountState, ProviderRow, SessionRow
 from palett.state.session import FlashState, SessionState
 
@@ -52,6 +52,7 @@ def profile() -> rx.Component:
                     rx.badge(rx.icon("badge_check", size=14), "Verified", color_scheme="green"),
                     rx.badge("Not verified", color_scheme="amber")),
             align="center",
+            class_name=NEEDS_SESSION,
         ),
     )
 
@@ -67,7 +68,7 @@ def password() -> rx.Component:
                         field("Current password", "current_password", type="password",
                               autocomplete="current-password"),
                         rx.text("You sign in with Google or GitHub. Set a password to sign in with email too.",
-                                size="2", color_scheme="gray")),
+                                size="2", color_scheme="gray", class_name=NEEDS_SESSION)),
                 field("New password", "password", type="password", autocomplete="new-password",
                       hint="At least 10 characters, not a common password.", min_length=10),
                 field("Repeat new password", "confirm", type="password", autocomplete="new-password"),
@@ -110,7 +111,8 @@ def connected() -> rx.Component:
         "Sign in with Google or GitHub as well as your password.",
         rx.cond(AccountState.providers.length() > 0,
                 rx.vstack(rx.foreach(AccountState.providers, provider_row), spacing="3", width="100%"),
-                rx.text("No sign-in providers are configured on this server.", size="2", color_scheme="gray")),
+                rx.text("No sign-in providers are configured on this server.", size="2", color_scheme="gray",
+                        class_name=NEEDS_SESSION)),
     )
 
 

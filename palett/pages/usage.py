@@ -7,7 +7,7 @@ from reflex.vars import ObjectVar, Var
 
 from palett.components.forms import link_button
 from palett.components.jobs import STATUS_COLORS
-from palett.components.layout import page
+from palett.components.layout import NEEDS_SESSION, page
 from palett.components.library import choice, date_input, empty_state, studio_and_edit_links
 from palett.state.usage import UsageItem, UsageState
 
@@ -27,7 +27,7 @@ def stat(label: str, value: Var[int], html_id: str, icon: str) -> rx.Component:
         rx.hstack(
             rx.center(rx.icon(icon, size=20), class_name="tool-icon"),
             rx.vstack(rx.text(label, size="1", color_scheme="gray"),
-                      rx.text(value, size="6", weight="bold", id=html_id), spacing="0"),
+                      rx.text(value, size="6", weight="bold", id=html_id, class_name=NEEDS_SESSION), spacing="0"),
             align="center",
         ),
         size="2",
@@ -167,7 +167,8 @@ def history() -> rx.Component:
                     role="region",
                     aria_label="Jobs",
                 ),
-                rx.text("No jobs match these filters.", size="2", color_scheme="gray", id="usage-none"),
+                rx.text("No jobs match these filters.", size="2", color_scheme="gray", id="usage-none",
+                        class_name=NEEDS_SESSION),
             ),
             rx.hstack(
                 rx.button(rx.icon("chevron_left", size=16), "Newer", on_click=S.previous_page,

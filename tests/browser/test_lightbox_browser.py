@@ -264,6 +264,10 @@ def test_the_image_page_draws_its_picture_before_its_state_arrives(running_app, 
     expect(offline.locator("#image-prompt")).to_have_count(0)
     # Nor does a signed-in person see "Sign in" in the header before the session is known (the hint cookie).
     expect(offline.locator(".guest-nav")).to_be_hidden()
+    offline.goto(f"{url}/app")  # nor a balance of 0 or "Unverified" drawn for nobody
+    expect(offline.get_by_text("Your studio account is ready.")).to_be_visible()
+    expect(offline.locator("#home-credits")).to_be_hidden()
+    expect(offline.get_by_text("Unverified")).to_be_hidden()
     offline.close()
     visitor = browser.new_context().new_page()
     visitor.route_web_socket(re.compile(r"/_event"), lambda socket: None)
