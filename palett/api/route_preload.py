@@ -88,8 +88,9 @@ def dynamic_routes(root: Path) -> list[DynamicRoute]:
         if ":" not in path or "*" in path:
             continue
         shell = root / re.sub(r":(\w+)", lambda m: placeholder(m.group(1)), path) / "index.html"
-        html = shell.read_text() if shell.is_file() else with_preloads(fallback, [route["module"], *route["imports"]])
-        routes.append(DynamicRoute(route_pattern(path), html, shell.is_file()))
+        has_shell = shell.is_file()
+        html = shell.read_text() if has_shell else with_preloads(fallback, [route["module"], *route["imports"]])
+        routes.append(DynamicRoute(route_pattern(path), html, has_shell))
     return routes
 
 
