@@ -60,9 +60,12 @@ app = rx.App(
     api_transformer=[preload_dynamic_routes, mount_api, serve_pages_without_redirect],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
-        rx.script(src="/js/uploads.js"),
-        rx.script(src="/js/library.js"),
-        rx.el.script(SESSION_HINT_JS),  # a plain <script> in the HTML (rx.script is added by Helmet, late)
+        # Plain <script> elements, in the prerendered HTML: rx.script goes through react-helmet, which adds the
+        # tag only after hydration and updates <head> synchronously inside it (14 ms of a studio load's
+        # hydration in a V8 profile).
+        rx.el.script(src="/js/uploads.js", defer=True),
+        rx.el.script(src="/js/library.js", defer=True),
+        rx.el.script(SESSION_HINT_JS),
     ],
 )
 app.add_middleware(SessionBinding())  # the previous user's data never reaches the next user of a tab

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from palett.components.forms import PostForm, link_button
+from palett.components.plain_layout import flatten
 from palett.components.toasts import page_toasts
 from palett.services.accounts.session_cookie import HINT_COOKIE
 from palett.state.session import SessionState
@@ -189,8 +190,9 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
     Until the hydrate has checked the session, parts marked NEEDS_SESSION are hidden in a browser with the
     signed-in hint (SESSION_HINT_JS, assets/styles.css): the prerendered HTML is drawn for nobody, so a
     signed-in person would otherwise see "Sign in", "Unverified" or a balance of 0 flash on every full load.
+    Static Radix layout and typography components become plain elements (plain_layout.flatten).
     """
-    return rx.box(
+    return flatten(rx.box(
         rx.el.a("Skip to content", href="#main", class_name="skip-link"),
         topbar(),
         rx.el.main(rx.box(*children, max_width=width, margin_x="auto", width="100%"), id="main",
@@ -198,7 +200,7 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
         footer(),
         page_toasts(),
         class_name=rx.cond(SessionState.checked, "shell", "shell unchecked"),
-    )
+    ))
 
 
 def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
