@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from palett.api import mount_api
+from palett.api.first_screen import serve_first_screens
 from palett.api.route_preload import preload_dynamic_routes
 from palett.api.slashes import serve_pages_without_redirect
 from palett.components.layout import SESSION_HINT_JS
@@ -57,7 +58,7 @@ app = rx.App(
     toaster=rx.toast.provider(position="top-center", offset="76px", dir="ltr"),
     backend_exception_handler=outages.handle_backend_exception,  # Redis down: "try again shortly", not a 500
     # The last one is outermost; dynamic pages are answered inside mount_api so its security headers apply.
-    api_transformer=[preload_dynamic_routes, mount_api, serve_pages_without_redirect],
+    api_transformer=[preload_dynamic_routes, serve_first_screens, mount_api, serve_pages_without_redirect],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         # Plain <script> elements, in the prerendered HTML: rx.script goes through react-helmet, which adds the

@@ -268,12 +268,28 @@ def test_the_image_page_draws_its_picture_before_its_state_arrives(running_app, 
     expect(offline.get_by_text("Your studio account is ready.")).to_be_visible()
     expect(offline.locator("#home-credits")).to_be_hidden()
     expect(offline.get_by_text("Unverified")).to_be_hidden()
+    # The gallery's HTML holds the newest thumbnails (palett/api/first_screen.py), drawn with no state at all.
+    offline.goto(f"{url}/gallery")
+    expect(offline.locator("#gallery-loading a[href^='/image/'] img")).to_have_count(2)
+    expect(offline.locator(f"#gallery-loading a[href='/image/{newest}']")).to_be_visible()
+    offline.wait_for_function("() => [...document.querySelectorAll('#gallery-loading img')]"
+                              ".every(img => img.complete && img.naturalWidth > 0)")
     offline.close()
     visitor = browser.new_context().new_page()
     visitor.route_web_socket(re.compile(r"/_event"), lambda socket: None)
     visitor.goto(f"{url}/explore")
     expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()  # no hint: the guest's header at once
     visitor.context.close()
+
+    # With the state the real grid replaces those tiles, with the same picture addresses: nothing is fetched twice.
+    media: list[str] = []
+    page.on("request", lambda request: media.append(request.url) if "/api/media/" in request.url else None)
+    open_page(page, f"{url}/gallery")
+    grid = page.locator("#gallery-grid .gallery-thumb")
+    expect(grid).to_have_count(2)
+    page.wait_for_function("() => [...document.querySelectorAll('#gallery-grid img')].every(img => img.complete)")
+    assert sorted(set(media)) == sorted(page.evaluate(
+        "() => [...document.querySelectorAll('#gallery-grid .gallery-thumb')].map(img => img.src)"))
 
     # With the state the details come, and the arrow swaps the picture for its neighbour's at once.
     open_page(page, f"{url}/image/{newest}")

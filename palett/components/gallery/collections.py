@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.event import EventType
 from reflex.vars import ObjectVar, Var
 
+from palett.components.layout import NEEDS_SESSION
 from palett.services.library.gallery import CollectionView
 from palett.state.gallery import CollectionDialogs, GalleryState
 
@@ -51,7 +52,7 @@ def sidebar() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.button(rx.icon("images", size=16), rx.text("All images"), rx.spacer(),
-                      rx.text(S.library_total_label, size="1", color_scheme="gray"),
+                      rx.text(S.library_total_label, size="1", color_scheme="gray", class_name=NEEDS_SESSION),
                       on_click=S.show_collection(0), variant=rx.cond(S.collection_id == 0, "soft", "ghost"),
                       color_scheme=rx.cond(S.collection_id == 0, "violet", "gray"),
                       aria_current=rx.cond(S.collection_id == 0, "true", "false"), class_name="collection-button",

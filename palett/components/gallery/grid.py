@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.vars import NumberVar, ObjectVar
 
 from palett.components.forms import link_button
+from palett.components.gallery.first_screen import PLACEHOLDER_HTML
 from palett.components.library import empty_state, feed_bottom, feed_top, studio_and_edit_links
 from palett.components.lightbox import owner_actions
 from palett.state.gallery import GalleryLightbox, GallerySelection, GalleryState
@@ -75,12 +76,10 @@ def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
 
 
 def grid_skeleton() -> rx.Component:
-    """Until on_load has brought the first page: empty tiles of the real tiles' size, so nothing moves after."""
-    return rx.el.div(
-        rx.el.span("Loading your images…", class_name="visually-hidden", role="status"),
-        *[rx.el.div(class_name="gallery-tile", aria_hidden="true") for _ in range(8)],
-        class_name="gallery-grid", id="gallery-loading",
-    )
+    """Until on_load has brought the first page: empty tiles of the real tiles' size, so nothing moves after;
+    a full load's HTML has the person's newest thumbnails here instead (palett/api/first_screen.py), which
+    React leaves alone: it does not hydrate the content of an element with dangerouslySetInnerHTML."""
+    return rx.html(PLACEHOLDER_HTML, class_name="gallery-grid", id="gallery-loading")
 
 
 def grid() -> rx.Component:
