@@ -5,8 +5,9 @@ load here the first picture painted at ~750 ms against a first paint of ~330 ms.
 placeholder tiles where the grid will be, in an element React renders with dangerouslySetInnerHTML and so
 leaves as the HTML has it (components/gallery/first_screen.py). For a GET of /gallery with a session cookie
 this wrapper fills that element with the newest thumbnails (links to their image pages), signed as the state
-signs them a moment later: storage hands out the same URL again within minutes, so the real grid that
-replaces them finds the pictures in the browser's memory cache.
+signs them a moment later: a process's storage hands out the same URL again within minutes, so the real grid
+that replaces them finds the pictures in the browser's memory cache. (Behind several web processes the socket
+may land on another one, whose URLs differ: the grid then fetches those thumbnails once more.)
 
 Only the default view (no query): a tab whose state has filters set shows its own view once the state
 arrives. Personal, so never cached. Sits inside `mount_api` (the security headers apply) and so inside
