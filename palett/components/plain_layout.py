@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reflex.components.component import Component
@@ -29,6 +29,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 from reflex_components_radix.themes.components.badge import Badge
 from reflex_components_radix.themes.components.button import Button
 from reflex_components_radix.themes.components.card import Card
+from reflex_components_radix.themes.components.icon_button import IconButton
 from reflex_components_radix.themes.layout.box import Box
 from reflex_components_radix.themes.layout.center import Center
 from reflex_components_radix.themes.layout.flex import Flex
@@ -160,6 +161,7 @@ BUTTON = Spec(("rt-Button", "rt-reset", "rt-BaseButton"), "button", (
     Prop("size", "rt-r-size", ("1", "2", "3", "4"), "2"),
     Prop("variant", "rt-variant", ("classic", "solid", "soft", "surface", "outline", "ghost"), "solid"),
 ), color="", has_color=True, radius=True)
+ICON_BUTTON = replace(BUTTON, base=("rt-IconButton", "rt-reset", "rt-BaseButton"))
 
 
 def _literal(value: Any) -> Any:
@@ -239,16 +241,16 @@ def _onto_child(slot: Component, spec: Spec) -> Component:
     return child
 
 
-def _button(button: Component) -> Component:
+def _button(button: Component, spec: Spec = BUTTON) -> Component:
     if _literal(button.loading) or _literal(button.disabled) not in (None, False, True):  # type: ignore[attr-defined]
         raise NotStatic
     if _literal(button.as_child):  # type: ignore[attr-defined]
         if button.disabled is not None:  # type: ignore[attr-defined]
             raise NotStatic
-        return _onto_child(button, BUTTON)
-    classes, attrs = _classes_and_attrs(button, BUTTON)
+        return _onto_child(button, spec)
+    classes, attrs = _classes_and_attrs(button, spec)
     class_name = _class_name(classes, button.class_name)
-    _clear(button, BUTTON)
+    _clear(button, spec)
     button.loading = None  # type: ignore[attr-defined]
     if _literal(button.disabled):  # type: ignore[attr-defined]
         attrs["data-disabled"] = "true"
@@ -264,7 +266,8 @@ def _link(link: Component) -> Component:
     return _onto_child(link, LINK)
 
 
-SLOTS: dict[type, Callable[[Component], Component]] = {Link: _link, Button: _button}
+SLOTS: dict[type, Callable[[Component], Component]] = {
+    Link: _link, Button: _button, IconButton: lambda button: _button(button, ICON_BUTTON)}
 
 
 def _plain_children(component: Component) -> list[Any]:

@@ -65,7 +65,7 @@ def password() -> rx.Component:
             "/api/account/password",
             rx.vstack(
                 # Which account the new password is for, so a password manager saves it under the right name.
-                rx.el.input(type="email", name="username", autocomplete="username", value=SessionState.user_email,
+                rx.el.input(type="email", name="username", auto_complete="username", value=SessionState.user_email,
                             read_only=True, hidden=True, tab_index=-1, aria_hidden="true", aria_label="Account email"),
                 rx.cond(AccountState.has_password,
                         field("Current password", "current_password", type="password",

@@ -119,3 +119,10 @@ def test_buttons_become_button_elements_unless_their_state_decides_loading_or_di
     as_link = rendered(link_button("Studio", href="/studio", size="3"))  # rx.button(as_child=True) around an <a>
     assert as_link["name"] == "ReactRouterLink"
     assert as_link["classes"] == {"rt-Button", "rt-reset", "rt-BaseButton", "rt-r-size-3", "rt-variant-solid"}
+
+
+def test_icon_buttons_are_buttons_with_their_own_class() -> None:
+    close = rendered(rx.icon_button(rx.icon("x"), aria_label="Close", variant="ghost", size="1"))
+    assert close["name"] == "button"
+    assert close["classes"] == {"rt-IconButton", "rt-reset", "rt-BaseButton", "rt-r-size-1", "rt-variant-ghost"}
+    assert close["props"]['"aria-label"'] == '"Close"'
