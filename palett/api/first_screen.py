@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from palett.api.slashes import static_dir
 from palett.components.gallery.first_screen import FIRST_SCREEN, PLACEHOLDER_HTML, tiles_html
 from palett.services.accounts import sessions
-from palett.services.accounts.session_cookie import cookie_name
+from palett.services.accounts.session_cookie import hashed_from_cookie_header
 from palett.services.common.db import session_scope
 from palett.services.library import gallery
 
@@ -34,11 +34,15 @@ GALLERY = "/gallery/"  # the path after palett.api.slashes has given it its slas
 NO_STORE = {"cache-control": "private, no-store"}
 
 
-def filled(page_html: str, request: Request) -> str | None:
-    """The gallery page with the signed-in person's first screen, or None (nobody signed in, no images)."""
-    hashed = request.cookies.get(cookie_name(), "")  # HashSessionCookie (api/cookies.py) has hashed the token
+def filled(root: Path, cookie_header: str) -> str | None:
+    """The gallery page with the signed-in person's first screen, or None (nobody signed in, no images, no
+    such page in the build)."""
+    hashed = hashed_from_cookie_header(cookie_header)  # HashSessionCookie (api/cookies.py) has hashed the token
+    page_html = _page(root) if hashed else None
+    if page_html is None:
+        return None
     with session_scope() as db:
-        found = sessions.lookup(db, hashed) if hashed else None
+        found = sessions.lookup(db, hashed)
         if found is None or found[1].id is None:
             return None
         tiles = gallery.page_of(db, found[1].id, gallery.Filters(), limit=FIRST_SCREEN).items
@@ -60,9 +64,8 @@ def serve_first_screens(app: ASGIApp) -> ASGIApp:
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == GALLERY \
                 and not scope.get("query_string"):
-            request = Request(scope)
-            page_html = _page(root) if request.cookies else None
-            html = await run_in_threadpool(filled, page_html, request) if page_html else None
+            cookie_header = Request(scope).headers.get("cookie", "")
+            html = await run_in_threadpool(filled, root, cookie_header) if cookie_header else None
             if html is not None:
                 await HTMLResponse(html, headers=NO_STORE)(scope, receive, send)
                 return

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reflex.components.component import Component
@@ -115,7 +115,6 @@ class Spec:
     color: str | None = None  # Radix's default for `color`: None leaves the attribute out
     has_color: bool = False
     radius: bool = False
-    cleared: tuple[str, ...] = field(default=())  # other Radix-only fields
 
 
 FLEX = Spec(("rt-Flex",), "div", (
@@ -202,10 +201,17 @@ def _class_name(classes: list[str], own: Any) -> Any:
     return " ".join([*classes, *([str(_literal(own))] if own else [])])
 
 
-def _clear(component: Component, spec: Spec) -> None:
-    for name in ("as_child", "as_", "color_scheme", "high_contrast", "radius", *(p.field for p in spec.props)):
+def _become(component: Component, spec: Spec, tag: str, classes: list[str], attrs: dict[str, str]) -> None:
+    """Makes `component` the plain `tag` with Radix's classes and attributes, its Radix props cleared (in place;
+    NotStatic before any change)."""
+    class_name = _class_name(classes, component.class_name)
+    for name in ("as_child", "as_", "color_scheme", "high_contrast", "radius", "loading",
+                 *(p.field for p in spec.props)):
         if name in type(component).get_fields():
             setattr(component, name, None)
+    component.tag, component.library, component.alias = tag, None, None
+    component.class_name = class_name
+    component.custom_attrs = {**attrs, **component.custom_attrs}
 
 
 def _plain(component: Component, spec: Spec) -> None:
@@ -217,12 +223,7 @@ def _plain(component: Component, spec: Spec) -> None:
     if spec.tags:
         wanted = _literal(component.as_)  # type: ignore[attr-defined]
         tag = wanted if wanted in spec.tags else spec.tag
-    class_name = _class_name(classes, component.class_name)
-    # Nothing is changed until every prop was found static.
-    _clear(component, spec)
-    component.tag, component.library, component.alias = tag, None, None
-    component.class_name = class_name
-    component.custom_attrs = {**attrs, **component.custom_attrs}
+    _become(component, spec, tag, classes, attrs)
 
 
 def _onto_child(slot: Component, spec: Spec) -> Component:
@@ -249,14 +250,9 @@ def _button(button: Component, spec: Spec = BUTTON) -> Component:
             raise NotStatic
         return _onto_child(button, spec)
     classes, attrs = _classes_and_attrs(button, spec)
-    class_name = _class_name(classes, button.class_name)
-    _clear(button, spec)
-    button.loading = None  # type: ignore[attr-defined]
     if _literal(button.disabled):  # type: ignore[attr-defined]
         attrs["data-disabled"] = "true"
-    button.tag, button.library, button.alias = "button", None, None
-    button.class_name = class_name
-    button.custom_attrs = {**attrs, **button.custom_attrs}
+    _become(button, spec, "button", classes, attrs)
     return button
 
 

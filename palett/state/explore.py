@@ -38,7 +38,7 @@ class ExploreTile(TypedDict):
 def as_tile(t: gallery.PublicTile) -> ExploreTile:
     return ExploreTile(id=t.id, href=f"/api/share/{t.share_token}", token=t.share_token, thumb=t.thumb, url=t.url,
                        display=t.display, size=f"{t.width} × {t.height}", prompt=t.prompt,
-                       alt=t.prompt or gallery.operation_label(t.operation), model_label=t.model_label,
+                       alt=gallery.alt_text(t.prompt, t.operation), model_label=t.model_label,
                        likes=t.likes, liked=t.liked, author_name=t.author_name, profile=t.profile)
 
 

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from html import escape
 
-from palett.services.library.gallery import Tile, operation_label
+from palett.services.library.gallery import Tile, alt_text
 
 STATUS = '<span class="visually-hidden" role="status">Loading your images…</span>'
 PLACEHOLDER_HTML = STATUS + '<div class="gallery-tile" aria-hidden="true"></div>' * 8
-FIRST_SCREEN = 12  # as many tiles as the grid loads eagerly (grid.EAGER_TILES)
-FIRST_ROW = 6  # fetched first, like grid.FIRST_ROW
+# Tiles that can be in the first screen load at once (a lazy image waits for layout, and one of them is the
+# page's largest paint); the grid loads as many eagerly.
+FIRST_SCREEN = 12
+# The first row (up to 6 tiles of ≥ 172 px in the widest content column) is fetched first and painted as soon
+# as decoded: the largest paint is one of them.
+FIRST_ROW = 6
+# Square, like the tile (CSS sizes it; the attributes tell the browser its shape before CSS and decoding).
+TILE_PX = "384"
 
 _TILE = ('<div class="rt-Box gallery-tile"><a class="rt-Text rt-reset rt-Link rt-underline-auto gallery-open" '
          'data-accent-color="" href="/image/{id}" aria-label="Open {alt}"><img src="{thumb}" alt="{alt}" '
-         'loading="eager" decoding="{decoding}" class="gallery-thumb" width="384" height="384" '
+         'loading="eager" decoding="{decoding}" class="gallery-thumb" width="{px}" height="{px}" '
          'fetchpriority="{priority}"/></a></div>')
 
 
@@ -27,6 +33,6 @@ def tiles_html(tiles: list[Tile]) -> str:
     """The first screen's tiles: each a link to its image page around its thumbnail (escaped: prompts are
     the person's own text)."""
     return STATUS + "".join(
-        _TILE.format(id=int(t.id), alt=escape(t.prompt or operation_label(t.operation)), thumb=escape(t.thumb),
+        _TILE.format(id=int(t.id), alt=escape(alt_text(t.prompt, t.operation)), thumb=escape(t.thumb), px=TILE_PX,
                      decoding="sync" if i < FIRST_ROW else "async", priority="high" if i < FIRST_ROW else "auto")
         for i, t in enumerate(tiles[:FIRST_SCREEN]))

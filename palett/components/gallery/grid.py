@@ -7,7 +7,7 @@ import reflex as rx
 from reflex.vars import NumberVar, ObjectVar
 
 from palett.components.forms import link_button
-from palett.components.gallery.first_screen import PLACEHOLDER_HTML
+from palett.components.gallery.first_screen import FIRST_ROW, FIRST_SCREEN, PLACEHOLDER_HTML, TILE_PX
 from palett.components.library import empty_state, feed_bottom, feed_top, studio_and_edit_links
 from palett.components.lightbox import owner_actions
 from palett.state.gallery import GalleryLightbox, GallerySelection, GalleryState
@@ -18,14 +18,7 @@ S = GalleryState
 L = GalleryLightbox
 Sel = GallerySelection
 
-# Tiles that can be in the first screen load at once: a lazy image waits for layout, and one of them is the
-# page's largest paint.
-EAGER_TILES = 12
-# The first row (up to 6 tiles of ≥ 172 px in the widest content column) is fetched first and painted as soon
-# as decoded: the largest paint is one of them.
-FIRST_ROW = 6
-# Square, like the tile (CSS sizes it; the attributes tell the browser its shape before CSS and decoding).
-TILE_ATTRS = {"width": "384", "height": "384"}
+TILE_ATTRS = {"width": TILE_PX, "height": TILE_PX}
 
 
 def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
@@ -33,7 +26,7 @@ def tile(t: ObjectVar[GalleryTile], index: NumberVar) -> rx.Component:
     return rx.box(
         # A click opens the lightbox; the link still opens the image page in a new tab or by its own address.
         rx.link(
-            rx.image(src=t["thumb"], alt=t["alt"], loading=rx.cond(index < EAGER_TILES, "eager", "lazy"),
+            rx.image(src=t["thumb"], alt=t["alt"], loading=rx.cond(index < FIRST_SCREEN, "eager", "lazy"),
                      decoding=rx.cond(index < FIRST_ROW, "sync", "async"), class_name="gallery-thumb",
                      custom_attrs={**TILE_ATTRS, "fetchPriority": rx.cond(index < FIRST_ROW, "high", "auto")}),
             href="/image/" + t["id"].to_string(),

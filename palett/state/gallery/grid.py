@@ -45,8 +45,8 @@ class GalleryTile(TypedDict):
 def as_tile(t: gallery.Tile) -> GalleryTile:
     label = gallery.operation_label(t.operation)
     return GalleryTile(
-        id=t.id, thumb=t.thumb, url=t.url, display=t.display, prompt=t.prompt, alt=t.prompt or label,
-        model_label=t.model_label,
+        id=t.id, thumb=t.thumb, url=t.url, display=t.display, prompt=t.prompt,
+        alt=gallery.alt_text(t.prompt, t.operation), model_label=t.model_label,
         operation=t.operation, operation_label=label, favorite=t.favorite, is_public=t.is_public,
         created=presenters.short_date(t.created), size=f"{t.width} × {t.height}",
     )

@@ -12,7 +12,7 @@ unit of work (services.db.session_scope) does, and storage deletes wait for that
         more = gallery.page(db, user.id, q="lighthouse", favorites=True, cursor=first.next_cursor)
 """
 
-from palett.services.library.gallery._common import Tile, model_label, operation_label
+from palett.services.library.gallery._common import Tile, alt_text, model_label, operation_label
 from palett.services.library.gallery.browse import (
     Facets,
     Filters,
@@ -77,6 +77,7 @@ __all__ = [
     "Tile",
     "Visibility",
     "add_images",
+    "alt_text",
     "by_share_token",
     "collections_of",
     "convert",

@@ -45,6 +45,11 @@ def operation_label(operation: str) -> str:
     return operations.label_of(operation)
 
 
+def alt_text(prompt: str, operation: str) -> str:
+    """What a picture's alt says: its prompt, or the operation for an edit made without one."""
+    return prompt or operation_label(operation)
+
+
 def model_label(model: str) -> str:
     """The catalog's label for a model key; the key itself for models no longer in the catalog."""
     return catalog.label_of(model) if model else ""
