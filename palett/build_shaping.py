@@ -18,11 +18,29 @@ also prerenders each route of SHELL_ROUTES at a placeholder path, `/image/__imag
 before any state, with the parameter wherever the page uses it. palett/api/route_preload.py serves that shell
 for `/image/<id>` with the placeholder replaced, so the HTML is what React renders there and hydrates as is.
 
+Style invalidation. Two Radix Themes 3.3.0 selectors make Chromium restyle the whole page whenever React inserts
+nodes or changes a `data-state` attribute during hydration (found with the trace's invalidation tracking:
+"Invalidation set invalidates subtree" on <body>, <main> and the theme root, each a full style recalc of 450-530
+elements):
+
+- `:where(.rt-SegmentedControlItem:where([data-state=on], :focus-visible)) + * .rt-SegmentedControlItemSeparator`:
+  the universal `+ *` cannot be narrowed, so any `data-state` change invalidates every later sibling's subtree.
+  An item's next sibling is always an item (Radix puts the indicator last, and it has no separator), so
+  `+ .rt-SegmentedControlItem` selects the same elements.
+- `:root:where(:has(.radix-themes[data-is-root-theme=true]:where(.light, .light-theme)))` (and `.dark`): the
+  `:has()` on the root is re-checked on every insertion. It sets `color-scheme` on <html> once the theme root
+  carries the mode class, which Reflex's color-mode provider gives it right after hydration, copied from <html>,
+  where Reflex's head script put it before the first paint. `:root:where(.light)` is the same condition, met
+  from the first paint instead.
+
+A small Vite plugin rewrites them in the built stylesheet, and fails the build if Radix's text changed.
+
 Imported by rxconfig.py and palett/api/route_preload.py; nothing here runs in the app process at import time.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -46,6 +64,53 @@ GROUPS_JS = MARK + r"""
                 return null;
               },
             },"""
+
+
+CSS_MARK = "/* palett css rewrites */"
+# (pattern, replacement) as JavaScript regular expression source and replacement string.
+CSS_REWRITES = (
+    (r":where\(\.rt-SegmentedControlItem:where\(\[data-state=[\"']?on[\"']?\],\s*:focus-visible\)\)\s*\+\s*\*\s+"
+     r"\.rt-SegmentedControlItemSeparator",
+     ":where(.rt-SegmentedControlItem:where([data-state=on],:focus-visible))+.rt-SegmentedControlItem "
+     ".rt-SegmentedControlItemSeparator"),
+    (r":root:where\(:has\(\.radix-themes\[data-is-root-theme=[\"']?true[\"']?\]:where\(\.(light|dark),\s*\.(?:light|dark)-theme"
+     r"\)\)\)",
+     ":root:where(.$1)"),
+)
+CSS_PLUGIN_JS = CSS_MARK + """
+function palettCssRewrites() {
+  const rewrites = REWRITES.map(([pattern, to]) => [new RegExp(pattern, "g"), to]);
+  return {
+    name: "palett-css-rewrites",
+    apply: "build",
+    // A normal plugin's transform sees a stylesheet after Vite has inlined its @imports and before it is
+    // minified, hashed and written: the file name follows the rewritten content.
+    transform(code, id) {
+      if (!/\\.css($|\\?)/.test(id) || !code.includes("rt-SegmentedControlItemSeparator")) return null;
+      for (const [pattern, to] of rewrites) {
+        let found = 0;
+        code = code.replace(pattern, (...m) => { found++; return to.replace("$1", m[1]); });
+        if (!found) this.error(`palett-css-rewrites: no match for ${pattern} in ${id}: Radix Themes changed`);
+      }
+      return { code, map: null };
+    },
+  };
+}
+"""
+
+
+def add_css_rewrites(config_js: str) -> str:
+    """The template's vite.config.js with the stylesheet rewrites as a plugin (idempotent)."""
+    if CSS_MARK in config_js:
+        return config_js
+    plugin = CSS_PLUGIN_JS.replace("REWRITES", json.dumps(CSS_REWRITES))
+    patched, count = re.subn(r"(\nexport default defineConfig\()", lambda m: "\n" + plugin + m.group(1),
+                             config_js, count=1)
+    patched, plugged = re.subn(r"(plugins:\s*\[)", lambda m: m.group(1) + "\n    palettCssRewrites(),",
+                               patched, count=1)
+    if count != 1 or plugged != 1:
+        raise RuntimeError("vite.config.js has no defineConfig plugins list: the Reflex template changed")
+    return patched
 
 
 def add_chunk_groups(config_js: str) -> str:
@@ -77,8 +142,9 @@ def add_shells(config_js: str) -> str:
 
 
 class BuildShapingPlugin(rx.plugins.Plugin):
-    """Adds the chunk groups to the generated vite.config.js and the shells to react-router.config.js."""
+    """Adds the chunk groups and the stylesheet rewrites to the generated vite.config.js and the shells to
+    react-router.config.js."""
 
     def pre_compile(self, **context: Any) -> None:
-        context["add_modify_task"](VITE_CONFIG, add_chunk_groups)
+        context["add_modify_task"](VITE_CONFIG, lambda js: add_css_rewrites(add_chunk_groups(js)))
         context["add_modify_task"](ROUTER_CONFIG, add_shells)

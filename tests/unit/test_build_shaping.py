@@ -1,17 +1,18 @@
 """Serving pages without a trailing-slash redirect, dynamic pages with their modules preloaded, and the chunk
-groups added to Reflex's vite.config.js."""
+groups and stylesheet rewrites added to Reflex's vite.config.js."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
 from reflex_base.compiler.templates import vite_config_template
 
 from palett.api import route_preload, slashes
-from palett.build_shaping import MARK, add_chunk_groups, add_shells
+from palett.build_shaping import CSS_MARK, CSS_REWRITES, MARK, add_chunk_groups, add_css_rewrites, add_shells
 
 
 @pytest.fixture
@@ -136,3 +137,40 @@ def test_without_a_build_every_path_passes_through(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(route_preload, "static_dir", lambda: tmp_path)
     monkeypatch.setattr(route_preload, "_found", {})
     assert answer("/image/42") == ("/image/42", b"")
+
+
+# As Radix Themes 3.3.0's styles.css writes them (quotes and spaces vary once Vite has processed the file).
+RADIX_SELECTORS = (
+    ":where(.rt-SegmentedControlItem:where([data-state='on'], :focus-visible)) + * .rt-SegmentedControlItemSeparator",
+    ':where(.rt-SegmentedControlItem:where([data-state=on],:focus-visible))+* .rt-SegmentedControlItemSeparator',
+    ":root:where(:has(.radix-themes[data-is-root-theme='true']:where(.light, .light-theme)))",
+    ':root:where(:has(.radix-themes[data-is-root-theme=true]:where(.dark,.dark-theme)))',
+)
+
+
+def rewritten(css: str) -> str:
+    """What the plugin's JavaScript does, with Python's re (the patterns use no syntax the two differ on)."""
+    for pattern, to in CSS_REWRITES:
+        css = re.sub(pattern, to.replace("$1", r"\1"), css)
+    return css
+
+
+def test_the_stylesheet_rewrites_narrow_the_two_selectors_that_restyle_the_whole_page() -> None:
+    sibling, sibling_min, light, dark = (rewritten(s) for s in RADIX_SELECTORS)
+    assert sibling == sibling_min == (":where(.rt-SegmentedControlItem:where([data-state=on],:focus-visible))"
+                                      "+.rt-SegmentedControlItem .rt-SegmentedControlItemSeparator")
+    assert (light, dark) == (":root:where(.light)", ":root:where(.dark)")
+    untouched = ":where(.rt-SegmentedControlItem:first-child) .rt-SegmentedControlItemSeparator"
+    assert rewritten(untouched) == untouched
+
+
+def test_the_rewrite_plugin_is_added_once_to_the_reflex_template() -> None:
+    template = vite_config_template(base="/", hmr=False, force_full_reload=False, experimental_hmr=False,
+                                    sourcemap=False)
+    patched = add_css_rewrites(template)
+    assert patched.count(CSS_MARK) == 1 and patched.count("palettCssRewrites(),") == 1
+    assert re.search(r"plugins:\s*\[\s*palettCssRewrites\(\),", patched)
+    assert json.dumps(CSS_REWRITES) in patched
+    assert add_css_rewrites(patched) == patched
+    with pytest.raises(RuntimeError):
+        add_css_rewrites("export default {}")
