@@ -1,5 +1,6 @@
-"""Every HTTP request and websocket gets a request id: in the logs of everything done for it and in the
-`X-Request-ID` response header, so a user's report can be matched to the log lines."""
+"""Every HTTP request and websocket that reaches the app gets a request id: in the logs of everything done for
+it and in the `X-Request-ID` response header, so a user's report can be matched to the log lines. (Files of the
+frontend build are answered before it, by api/static_assets.py: nothing is done or logged for them.)"""
 
 from __future__ import annotations
 
