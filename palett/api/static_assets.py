@@ -14,12 +14,10 @@ from __future__ import annotations
 import stat
 
 from reflex.utils.precompressed_staticfiles import PrecompressedStaticFiles
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from palett.api.security_headers import csp, static_headers
+from palett.api.security_headers import SecurityHeaders
 from palett.api.slashes import NOT_PAGES, static_dir
-from palett.settings import get_settings
 
 HASHED = "/assets/"  # Vite's output: every name carries a content hash
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -56,18 +54,9 @@ def serve_build_files_first(app: ASGIApp) -> ASGIApp:
         if found is None or not stat.S_ISREG(found.st_mode):
             await app(scope, receive, send)
             return
-        settings = get_settings()
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in static_headers(settings):
-                    headers[name] = value
-                headers["content-security-policy"] = csp(settings)
-                if scope["path"].startswith(HASHED):
-                    headers["cache-control"] = IMMUTABLE
-            await send(message)
-
-        await server.file_response(full_path, found, scope)(scope, receive, send_with_headers)
+        response = server.file_response(full_path, found, scope)
+        if scope["path"].startswith(HASHED):
+            response.headers["cache-control"] = IMMUTABLE
+        await SecurityHeaders(response)(scope, receive, send)  # the same headers and CSP as any other file
 
     return asgi
