@@ -88,9 +88,9 @@ function palettCssRewrites() {
     transform(code, id) {
       if (!/\\.css($|\\?)/.test(id) || !code.includes("rt-SegmentedControlItemSeparator")) return null;
       for (const [pattern, to] of rewrites) {
-        let found = 0;
-        code = code.replace(pattern, (...m) => { found++; return to.replace("$1", m[1]); });
-        if (!found) this.error(`palett-css-rewrites: no match for ${pattern} in ${id}: Radix Themes changed`);
+        if (!pattern.test(code)) this.error(`palett-css-rewrites: no match for ${pattern} in ${id}: Radix changed`);
+        pattern.lastIndex = 0;  // test() on a global pattern moves it
+        code = code.replace(pattern, to);  // `to` may use $1, as String.replace does
       }
       return { code, map: null };
     },
