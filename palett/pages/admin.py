@@ -266,7 +266,7 @@ def admin_page() -> rx.Component:
         rx.cond(
             S.allowed,
             rx.vstack(
-                rx.heading("Admin", size="8", as_="h1"),
+                rx.heading("Admin", size="7", as_="h1"),
                 messages(),
                 dashboard(),
                 users(),

@@ -265,7 +265,7 @@ def history() -> rx.Component:
 def billing_page() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("Billing", size="8", as_="h1"),
+            rx.heading("Billing", size="7", as_="h1"),
             flash(FlashState.error, FlashState.notice),
             checkout_notice(),
             rx.cond(S.banner != "", rx.callout(S.banner, icon="triangle_alert", color_scheme="amber", role="alert",

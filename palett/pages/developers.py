@@ -234,7 +234,7 @@ def docs() -> rx.Component:
 def developers_page() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("Developers", size="8", as_="h1"),
+            rx.heading("Developers", size="7", as_="h1"),
             rx.text("Make and edit images from your own code with the models, credits and limits of the studio.",
                     color_scheme="gray"),
             keys(),

@@ -114,7 +114,7 @@ def profile_page() -> rx.Component:
         rx.el.button("", id="avatar-done", class_name="visually-hidden", tab_index=-1, aria_hidden="true",
                      type="button", on_click=rx.call_script("window.__palettAvatar", callback=S.avatar_finished)),
         rx.vstack(
-            rx.hstack(rx.heading("Profile", size="8", as_="h1"), rx.spacer(),
+            rx.hstack(rx.heading("Profile", size="7", as_="h1"), rx.spacer(),
                       link_button(rx.icon("settings", size=16), "Account settings", href="/settings", variant="soft",
                                   size="2"),
                       width="100%", align="center"),

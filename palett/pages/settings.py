@@ -214,7 +214,7 @@ def danger() -> rx.Component:
 def settings_page() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("Settings", size="8", as_="h1"),
+            rx.heading("Settings", size="7", as_="h1"),
             flash(FlashState.error, FlashState.notice),
             profile(),
             password(),
