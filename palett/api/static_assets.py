@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import stat
 
+from reflex.config import get_config
 from reflex.utils.precompressed_staticfiles import PrecompressedStaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,22 +35,14 @@ def is_build_file_path(path: str) -> bool:
 
 def serve_build_files_first(app: ASGIApp) -> ASGIApp:
     """An api_transformer, outermost: GET/HEAD of a file of the frontend build is served here."""
-    files: PrecompressedStaticFiles | None = None
-
-    def static_files() -> PrecompressedStaticFiles:
-        nonlocal files
-        if files is None:  # the build exists only once `reflex run --env prod` has exported it
-            from reflex.config import get_config
-
-            files = PrecompressedStaticFiles(directory=static_dir(), check_dir=False,
-                                             encodings=get_config().frontend_compression_formats)
-        return files
+    # check_dir=False: nothing is read until a request comes (the build may not be exported yet).
+    server = PrecompressedStaticFiles(directory=static_dir(), check_dir=False,
+                                      encodings=get_config().frontend_compression_formats)
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not is_build_file_path(scope["path"]):
             await app(scope, receive, send)
             return
-        server = static_files()
         full_path, found = server.lookup_path(scope["path"].lstrip("/"))  # refuses paths leaving the folder
         if found is None or not stat.S_ISREG(found.st_mode):
             await app(scope, receive, send)
