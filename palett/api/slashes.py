@@ -24,13 +24,18 @@ def static_dir() -> Path:
     return prerequisites.get_web_dir() / constants.Dirs.STATIC
 
 
+def names_a_file(path: str) -> bool:
+    """The last segment has an extension (`/assets/root-Ab12.js`), so the path is a file, never a page folder."""
+    return "." in path.rsplit("/", 1)[-1]
+
+
 @lru_cache(maxsize=512)
 def _has_page(root: Path, path: str) -> bool:
     return (root / path.strip("/") / "index.html").is_file()
 
 
 def wants_slash(path: str, root: Path) -> bool:
-    if path == "/" or path.endswith("/") or "." in path.rsplit("/", 1)[-1] or path.startswith(NOT_PAGES):
+    if path == "/" or path.endswith("/") or names_a_file(path) or path.startswith(NOT_PAGES):
         return False
     return ".." not in path and _has_page(root, path)
 

@@ -18,7 +18,7 @@ from reflex.utils.precompressed_staticfiles import PrecompressedStaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from palett.api.security_headers import SecurityHeaders
-from palett.api.slashes import NOT_PAGES, static_dir
+from palett.api.slashes import NOT_PAGES, names_a_file, static_dir
 
 HASHED = "/assets/"  # Vite's output: every name carries a content hash
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -27,8 +27,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def is_build_file_path(path: str) -> bool:
     """A file name (not a page folder, not a prerendered page, which needs its CSP hashes) outside the app's
     own endpoints."""
-    name = path.rsplit("/", 1)[-1]
-    if "." not in name or name.endswith(".html"):
+    if not names_a_file(path) or path.endswith(".html"):
         return False
     return path.startswith(HASHED) or not path.startswith(NOT_PAGES)
 
